@@ -1,0 +1,3 @@
+//! The `hantu` command.
+
+fn main() {}

@@ -1,0 +1,33 @@
+//! # hantu-core
+//!
+//! The pure core of hantu, a trading engine for Korean equities (KOSPI, KOSDAQ, KONEX):
+//! domain types, KRX rules, indicators, screening and selection, risk, the engine, the
+//! simulated market, backtests and the store. No network code lives here; I/O sits behind
+//! the [`broker::Broker`], [`data::MarketData`], [`store::Store`], [`notify::Notifier`] and
+//! [`clock::Clock`] traits.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`domain`] | `StockCode`, `Price`, `Money`, `Qty`, orders, fills, positions, portfolio, bars |
+//! | [`krx`] | tick sizes, price limits, sessions, holidays, tax and commission, by date |
+//! | [`indicators`] | TA-Lib-exact indicators, batch and streaming |
+//! | [`strategy`] | the `Strategy` trait and its `Context` |
+//! | [`broker`], [`data`], [`clock`], [`notify`], [`store`] | the ports to the outside |
+//!
+//! | feature | default | enables |
+//! |---|---|---|
+//! | `sqlite` | yes | the SQLite store |
+
+pub mod broker;
+pub mod clock;
+pub mod data;
+pub mod domain;
+mod error;
+pub mod indicators;
+pub mod krx;
+pub mod notify;
+pub mod risk;
+pub mod store;
+pub mod strategy;
+
+pub use error::{Error, Result};

@@ -1,0 +1,3 @@
+//! # hantu-kis
+//!
+//! The Korea Investment & Securities (KIS) Open API adapter for hantu (work in progress).

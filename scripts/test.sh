@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every check and test of the workspace, as CI does. Sets up what it needs on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --workspace
