@@ -7,6 +7,7 @@
 mod bar;
 mod code;
 mod fill;
+mod fundamentals;
 mod instrument;
 mod money;
 mod order;
@@ -19,6 +20,7 @@ mod validation;
 pub use bar::{Bar, Quote, Tick, Timeframe};
 pub use code::{ClientOrderId, StockCode};
 pub use fill::Fill;
+pub use fundamentals::Fundamentals;
 pub use instrument::{Instrument, InstrumentKind, Market};
 pub use money::Money;
 pub use order::{Order, OrderKind, OrderRequest, OrderStatus, Side, TimeInForce};
