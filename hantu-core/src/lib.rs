@@ -27,6 +27,7 @@ pub mod indicators;
 pub mod krx;
 pub mod notify;
 pub mod risk;
+pub mod sim;
 pub mod store;
 pub mod strategy;
 
