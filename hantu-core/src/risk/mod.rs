@@ -33,6 +33,12 @@ impl Approved {
     pub fn into_order(self) -> Order {
         self.0
     }
+
+    /// Approves without checks, for unit tests of brokers.
+    #[cfg(test)]
+    pub(crate) fn unchecked(order: Order) -> Self {
+        Self(order)
+    }
 }
 
 /// What the risk manager knows about the stock of an order.
