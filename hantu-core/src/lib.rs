@@ -22,6 +22,7 @@ pub mod broker;
 pub mod clock;
 pub mod data;
 pub mod domain;
+pub mod engine;
 mod error;
 pub mod indicators;
 pub mod krx;
