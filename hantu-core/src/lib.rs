@@ -18,6 +18,7 @@
 //! |---|---|---|
 //! | `sqlite` | yes | the SQLite store |
 
+pub mod backtest;
 pub mod broker;
 pub mod clock;
 pub mod data;
