@@ -275,6 +275,10 @@ pub(super) const HOLIDAYS: &[(u16, u8, u8)] = &[
 ];
 
 /// Days with non-standard hours: `((year, month, day), (open h, m), (close h, m))` KST, ascending.
+#[allow(
+    clippy::type_complexity,
+    reason = "a plain literal table; an alias would hide the field order the doc line spells out"
+)]
 pub(super) const SPECIAL_SESSIONS: &[((u16, u8, u8), (u8, u8), (u8, u8))] = &[
     ((2010, 1, 4), (10, 0), (15, 0)),
     ((2010, 11, 18), (10, 0), (16, 0)),
