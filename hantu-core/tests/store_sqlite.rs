@@ -1,0 +1,5 @@
+//! Store tests: the shared contract (memory and SQLite), SQLite reliability, CSV import/export.
+#![cfg(feature = "sqlite")]
+
+#[path = "store/contract.rs"]
+mod contract;
