@@ -1,7 +1,10 @@
-//! Criterion benchmarks.
-use criterion::{Criterion, criterion_group, criterion_main};
+//! The criterion benchmarks of hantu, one binary with a module per area.
+//!
+//! Run all: `cargo bench -p hantu-benches`; one area: `cargo bench -p hantu-benches -- backtest`.
 
-fn noop(_c: &mut Criterion) {}
+use criterion::{criterion_group, criterion_main};
 
-criterion_group!(benches, noop);
+mod backtest;
+
+criterion_group!(benches, backtest::bench);
 criterion_main!(benches);

@@ -19,10 +19,12 @@
 //! |---|---|---|
 //! | `sqlite` | yes | the SQLite store |
 
+pub mod backtest;
 pub mod broker;
 pub mod clock;
 pub mod data;
 pub mod domain;
+pub mod engine;
 mod error;
 pub mod indicators;
 pub mod io;
