@@ -28,6 +28,9 @@ const TREND_NOISE: f64 = 0.000_2;
 const REVERSION_SPEED: f64 = 0.08;
 const FAIR_VALUE_NOISE: f64 = 0.004;
 const JUMP_SD: f64 = 0.09;
+/// Below this the price drifts up, above the ceiling down: the band real KRX stocks live in.
+const FLOOR_WON: i64 = 300;
+const CEILING_WON: i64 = 2_000_000;
 
 /// Generates the bars of stock `index` (its generation index) over `dates`, whose daily-bar
 /// stamps are `stamps`.
@@ -56,7 +59,7 @@ pub(super) fn daily_bars(
     };
     let mut fair_value = math::ln(prev_close as f64);
     let mut volume_state = 0.0;
-    let (floor, ceiling) = (math::ln(300.0), math::ln(2_000_000.0));
+    let log_base_volume = math::ln(p.base_volume);
 
     for (t, &date) in dates.iter().enumerate() {
         let regime = factors.regime_mult[t];
@@ -64,7 +67,6 @@ pub(super) fn daily_bars(
         let sd = var.sqrt() * regime;
         let z = rng.normal();
         last_shock = var.sqrt() * z;
-        let x = math::ln(prev_close as f64);
 
         let mut r = p.beta * factors.market[t] + p.sector_loading * factors.sector[p.sector][t] + sd * z;
         match p.style {
@@ -74,7 +76,7 @@ pub(super) fn daily_bars(
             }
             Style::MeanReverting => {
                 fair_value += FAIR_VALUE_NOISE * rng.normal();
-                r -= REVERSION_SPEED * (x - fair_value);
+                r -= REVERSION_SPEED * (math::ln(prev_close as f64) - fair_value);
             }
             Style::RandomWalk => {}
         }
@@ -84,10 +86,12 @@ pub(super) fn daily_bars(
         if rng.chance(p.surge_prob) {
             r += 0.35; // a theme-stock day that closes at the upper limit
         }
-        // Keep prices inside the band real KRX stocks live in (a few hundred won to a few million).
-        if x < floor {
+        if rng.chance(p.crash_prob) {
+            r -= 0.4;
+        }
+        if prev_close < FLOOR_WON {
             r += 0.01;
-        } else if x > ceiling {
+        } else if prev_close > CEILING_WON {
             r -= 0.01;
         }
 
@@ -97,22 +101,21 @@ pub(super) fn daily_bars(
         let (lower, upper) = price_limits(prev_close, date, p.market, kind);
         let table = TickTable::for_date(date, p.market, kind);
         let base = prev_close as f64;
-        let to_grid = |v: f64| table.round_nearest((v.round() as i64).clamp(lower, upper));
+        let to_grid = |v: f64| table.round_nearest(math::round(v).clamp(lower, upper));
         let open = to_grid(base * math::exp(r_open));
         let close = to_grid(base * math::exp(r));
         let (body_hi, body_lo) = (open.max(close), open.min(close));
         let up = math::exp(0.5 * day_sd * rng.normal().abs());
         let down = math::exp(0.5 * day_sd * rng.normal().abs());
-        let high = table.round_up((body_hi as f64 * up).round() as i64).clamp(body_hi, upper);
-        let low = table.round_down((body_lo as f64 / down).round() as i64).clamp(lower, body_lo);
+        let high = table.round_up(math::round(body_hi as f64 * up)).clamp(body_hi, upper);
+        let low = table.round_down(math::round(body_lo as f64 / down)).clamp(lower, body_lo);
 
         volume_state = 0.9 * volume_state + 0.2 * rng.normal();
-        let mut log_v =
-            math::ln(p.base_volume) + volume_state + (0.6 * (r.abs() / day_sd)).min(3.0) + 0.3 * rng.normal();
+        let mut log_v = log_base_volume + volume_state + (0.6 * (r.abs() / day_sd)).min(3.0) + 0.3 * rng.normal();
         if rng.chance(0.02) {
             log_v += rng.range(0.7, 2.0);
         }
-        let volume = (math::exp(log_v).round() as u64).max(MIN_DAILY_VOLUME);
+        let volume = (math::round(math::exp(log_v)).max(0) as u64).max(MIN_DAILY_VOLUME);
 
         bars.push(Bar {
             code,

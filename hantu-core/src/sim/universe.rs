@@ -46,6 +46,8 @@ pub(super) struct Profile {
     pub jump_prob: f64,
     /// Daily probability of a theme-stock surge to the upper limit.
     pub surge_prob: f64,
+    /// Daily probability of a collapse to the lower limit (a failed trial, an audit opinion).
+    pub crash_prob: f64,
 }
 
 /// The code of the `i`-th generated stock: a permutation of `00001_0..=99999_0` (common
@@ -112,6 +114,7 @@ pub(super) fn profile(cfg: &SimConfig, i: usize) -> Profile {
         base_volume,
         jump_prob: cfg.jump_prob * if market == Market::Kospi { 0.7 } else { 1.2 },
         surge_prob: surge,
+        crash_prob: surge / 4.0,
     }
 }
 
