@@ -23,8 +23,10 @@ pub(super) const MIN_DAILY_VOLUME: u64 = 400;
 
 const GARCH_ALPHA: f64 = 0.07;
 const GARCH_BETA: f64 = 0.90;
-const TREND_PERSISTENCE: f64 = 0.995;
-const TREND_NOISE: f64 = 0.000_2;
+/// Trend episodes last about a month or two (half-life 35 days) ...
+const TREND_PERSISTENCE: f64 = 0.98;
+/// ... with a stationary drift of 0.4% a day (one standard deviation).
+const TREND_SD: f64 = 0.004;
 const REVERSION_SPEED: f64 = 0.08;
 const FAIR_VALUE_NOISE: f64 = 0.004;
 const JUMP_SD: f64 = 0.09;
@@ -54,10 +56,11 @@ pub(super) fn daily_bars(
     let mut last_shock = 0.0;
     let mut prev_close = TickTable::for_date(first, p.market, kind).round_nearest(p.start_price as i64).max(1);
     let mut drift = match p.style {
-        Style::Trending => rng.range(0.000_5, 0.002_5) * if rng.chance(0.5) { 1.0 } else { -1.0 },
+        Style::Trending => TREND_SD * rng.normal(),
         _ => 0.0,
     };
     let mut fair_value = math::ln(prev_close as f64);
+    let trend_noise = TREND_SD * (1.0 - TREND_PERSISTENCE * TREND_PERSISTENCE).sqrt();
     let mut volume_state = 0.0;
     let log_base_volume = math::ln(p.base_volume);
 
@@ -71,7 +74,7 @@ pub(super) fn daily_bars(
         let mut r = p.beta * factors.market[t] + p.sector_loading * factors.sector[p.sector][t] + sd * z;
         match p.style {
             Style::Trending => {
-                drift = TREND_PERSISTENCE * drift + TREND_NOISE * rng.normal();
+                drift = TREND_PERSISTENCE * drift + trend_noise * rng.normal();
                 r += drift;
             }
             Style::MeanReverting => {
@@ -135,4 +138,77 @@ pub(super) fn daily_bars(
 /// why `Price::new` cannot panic here.
 pub(super) fn won(price: i64) -> Price {
     Price::new(price.clamp(1, Price::MAX_WON))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Market;
+    use crate::sim::SimConfig;
+    use crate::sim::universe::{code_for, profile};
+
+    /// Mean over stocks of `stat(log returns)` for stocks forced into `style`.
+    fn mean_stat(style: Style, stat: impl Fn(&[f64]) -> f64) -> f64 {
+        let cfg = SimConfig::default();
+        let dates = crate::krx::KrxCalendar::trading_days(cfg.start, cfg.start + chrono::Duration::days(1_100));
+        let stamps: Vec<Timestamp> = dates.iter().map(|d| Timestamp::daily_close(*d)).collect();
+        let factors = Factors::generate(&cfg, dates.len());
+        let n = 150;
+        let total: f64 = (0..n)
+            .map(|i| {
+                let p = Profile { style, surge_prob: 0.0, crash_prob: 0.0, jump_prob: 0.0, ..profile(&cfg, i) };
+                let bars = daily_bars(cfg.seed, i, code_for(i), &p, &factors, &dates, &stamps);
+                let r: Vec<f64> = bars.windows(2).map(|w| (w[1].close.as_f64() / w[0].close.as_f64()).ln()).collect();
+                stat(&r)
+            })
+            .sum();
+        total / f64::from(n as u32)
+    }
+
+    fn lag1_autocorr(r: &[f64]) -> f64 {
+        let m = r.iter().sum::<f64>() / r.len() as f64;
+        let var: f64 = r.iter().map(|x| (x - m) * (x - m)).sum();
+        r.windows(2).map(|w| (w[0] - m) * (w[1] - m)).sum::<f64>() / var
+    }
+
+    /// Variance of 20-day returns over 20 × the variance of daily returns: 1 for a random walk.
+    fn variance_ratio(r: &[f64]) -> f64 {
+        let var = |v: &[f64]| {
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64
+        };
+        let monthly: Vec<f64> = r.chunks_exact(20).map(|c| c.iter().sum()).collect();
+        var(&monthly) / (20.0 * var(r))
+    }
+
+    #[test]
+    fn styles_leave_findable_footprints() {
+        let mr = mean_stat(Style::MeanReverting, lag1_autocorr);
+        let rw = mean_stat(Style::RandomWalk, lag1_autocorr);
+        assert!(mr < rw - 0.02, "mean reversion shows as negative autocorrelation: {mr} vs {rw}");
+        let trend = mean_stat(Style::Trending, variance_ratio);
+        let walk = mean_stat(Style::RandomWalk, variance_ratio);
+        let revert = mean_stat(Style::MeanReverting, variance_ratio);
+        assert!(trend > walk + 0.2 && revert < walk, "variance ratios {trend} {walk} {revert}");
+    }
+
+    #[test]
+    fn volume_rises_with_the_size_of_the_move() {
+        let cfg = SimConfig::default();
+        let dates = crate::krx::KrxCalendar::trading_days(cfg.start, cfg.start + chrono::Duration::days(700));
+        let stamps: Vec<Timestamp> = dates.iter().map(|d| Timestamp::daily_close(*d)).collect();
+        let factors = Factors::generate(&cfg, dates.len());
+        let p = Profile { market: Market::Kosdaq, ..profile(&cfg, 3) };
+        let bars = daily_bars(cfg.seed, 3, code_for(3), &p, &factors, &dates, &stamps);
+        let (x, y): (Vec<f64>, Vec<f64>) = bars
+            .windows(2)
+            .map(|w| ((w[1].close.as_f64() / w[0].close.as_f64()).ln().abs(), (w[1].volume as f64).ln()))
+            .unzip();
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let (mx, my) = (mean(&x), mean(&y));
+        let cov: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
+        let sx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum::<f64>().sqrt();
+        let sy: f64 = y.iter().map(|b| (b - my) * (b - my)).sum::<f64>().sqrt();
+        assert!(cov / (sx * sy) > 0.2, "corr(|r|, ln volume) = {}", cov / (sx * sy));
+    }
 }

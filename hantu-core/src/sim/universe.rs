@@ -100,7 +100,9 @@ pub(super) fn profile(cfg: &SimConfig, i: usize) -> Profile {
     let shares = ((cap / start_price) as u64).max(100_000);
     // Large companies move less on their own news: vol ∝ cap^-0.1.
     let size_mult = math::exp(-0.1 * math::ln(cap / 1.0e11));
-    let annual_vol = sec.vol * vol_mult * size_mult * rng.log_normal(1.0, 0.25);
+    // Trending stocks are quieter, so their drift stands out of the noise.
+    let style_mult = if style == Style::Trending { 0.7 } else { 1.0 };
+    let annual_vol = sec.vol * vol_mult * size_mult * style_mult * rng.log_normal(1.0, 0.25);
     let base_volume = (shares as f64 * rng.log_normal(turnover, 0.8)).max(2_000.0);
     Profile {
         market,
