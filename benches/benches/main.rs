@@ -1,9 +1,12 @@
-//! Criterion benchmarks.
-use criterion::{Criterion, criterion_group, criterion_main};
+//! Criterion benchmarks: one binary, one module per area.
+//!
+//! Add an area as `mod x;` plus its group in `criterion_main!`.
+//! Quick run: `cargo bench -p hantu-benches -- --warm-up-time 1 --measurement-time 2 [filter]`.
 
+use criterion::criterion_main;
+
+mod backtest;
+mod indicators;
 mod sim;
 
-fn noop(_c: &mut Criterion) {}
-
-criterion_group!(benches, noop, sim::bench);
-criterion_main!(benches);
+criterion_main!(indicators::benches, backtest::benches, sim::benches);

@@ -7,14 +7,14 @@
 
 use std::hint::black_box;
 
-use criterion::Criterion;
+use criterion::{Criterion, Throughput, criterion_group};
 use hantu_core::sim::{SimConfig, SimMarket};
 
-/// Registers the simulated-market benchmarks.
-pub fn bench(c: &mut Criterion) {
+fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("sim");
     group.sample_size(10);
     let default = SimConfig::default();
+    group.throughput(Throughput::Elements((default.stocks * default.days) as u64));
     group.bench_function("generate_2875x500", |b| b.iter(|| SimMarket::generate(black_box(&default))));
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build();
     if let Ok(pool) = one {
@@ -34,3 +34,5 @@ pub fn bench(c: &mut Criterion) {
         });
     }
 }
+
+criterion_group!(benches, bench);
