@@ -13,7 +13,7 @@
 //!
 //! Run with `cargo bench -p hantu-benches -- store`.
 
-use criterion::{BatchSize, Criterion, Throughput};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use hantu_benches::random_walk_bars;
 use hantu_core::domain::{Bar, StockCode, Timestamp};
 use hantu_core::store::{ScreenRunRecord, SqliteStore, Store, WatchlistEntryRecord};
@@ -27,7 +27,7 @@ fn fresh(dir: &tempfile::TempDir, n: &mut u32) -> SqliteStore {
     SqliteStore::open(dir.path().join(format!("bench-{n}.db"))).expect("open store")
 }
 
-pub fn bench(c: &mut Criterion) {
+fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("store");
     g.sample_size(10);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -94,3 +94,5 @@ pub fn bench(c: &mut Criterion) {
     }
     g.finish();
 }
+
+criterion_group!(benches, bench);
