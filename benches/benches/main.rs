@@ -8,5 +8,6 @@ use criterion::criterion_main;
 mod backtest;
 mod indicators;
 mod sim;
+mod store;
 
-criterion_main!(indicators::benches, backtest::benches, sim::benches);
+criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches);
