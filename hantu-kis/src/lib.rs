@@ -26,6 +26,8 @@ pub mod calllog;
 mod config;
 pub mod env;
 mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod parse;
 pub mod ratelimit;
 pub mod rest;
