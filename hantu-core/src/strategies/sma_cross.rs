@@ -1,0 +1,87 @@
+//! Moving-average crossover.
+
+use crate::domain::{Bar, Side};
+use crate::engine::CodeMap;
+use crate::indicators::Sma;
+use crate::strategy::{Context, Strategy};
+
+/// Long while the fast SMA of closes is above the slow one, flat otherwise. On a cross up it
+/// buys with `weight` of the buying power at the next open; on a cross down it sells everything.
+/// Works on any number of stocks at once (state per stock).
+///
+/// ```
+/// use hantu_core::strategies::SmaCross;
+/// assert!(SmaCross::new(10, 30).is_ok());
+/// assert!(SmaCross::new(30, 10).is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct SmaCross {
+    fast: usize,
+    slow: usize,
+    weight: f64,
+    state: CodeMap<State>,
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    fast: Sma,
+    slow: Sma,
+    above: Option<bool>,
+}
+
+impl SmaCross {
+    /// Fast and slow periods (`0 < fast < slow`).
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] if the periods are not `0 < fast < slow`.
+    pub fn new(fast: usize, slow: usize) -> crate::Result<Self> {
+        if fast == 0 || fast >= slow {
+            return Err(crate::Error::config("params.fast", format!("need 0 < fast ({fast}) < slow ({slow})")));
+        }
+        Ok(Self { fast, slow, weight: 1.0, state: CodeMap::default() })
+    }
+
+    /// Fraction of buying power per entry, in (0, 1] (default 1: all in).
+    ///
+    /// # Errors
+    /// If `weight` is outside (0, 1].
+    pub fn with_weight(mut self, weight: f64) -> crate::Result<Self> {
+        self.weight = super::check_weight(weight)?;
+        Ok(self)
+    }
+}
+
+impl Strategy for SmaCross {
+    fn name(&self) -> &str {
+        "sma-cross"
+    }
+
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: &Bar) {
+        let (fast, slow) = (self.fast, self.slow);
+        let st = self.state.entry(bar.code).or_insert_with(|| State {
+            fast: Sma::new(fast).unwrap_or_else(|_| unreachable!("period checked in new")),
+            slow: Sma::new(slow).unwrap_or_else(|_| unreachable!("period checked in new")),
+            above: None,
+        });
+        let x = bar.close.as_f64();
+        let (f, s) = (st.fast.next(x), st.slow.next(x));
+        if s.is_nan() {
+            return;
+        }
+        let above = f > s;
+        let crossed = st.above.is_some_and(|prev| prev != above);
+        st.above = Some(above);
+        if !crossed || ctx.has_open_order(bar.code) {
+            return;
+        }
+        let held = ctx.qty(bar.code);
+        if above && held == 0 {
+            let qty = super::size(ctx, self.weight, bar.close);
+            if qty > 0 {
+                let _ = ctx.market(bar.code, Side::Buy, qty);
+            }
+        } else if !above && held > 0 {
+            let _ = ctx.market(bar.code, Side::Sell, held);
+        }
+    }
+}
