@@ -32,6 +32,7 @@ pub mod krx;
 pub mod notify;
 pub mod risk;
 pub mod screen;
+pub mod select;
 pub mod sim;
 pub mod store;
 pub mod strategy;

@@ -47,7 +47,7 @@ mod rule;
 mod universe;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use config::{Prefer, RuleSpec, ScoreTerm, ScreenConfig};
 pub use criterion::{Criterion, Series};
@@ -55,7 +55,6 @@ pub use result::{Explanation, ScreenResult, Standing, WatchEntry, WatchlistDiff}
 pub use rule::Outcome;
 pub use universe::Universe;
 
-#[allow(unused_imports, reason = "used by select, which lands next")]
 pub(crate) use compute::{Plan, Scratch, compute_row};
 pub(crate) use rule::CrossStats;
 
