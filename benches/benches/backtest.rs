@@ -10,7 +10,7 @@
 //! Measured on the 2-core CI machine: see the closing note of the foundation issue; criterion
 //! prints bars/s as "thrpt".
 
-use criterion::{BatchSize, Criterion, Throughput};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use hantu_benches::random_walk_bars;
 use hantu_core::backtest::{Backtest, BacktestConfig, BatchJob, run_batch};
 use hantu_core::strategies::SmaCross;
@@ -19,7 +19,7 @@ fn config() -> BacktestConfig {
     BacktestConfig::default().with_cash(100_000_000)
 }
 
-pub fn bench(c: &mut Criterion) {
+fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("backtest");
     g.sample_size(10);
     let one = random_walk_bars("005930", 1_000_000, 1);
@@ -40,3 +40,4 @@ pub fn bench(c: &mut Criterion) {
     });
     g.finish();
 }
+criterion_group!(benches, bench);

@@ -1,10 +1,11 @@
-//! The criterion benchmarks of hantu, one binary with a module per area.
+//! Criterion benchmarks: one binary, one module per area.
 //!
-//! Run all: `cargo bench -p hantu-benches`; one area: `cargo bench -p hantu-benches -- backtest`.
+//! Add an area as `mod x;` plus its group in `criterion_main!`.
+//! Quick run: `cargo bench -p hantu-benches -- --warm-up-time 1 --measurement-time 2 [filter]`.
 
-use criterion::{criterion_group, criterion_main};
+use criterion::criterion_main;
 
 mod backtest;
+mod indicators;
 
-criterion_group!(benches, backtest::bench);
-criterion_main!(benches);
+criterion_main!(indicators::benches, backtest::benches);

@@ -35,6 +35,7 @@ pub mod screen;
 pub mod select;
 pub mod sim;
 pub mod store;
+pub mod strategies;
 pub mod strategy;
 
 pub use error::{Error, Result};

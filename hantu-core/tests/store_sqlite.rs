@@ -3,3 +3,7 @@
 
 #[path = "store/contract.rs"]
 mod contract;
+#[path = "store/import.rs"]
+mod import;
+#[path = "store/reliability.rs"]
+mod reliability;

@@ -19,7 +19,7 @@ pub use csv_bars::{
     write_daily_csv,
 };
 pub use fundamentals::read_fundamentals_csv;
-pub use instruments::read_instruments_csv;
+pub use instruments::{read_instruments_csv, read_instruments_csv_report};
 
 /// One row that was not accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -159,15 +159,16 @@ impl SqliteStore {
     }
 
     /// Imports an instrument list in the `stocks.csv` layout (see
-    /// [`crate::io::read_instruments_csv`]) in one transaction. Returns the rows upserted.
+    /// [`crate::io::read_instruments_csv_report`]) in one transaction: the good rows are upserted,
+    /// the others listed in the returned report.
     ///
     /// # Errors
-    /// [`StoreError::Other`] naming file, line and column if the file is malformed (nothing is
+    /// [`StoreError::Other`] if the file cannot be read or lacks a required column (nothing is
     /// written); any write error.
-    pub fn import_instruments(&self, path: impl AsRef<Path>) -> Result<usize, StoreError> {
-        let rows = io::read_instruments_csv(path).map_err(|e| StoreError::Other(e.to_string()))?;
+    pub fn import_instruments(&self, path: impl AsRef<Path>) -> Result<FileReport, StoreError> {
+        let (rows, report) = io::read_instruments_csv_report(path).map_err(|e| StoreError::Other(e.to_string()))?;
         self.write(|t| market::upsert_instruments(t, &rows))?;
-        Ok(rows.len())
+        Ok(report)
     }
 
     /// Imports fundamentals in the `fundamentals.csv` layout in one transaction. Returns the rows upserted.
