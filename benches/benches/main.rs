@@ -1,7 +1,11 @@
-//! Criterion benchmarks.
-use criterion::{Criterion, criterion_group, criterion_main};
+//! Criterion benchmarks: one binary, one module per area.
+//!
+//! Add an area as `mod x;` plus its group in `criterion_main!`.
+//! Quick run: `cargo bench -p hantu-benches -- --warm-up-time 1 --measurement-time 2 [filter]`.
 
-fn noop(_c: &mut Criterion) {}
+use criterion::criterion_main;
 
-criterion_group!(benches, noop);
-criterion_main!(benches);
+mod backtest;
+mod indicators;
+
+criterion_main!(indicators::benches, backtest::benches);

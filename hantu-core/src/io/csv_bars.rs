@@ -119,8 +119,10 @@ pub fn list_csv_dir(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Reads one `<code>.csv` of a folder, taking the code from the file name.
-pub(crate) fn read_code_file(path: &Path) -> (Option<(StockCode, Vec<Bar>)>, FileReport) {
+/// Reads one `<code>.csv` of a folder, taking the code from the file name. Never fails: a
+/// file that cannot be used comes back as `None` with [`FileReport::file_error`] saying why.
+#[must_use]
+pub fn read_code_csv(path: &Path) -> (Option<(StockCode, Vec<Bar>)>, FileReport) {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let code = match StockCode::new_checked(stem) {
         Ok(c) => c,
@@ -140,7 +142,7 @@ pub(crate) fn read_code_file(path: &Path) -> (Option<(StockCode, Vec<Bar>)>, Fil
 /// [`Error::Io`] if the folder cannot be listed.
 pub fn read_csv_dir(dir: impl AsRef<Path>) -> Result<CsvDir> {
     let files = list_csv_dir(dir)?;
-    let results: Vec<_> = files.par_iter().map(|p| read_code_file(p)).collect();
+    let results: Vec<_> = files.par_iter().map(|p| read_code_csv(p)).collect();
     let mut out = CsvDir::default();
     for (series, report) in results {
         out.series.extend(series);

@@ -15,10 +15,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use csv_bars::{
-    CsvDir, export_csv_dir, list_csv_dir, read_csv_dir, read_daily_csv, read_daily_csv_report, write_daily_csv,
+    CsvDir, export_csv_dir, list_csv_dir, read_code_csv, read_csv_dir, read_daily_csv, read_daily_csv_report,
+    write_daily_csv,
 };
 pub use fundamentals::read_fundamentals_csv;
-pub use instruments::read_instruments_csv;
+pub use instruments::{read_instruments_csv, read_instruments_csv_report};
 
 /// One row that was not accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]

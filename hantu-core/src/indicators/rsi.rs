@@ -1,0 +1,199 @@
+//! Relative strength index (TA-Lib `RSI`), Wilder's smoothing.
+//!
+//! With `d = x[i] - x[i-1]`, `up = max(d, 0)`, `down = max(-d, 0)`:
+//! `G[p] = Σ up / p`, `L[p] = Σ down / p` over bars `1..=p`, then
+//! `G[i] = (G[i-1]·(p-1) + up) / p` (same for `L`), and `RSI = 100·G / (G + L)`.
+//!
+//! - **Parameters**: `period` p ≥ 2.
+//! - **Warm-up**: `p` bars of NaN (one more than the period: the first bar has no change).
+//! - **Complexity**: O(1) per bar and O(1) memory.
+//! - **TA-Lib quirks kept**: the averages are seeded with a plain mean of the first `p` changes
+//!   (unstable period 0); when `G + L` is within 1e-8 of zero (a flat window) the output is 0,
+//!   not 50. The smoothing is computed as `G·((p-1)/p) + up·(1/p)`, equal to TA-Lib's to the
+//!   last bits.
+
+use super::IndicatorError;
+use super::util::{check_fits, check_out, check_period, fill_warmup, is_zero};
+
+/// Number of leading NaN outputs of [`rsi`] for `period`.
+#[must_use]
+pub fn rsi_lookback(period: usize) -> usize {
+    period
+}
+
+/// Relative strength index of `close` over `period` bars.
+///
+/// ```
+/// # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
+/// let out = hantu_core::indicators::rsi(&[1.0, 2.0, 1.0, 2.0], 2)?;
+/// assert!(out[1].is_nan());
+/// assert_eq!(out[2], 50.0); // one rise of 1 and one fall of 1
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// [`IndicatorError::PeriodTooSmall`] for `period < 2`, [`IndicatorError::PeriodTooLong`]
+/// when `period > close.len()`.
+#[doc(alias = "RSI")]
+pub fn rsi(close: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; close.len()];
+    rsi_into(close, period, &mut out)?;
+    Ok(out)
+}
+
+/// [`rsi`] into `out` (same length as `close`), without allocating.
+///
+/// # Errors
+/// As [`rsi`], plus [`IndicatorError::OutputLength`] when `out.len() != close.len()`.
+#[doc(alias = "RSI")]
+pub fn rsi_into(close: &[f64], period: usize, out: &mut [f64]) -> Result<(), IndicatorError> {
+    check_period("period", period, 2)?;
+    check_fits("period", period, close.len())?;
+    check_out("out", out.len(), close.len())?;
+    fill_warmup(out, period);
+    if close.len() <= period {
+        return Ok(());
+    }
+    let (a, b) = wilder_factors(period);
+    let (mut gain, mut loss) = (0.0, 0.0);
+    for w in close[..=period].windows(2) {
+        let (up, down) = split(w[1] - w[0]);
+        gain += up;
+        loss += down;
+    }
+    gain /= period as f64;
+    loss /= period as f64;
+    out[period] = rsi_value(gain, loss);
+    let rest = &close[period..];
+    for ((o, &x), &prev) in out[period + 1..].iter_mut().zip(&rest[1..]).zip(rest) {
+        let (up, down) = split(x - prev);
+        gain = gain * a + up * b;
+        loss = loss * a + down * b;
+        *o = rsi_value(gain, loss);
+    }
+    Ok(())
+}
+
+/// `((p-1)/p, 1/p)`: Wilder's smoothing as two multiplies.
+#[inline]
+pub(crate) fn wilder_factors(period: usize) -> (f64, f64) {
+    let p = period as f64;
+    ((p - 1.0) / p, 1.0 / p)
+}
+
+/// `(up, down)` of a change; a NaN change goes to `up` so that it propagates.
+#[inline(always)]
+pub(crate) fn split(d: f64) -> (f64, f64) {
+    if d < 0.0 { (0.0, -d) } else { (d, 0.0) }
+}
+
+#[inline(always)]
+fn rsi_value(gain: f64, loss: f64) -> f64 {
+    let total = gain + loss;
+    if is_zero(total) { 0.0 } else { 100.0 * (gain / total) }
+}
+
+/// Streaming [`rsi`].
+///
+/// ```
+/// # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
+/// let mut rsi = hantu_core::indicators::Rsi::new(2)?;
+/// for x in [1.0, 2.0] { assert!(rsi.next(x).is_nan()); }
+/// assert_eq!(rsi.next(1.0), 50.0);
+/// # Ok(()) }
+/// ```
+#[doc(alias = "RSI")]
+#[derive(Debug, Clone)]
+pub struct Rsi {
+    period: usize,
+    a: f64,
+    b: f64,
+    count: usize,
+    prev: f64,
+    gain: f64,
+    loss: f64,
+}
+
+impl Rsi {
+    /// An RSI over `period` bars.
+    ///
+    /// # Errors
+    /// [`IndicatorError::PeriodTooSmall`] for `period < 2`.
+    pub fn new(period: usize) -> Result<Self, IndicatorError> {
+        check_period("period", period, 2)?;
+        let (a, b) = wilder_factors(period);
+        Ok(Self { period, a, b, count: 0, prev: 0.0, gain: 0.0, loss: 0.0 })
+    }
+
+    /// Feeds one close; returns the RSI, NaN for the first `period` closes.
+    #[inline]
+    pub fn next(&mut self, x: f64) -> f64 {
+        let (up, down) = split(x - self.prev);
+        self.prev = x;
+        if self.count > self.period {
+            self.gain = self.gain * self.a + up * self.b;
+            self.loss = self.loss * self.a + down * self.b;
+            return rsi_value(self.gain, self.loss);
+        }
+        self.count += 1;
+        if self.count == 1 {
+            return f64::NAN;
+        }
+        self.gain += up;
+        self.loss += down;
+        if self.count <= self.period {
+            return f64::NAN;
+        }
+        self.gain /= self.period as f64;
+        self.loss /= self.period as f64;
+        rsi_value(self.gain, self.loss)
+    }
+
+    /// Forgets all values.
+    pub fn reset(&mut self) {
+        self.count = 0;
+        self.gain = 0.0;
+        self.loss = 0.0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::testing::{assert_same, assert_warmup, closes};
+    use proptest::prelude::*;
+
+    #[test]
+    fn rejects_bad_periods() {
+        assert!(matches!(rsi(&[1.0, 2.0], 1), Err(IndicatorError::PeriodTooSmall { min: 2, .. })));
+        assert!(matches!(rsi(&[1.0, 2.0], 3), Err(IndicatorError::PeriodTooLong { .. })));
+    }
+
+    #[test]
+    fn flat_series_gives_zero_like_talib() {
+        let out = rsi(&[5.0; 6], 3).unwrap();
+        assert_eq!(&out[3..], &[0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn nan_input_poisons_later_outputs() {
+        let out = rsi(&[1.0, 2.0, 3.0, f64::NAN, 4.0, 5.0], 2).unwrap();
+        assert_eq!(out[2], 100.0);
+        assert!(out[3..].iter().all(|v| v.is_nan()));
+    }
+
+    proptest! {
+        #[test]
+        fn prop_streaming_matches_batch(x in closes(), p in 2usize..30) {
+            prop_assume!(p <= x.len());
+            let batch = rsi(&x, p).unwrap();
+            let mut r = Rsi::new(p).unwrap();
+            let mut stream: Vec<f64> = x.iter().map(|&v| r.next(v)).collect();
+            assert_same(&batch, &stream);
+            assert_warmup(&batch, rsi_lookback(p).min(x.len()));
+            r.reset();
+            stream = x.iter().map(|&v| r.next(v)).collect();
+            assert_same(&batch, &stream);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! True range (TA-Lib `TRANGE`).
+//!
+//! `TR[i] = max(high[i] - low[i], |high[i] - close[i-1]|, |low[i] - close[i-1]|)`
+//!
+//! - **Parameters**: none.
+//! - **Warm-up**: 1 bar of NaN (the first bar has no previous close, as in TA-Lib).
+//! - **Complexity**: O(1) per bar and O(1) memory.
+
+use super::IndicatorError;
+use super::util::{check_hlc, check_out, fill_warmup};
+
+/// Number of leading NaN outputs of [`trange`]: 1.
+#[must_use]
+pub fn trange_lookback() -> usize {
+    1
+}
+
+/// True range of each bar.
+///
+/// ```
+/// # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
+/// let out = hantu_core::indicators::trange(&[10.0, 12.0], &[8.0, 11.0], &[9.0, 11.5])?;
+/// assert!(out[0].is_nan());
+/// assert_eq!(out[1], 3.0); // gap up: 12 - 9
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// [`IndicatorError::LengthMismatch`] when the inputs differ in length,
+/// [`IndicatorError::HighBelowLow`] when a bar has `high < low`.
+#[doc(alias = "TRANGE")]
+pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; close.len()];
+    trange_into(high, low, close, &mut out)?;
+    Ok(out)
+}
+
+/// [`trange`] into `out`, without allocating.
+///
+/// # Errors
+/// As [`trange`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "TRANGE")]
+pub fn trange_into(high: &[f64], low: &[f64], close: &[f64], out: &mut [f64]) -> Result<(), IndicatorError> {
+    check_hlc(high, low, close)?;
+    check_out("out", out.len(), close.len())?;
+    fill_warmup(out, 1);
+    for (i, o) in out.iter_mut().enumerate().skip(1) {
+        *o = true_range(high[i], low[i], close[i - 1]);
+    }
+    Ok(())
+}
+
+/// TA-Lib's `TRUE_RANGE` macro, comparisons in its order: a NaN high or low propagates, a NaN
+/// previous close is passed over.
+#[inline(always)]
+pub(crate) fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
+    let mut tr = high - low;
+    let up = (high - prev_close).abs();
+    if up > tr {
+        tr = up;
+    }
+    let down = (low - prev_close).abs();
+    if down > tr {
+        tr = down;
+    }
+    tr
+}
+
+/// Streaming [`trange`].
+#[doc(alias = "TRANGE")]
+#[derive(Debug, Clone, Default)]
+pub struct TRange {
+    prev_close: Option<f64>,
+}
+
+impl TRange {
+    /// A true-range stream (infallible; `Result` for a uniform API).
+    ///
+    /// # Errors
+    /// Never.
+    pub fn new() -> Result<Self, IndicatorError> {
+        Ok(Self::default())
+    }
+
+    /// Feeds one bar; NaN on the first.
+    #[inline]
+    pub fn next(&mut self, high: f64, low: f64, close: f64) -> f64 {
+        let out = match self.prev_close {
+            Some(pc) => true_range(high, low, pc),
+            None => f64::NAN,
+        };
+        self.prev_close = Some(close);
+        out
+    }
+
+    /// Forgets the previous close.
+    pub fn reset(&mut self) {
+        self.prev_close = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::testing::{assert_same, bars};
+    use proptest::prelude::*;
+
+    #[test]
+    fn rejects_bad_bars() {
+        assert!(matches!(trange(&[1.0], &[2.0], &[1.5]), Err(IndicatorError::HighBelowLow { index: 0, .. })));
+        assert!(matches!(trange(&[2.0], &[1.0], &[]), Err(IndicatorError::LengthMismatch { .. })));
+    }
+
+    proptest! {
+        #[test]
+        fn prop_streaming_matches_batch((h, l, c, _v) in bars()) {
+            let batch = trange(&h, &l, &c).unwrap();
+            let mut t = TRange::new().unwrap();
+            let stream: Vec<f64> = (0..c.len()).map(|i| t.next(h[i], l[i], c[i])).collect();
+            assert_same(&batch, &stream);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Parity with TA-Lib 0.8: every indicator against TA-Lib's own output on the reference series
+//! in `testdata/talib/` (see its README).
+//!
+//! Agreement means: NaN exactly where TA-Lib has NaN (the warm-up), and after it
+//! `|ours - talib| <= 1e-9 · max(|ours|, |talib|, 1)`.
+
+use std::path::PathBuf;
+
+use hantu_core::indicators as ind;
+
+struct Inputs {
+    high: Vec<f64>,
+    low: Vec<f64>,
+    close: Vec<f64>,
+    volume: Vec<f64>,
+}
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/talib")
+}
+
+fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+    let path = dir().join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().expect("header").split(',').map(str::to_owned).collect();
+    let mut cols = vec![Vec::new(); header.len()];
+    for line in lines {
+        for (col, field) in cols.iter_mut().zip(line.split(',')) {
+            col.push(if field.is_empty() { f64::NAN } else { field.parse().expect("number") });
+        }
+    }
+    (header, cols)
+}
+
+fn inputs() -> Inputs {
+    let (header, cols) = read_csv("inputs.csv");
+    let col = |name: &str| cols[header.iter().position(|h| h == name).expect(name)].clone();
+    Inputs { high: col("high"), low: col("low"), close: col("close"), volume: col("volume") }
+}
+
+/// Compares `ours` with the column `column` of `file`; returns the largest relative error.
+fn check(file: &str, column: &str, ours: &[f64]) -> f64 {
+    let (header, cols) = read_csv(file);
+    let want = &cols[header.iter().position(|h| h == column).unwrap_or_else(|| panic!("{file}: no {column}"))];
+    assert_eq!(ours.len(), want.len(), "{file}:{column}: length");
+    let mut worst = 0.0f64;
+    for (i, (&a, &b)) in ours.iter().zip(want).enumerate() {
+        assert_eq!(a.is_nan(), b.is_nan(), "{file}:{column}: bar {i}: ours {a}, TA-Lib {b}");
+        if b.is_nan() {
+            continue;
+        }
+        let rel = (a - b).abs() / a.abs().max(b.abs()).max(1.0);
+        assert!(rel <= 1e-9, "{file}:{column}: bar {i}: ours {a}, TA-Lib {b} (relative {rel:e})");
+        worst = worst.max(rel);
+    }
+    eprintln!("{file}:{column}: worst relative difference {worst:e}");
+    worst
+}
+
+#[test]
+fn overlap_studies() {
+    let x = inputs();
+    let c = &x.close;
+    check("SMA.csv", "real", &ind::sma(c, 30).unwrap());
+    check("SMA__p20.csv", "real", &ind::sma(c, 20).unwrap());
+    check("EMA.csv", "real", &ind::ema(c, 30).unwrap());
+    check("EMA__p20.csv", "real", &ind::ema(c, 20).unwrap());
+    let b = ind::bbands(c, 20, 2.0, 2.0).unwrap();
+    check("BBANDS.csv", "upperband", &b.upper);
+    check("BBANDS.csv", "middleband", &b.middle);
+    check("BBANDS.csv", "lowerband", &b.lower);
+}
+
+#[test]
+fn momentum() {
+    let x = inputs();
+    let (h, l, c) = (&x.high, &x.low, &x.close);
+    check("RSI.csv", "real", &ind::rsi(c, 14).unwrap());
+    let m = ind::macd(c, 12, 26, 9).unwrap();
+    check("MACD.csv", "macd", &m.macd);
+    check("MACD.csv", "macdsignal", &m.signal);
+    check("MACD.csv", "macdhist", &m.hist);
+    let s = ind::stoch(h, l, c, 5, 3, 3).unwrap();
+    check("STOCH.csv", "slowk", &s.k);
+    check("STOCH.csv", "slowd", &s.d);
+    let s = ind::stoch(h, l, c, 14, 3, 3).unwrap();
+    check("STOCH__14_3_3.csv", "slowk", &s.k);
+    check("STOCH__14_3_3.csv", "slowd", &s.d);
+    let s = ind::stochf(h, l, c, 5, 3).unwrap();
+    check("STOCHF.csv", "fastk", &s.k);
+    check("STOCHF.csv", "fastd", &s.d);
+    check("ADX.csv", "real", &ind::adx(h, l, c, 14).unwrap());
+    check("PLUS_DI.csv", "real", &ind::plus_di(h, l, c, 14).unwrap());
+    check("MINUS_DI.csv", "real", &ind::minus_di(h, l, c, 14).unwrap());
+}
+
+#[test]
+fn volatility_and_volume() {
+    let x = inputs();
+    let (h, l, c, v) = (&x.high, &x.low, &x.close, &x.volume);
+    check("ATR.csv", "real", &ind::atr(h, l, c, 14).unwrap());
+    check("TRANGE.csv", "real", &ind::trange(h, l, c).unwrap());
+    check("OBV.csv", "real", &ind::obv(c, v).unwrap());
+}
+
+#[test]
+fn lookbacks_match_talib_index() {
+    let index = std::fs::read_to_string(dir().join("index.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&index).unwrap();
+    let lookback = |file: &str| -> usize {
+        let f = json["functions"].as_array().unwrap().iter().find(|f| f["file"] == file).unwrap();
+        usize::try_from(f["lookback"].as_u64().unwrap()).unwrap()
+    };
+    assert_eq!(ind::sma_lookback(30), lookback("SMA.csv"));
+    assert_eq!(ind::ema_lookback(30), lookback("EMA.csv"));
+    assert_eq!(ind::rsi_lookback(14), lookback("RSI.csv"));
+    assert_eq!(ind::macd_lookback(12, 26, 9), lookback("MACD.csv"));
+    assert_eq!(ind::bbands_lookback(20), lookback("BBANDS.csv"));
+    assert_eq!(ind::atr_lookback(14), lookback("ATR.csv"));
+    assert_eq!(ind::trange_lookback(), lookback("TRANGE.csv"));
+    assert_eq!(ind::stoch_lookback(5, 3, 3), lookback("STOCH.csv"));
+    assert_eq!(ind::stochf_lookback(5, 3), lookback("STOCHF.csv"));
+    assert_eq!(ind::adx_lookback(14), lookback("ADX.csv"));
+    assert_eq!(ind::plus_di_lookback(14), lookback("PLUS_DI.csv"));
+    assert_eq!(ind::minus_di_lookback(14), lookback("MINUS_DI.csv"));
+    assert_eq!(ind::obv_lookback(), lookback("OBV.csv"));
+}
