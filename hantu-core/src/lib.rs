@@ -33,6 +33,7 @@ pub mod notify;
 pub mod risk;
 pub mod sim;
 pub mod store;
+pub mod strategies;
 pub mod strategy;
 
 pub use error::{Error, Result};

@@ -10,6 +10,8 @@
 //! | `frames` | bars and reports as columns for pandas, and bars from columns |
 //! | `data` | CSV folders |
 //! | `backtest` | backtests with built-in or Python strategies, batches in parallel |
+//! | `indicators` | every indicator on numpy arrays, and the streaming types |
+//! | `sim` | the simulated KRX market |
 //! | `pystrategy` | the adapter that lets a Python object implement the core `Strategy` |
 
 use pyo3::prelude::*;
@@ -19,7 +21,9 @@ mod data;
 mod error;
 mod frames;
 mod gil;
+mod indicators;
 mod pystrategy;
+mod sim;
 
 /// The extension module.
 #[pymodule]
@@ -35,5 +39,9 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(frames::py_bars_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(data::py_read_csv_dir, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::py_run_python, m)?)?;
+    m.add_function(wrap_pyfunction!(backtest::py_run_builtin, m)?)?;
+    m.add_function(wrap_pyfunction!(backtest::py_run_builtin_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(sim::py_sim_market, m)?)?;
+    m.add_submodule(&indicators::module(m.py())?)?;
     Ok(())
 }

@@ -132,3 +132,95 @@ def test_risk_refusal_reaches_the_strategy(bars):
     s = Big()
     r = hantu.backtest(bars, s, risk={"max_order_notional": 1000})
     assert s.reasons and r.orders.status.iloc[0] == "rejected"
+
+
+class PySmaCross(hantu.Strategy):
+    """The built-in "sma-cross", line for line, in Python."""
+
+    def __init__(self, fast=10, slow=30, weight=1.0):
+        self.fast, self.slow, self.weight = fast, slow, weight
+        self.state = {}
+
+    def on_bar(self, ctx, bar):
+        code = bar.code
+        st = self.state.get(code)
+        if st is None:
+            st = self.state[code] = [hantu.indicators.SMA(self.fast), hantu.indicators.SMA(self.slow), None]
+        x = float(bar.close)
+        f = st[0].update(x)
+        s = st[1].update(x)
+        if s != s:
+            return
+        above = f > s
+        crossed = st[2] is not None and st[2] != above
+        st[2] = above
+        if not crossed or ctx.has_open_order(code):
+            return
+        held = ctx.qty(code)
+        if above and held == 0:
+            budget = ctx.buying_power * self.weight / (1.0 + 0.00015)
+            qty = 0 if budget <= 0 else math.floor(budget / bar.close)
+            if qty > 0:
+                ctx.buy(code, qty)
+        elif not above and held > 0:
+            ctx.sell(code, held)
+
+
+@pytest.mark.parametrize("fast,slow,weight", [(5, 20, 1.0), (10, 30, 0.3)])
+def test_python_sma_cross_equals_builtin(bars, fast, slow, weight):
+    native = hantu.backtest(bars, "sma-cross", {"fast": fast, "slow": slow, "weight": weight})
+    python = hantu.backtest(bars, PySmaCross(fast, slow, weight))
+    assert len(native.trades) > 5
+    pd.testing.assert_frame_equal(native.trades, python.trades)
+    pd.testing.assert_frame_equal(native.fills, python.fills)
+    pd.testing.assert_frame_equal(native.orders, python.orders)
+    pd.testing.assert_series_equal(native.equity, python.equity)
+    assert native.stats == python.stats
+
+
+def test_builtin_on_sim_market_uses_its_instruments():
+    df = hantu.sim.market(n=4, days=120, seed=11)
+    r = hantu.backtest(df, "sma-cross", {"fast": 5, "slow": 20})
+    assert r.stats["days"] == 120 and r.bars == len(df)
+    assert r.equity.index.equals(pd.DatetimeIndex(sorted(df.date.unique()), name="date"))
+    inst = hantu.sim.instruments(df).assign(market="KONEX")
+    konex = hantu.backtest(df, "sma-cross", {"fast": 5, "slow": 20}, instruments=inst)
+    if r.stats["tax"] > 0:
+        # KONEX's transaction tax is lower than KOSPI/KOSDAQ's.
+        assert konex.stats["tax"] < r.stats["tax"]
+
+
+def test_unknown_builtin_and_params():
+    df = hantu.sim.market(n=2, days=40, seed=1)
+    with pytest.raises(hantu.ConfigError, match="unknown strategy"):
+        hantu.backtest(df, "nope")
+    with pytest.raises(hantu.ConfigError, match="params.fats"):
+        hantu.backtest(df, "sma-cross", {"fats": 3})
+    with pytest.raises(hantu.ConfigError, match="fast"):
+        hantu.backtest(df, "sma-cross", {"fast": 30, "slow": 10})
+
+
+def test_batch_over_params_and_codes_matches_single_runs(bars):
+    grid = [{"fast": 5, "slow": 20}, {"fast": 10, "slow": 40}]
+    batch = hantu.backtest_many(bars, "sma-cross", grid)
+    assert len(batch) == 2 and list(batch.stats["param.fast"]) == [5.0, 10.0]
+    for p, r in zip(grid, batch):
+        single = hantu.backtest(bars, "sma-cross", p)
+        pd.testing.assert_frame_equal(single.trades, r.trades)
+        assert single.stats == r.stats
+    per = hantu.backtest_many(bars, "sma-cross", grid, per_code=True)
+    assert len(per) == 3 * 2
+    assert list(per.stats.code) == ["000660", "000660", "005930", "005930", "035420", "035420"]
+    alone = hantu.backtest(bars[bars.code == "005930"], "sma-cross", grid[1])
+    assert per[3].code == "005930" and per[3].stats == alone.stats
+    python = hantu.backtest_many(bars, PySmaCross, [{"fast": 5, "slow": 20}], per_code=True)
+    assert [r.stats for r in python] == [per[i].stats for i in (0, 2, 4)]
+
+
+def test_plot_returns_a_figure(bars):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    r = hantu.backtest(bars, "sma-cross")
+    fig = r.plot()
+    assert len(fig.axes) == 2
+    assert r.drawdown.max() == 0.0 and r.drawdown.min() == pytest.approx(r.stats["max_drawdown"])

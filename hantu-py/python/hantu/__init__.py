@@ -7,11 +7,12 @@ Every computation runs in the Rust core; this package converts between numpy/pan
 >>> result = hantu.backtest(bars, "sma-cross", {"fast": 10, "slow": 30})   # doctest: +SKIP
 >>> result.stats["sharpe"], result.plot()                         # doctest: +SKIP
 
-Modules: :mod:`hantu.data` (CSV folders).
+Modules: :mod:`hantu.indicators` (numpy/pandas indicators and streaming classes),
+:mod:`hantu.sim` (the simulated KRX market), :mod:`hantu.data` (CSV folders).
 Errors derive from :class:`HantuError`.
 """
 
-from . import data
+from . import data, indicators, sim
 from ._hantu import (
     Bar,
     BrokerError,
@@ -27,7 +28,7 @@ from ._hantu import (
     ValidationError,
     __version__,
 )
-from ._backtest import BacktestResult, BatchResult, backtest
+from ._backtest import BacktestResult, BatchResult, backtest, backtest_many
 from .strategy import Strategy
 
 __all__ = [
@@ -48,5 +49,8 @@ __all__ = [
     "ValidationError",
     "__version__",
     "backtest",
+    "backtest_many",
     "data",
+    "indicators",
+    "sim",
 ]

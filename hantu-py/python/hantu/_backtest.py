@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ from ._frames import dates, to_bardata
 from ._hantu import ConfigError, ValidationError
 from .strategy import HOOKS, Strategy
 
-__all__ = ["backtest", "BacktestResult", "BatchResult"]
+__all__ = ["backtest", "backtest_many", "BacktestResult", "BatchResult"]
 
 Params = Mapping[str, float]
 
@@ -184,6 +184,24 @@ def _params(params: Optional[Params]) -> Dict[str, float]:
     return out
 
 
+def _instruments(data: Any, instruments: Optional[pd.DataFrame]) -> Optional[List[Tuple[str, str, str, Optional[str]]]]:
+    if instruments is None and isinstance(data, pd.DataFrame):
+        attr = data.attrs.get("hantu.instruments")
+        instruments = attr if isinstance(attr, pd.DataFrame) else None
+    if instruments is None:
+        return None
+    missing = [c for c in ("code", "market") if c not in instruments.columns]
+    if missing:
+        raise ValidationError(f"instruments are missing column(s) {', '.join(missing)}")
+    n = len(instruments)
+    names = instruments["name"] if "name" in instruments.columns else pd.Series([""] * n)
+    sectors = instruments["sector"] if "sector" in instruments.columns else pd.Series([None] * n)
+    return [
+        (str(c), "" if pd.isna(nm) else str(nm), str(m), None if pd.isna(sc) else str(sc))
+        for c, nm, m, sc in zip(instruments["code"], names, instruments["market"], sectors)
+    ]
+
+
 def _hooks(strategy: Strategy) -> Dict[str, Any]:
     cls = type(strategy)
     if getattr(cls, "on_bar", None) is Strategy.on_bar:
@@ -207,6 +225,7 @@ def backtest(
     participation: float = 0.10,
     risk: Optional[Mapping[str, Any]] = None,
     config: Optional[Mapping[str, Any]] = None,
+    instruments: Optional[pd.DataFrame] = None,
 ) -> BacktestResult:
     """Runs one backtest over ``data`` (a long DataFrame: date, code, open, high, low, close,
     volume — as :func:`hantu.sim.market` and :func:`hantu.data.read_csv_dir` return).
@@ -223,6 +242,9 @@ def backtest(
         risk: risk limits (``max_position_weight``, ``max_open_positions``,
             ``max_order_notional``, ``daily_loss_limit``, ``max_sector_weight``).
         config: any further engine/broker settings, merged over the above.
+        instruments: a DataFrame with ``code``, ``market`` (``KOSPI``/``KOSDAQ``/``KONEX``) and
+            optionally ``name`` and ``sector`` (default: those a :func:`hantu.sim.market` frame
+            carries, else every stock is a KOSPI stock).
 
     Raises:
         ConfigError: an unknown strategy, parameter or setting (the message names it).
@@ -231,15 +253,71 @@ def backtest(
     """
     bars = to_bardata(data)
     cfg = _config(cash, commission, tax, slippage_ticks, participation, risk, config)
+    inst = _instruments(data, instruments)
     if isinstance(strategy, str):
         p = _params(params)
-        return BacktestResult(_hantu.run_builtin(bars, cfg, strategy, p).tables(), p)
+        return BacktestResult(_hantu.run_builtin(bars, cfg, strategy, p, inst).tables(), p)
     if isinstance(strategy, Strategy):
         if params:
             raise ConfigError("config: params: only built-in strategies take params; configure a Python strategy in its constructor")
         h = _hooks(strategy)
         name = strategy.name or type(strategy).__name__
-        return BacktestResult(_hantu.run_python(bars, cfg, name, **h))
+        return BacktestResult(_hantu.run_python(bars, cfg, name, instruments=inst, **h))
     raise ValidationError(
         f"strategy must be a built-in name or a hantu.Strategy instance, not {type(strategy).__name__}"
     )
+
+
+def backtest_many(
+    data: Any,
+    strategy: Union[str, Type[Strategy], Callable[..., Strategy]] = "sma-cross",
+    params: Optional[Sequence[Params]] = None,
+    *,
+    per_code: bool = False,
+    cash: float = 100_000_000,
+    commission: Optional[float] = 0.00015,
+    tax: bool = True,
+    slippage_ticks: int = 0,
+    participation: float = 0.10,
+    risk: Optional[Mapping[str, Any]] = None,
+    config: Optional[Mapping[str, Any]] = None,
+    instruments: Optional[pd.DataFrame] = None,
+) -> BatchResult:
+    """Runs many independent backtests in one call: one per parameter set in ``params`` and,
+    with ``per_code=True``, one per stock (each stock alone, with all the cash).
+
+    A built-in strategy runs on all cores in parallel without the GIL. A Python strategy is given
+    as its class (or any factory), called with each parameter set as keyword arguments; those
+    runs go one after the other, since they need the interpreter.
+
+    Returns:
+        a :class:`BatchResult` in job order (stocks in code order, then parameter sets), whose
+        ``stats`` DataFrame has one row per run.
+    """
+    bars = to_bardata(data)
+    cfg = _config(cash, commission, tax, slippage_ticks, participation, risk, config)
+    inst = _instruments(data, instruments)
+    param_sets = list(params) if params is not None else [{}]
+    if isinstance(strategy, str):
+        ps = [_params(p) for p in param_sets]
+        runs = _hantu.run_builtin_batch(bars, cfg, strategy, ps, per_code, inst)
+        return BatchResult([BacktestResult(r.tables(), ps[i], code) for code, i, r in runs])
+    if not callable(strategy):
+        raise ValidationError("strategy must be a built-in name or a hantu.Strategy subclass (or factory)")
+    results = []
+    targets: List[Tuple[Optional[str], Any]] = [(None, bars)]
+    if per_code:
+        frame = data if isinstance(data, pd.DataFrame) else None
+        if frame is None:
+            raise ValidationError("per_code with a Python strategy needs the bars as a DataFrame")
+        targets = [(str(code), to_bardata(group)) for code, group in frame.groupby(frame["code"].astype(str), sort=True)]
+    for code, target in targets:
+        for p in param_sets:
+            s = strategy(**p)
+            if not isinstance(s, Strategy):
+                raise ValidationError(f"the strategy factory returned {type(s).__name__}, not a hantu.Strategy")
+            h = _hooks(s)
+            name = s.name or type(s).__name__
+            tables = _hantu.run_python(target, cfg, name, instruments=inst, **h)
+            results.append(BacktestResult(tables, p, code))
+    return BatchResult(results)
