@@ -15,7 +15,8 @@ use std::collections::HashMap;
 use chrono::Datelike;
 
 use hantu_core::domain::{
-    Bar, ClientOrderId, Fill, Order, OrderKind, OrderRequest, Price, Qty, Side, StockCode, TimeInForce, Timestamp,
+    Bar, ClientOrderId, Fill, Money, Order, OrderKind, OrderRequest, Price, Qty, Side, StockCode, TimeInForce,
+    Timestamp,
 };
 use hantu_core::strategy::{Context, Strategy};
 use pyo3::prelude::*;
@@ -177,8 +178,8 @@ pub(crate) struct PyContext {
     cash: f64,
     buying_power: f64,
     equity: f64,
-    /// `(code, shares, average cost per share incl. buy commission, last price)`.
-    positions: Vec<(StockCode, u64, f64, i64)>,
+    /// `(code, shares, total cost incl. buy commissions)` of every position held.
+    positions: Vec<(StockCode, u64, Money)>,
     open_codes: Vec<StockCode>,
     pending: Vec<Pending>,
 }
@@ -197,18 +198,19 @@ impl PyContext {
         }
     }
 
-    fn open(&mut self, ctx: &Context<'_>) {
+    /// Takes the snapshot a hook reads. Positions change only through fills, so they are
+    /// copied again only when `positions_changed` (after a fill, and at start and each day's end).
+    fn open(&mut self, ctx: &Context<'_>, positions_changed: bool) {
         self.active = true;
         self.now = ctx.now();
         let p = ctx.portfolio();
         self.cash = p.cash().to_f64();
         self.buying_power = p.buying_power().to_f64();
-        self.equity = p.equity().to_f64();
-        self.positions.clear();
-        self.positions.extend(p.positions().filter(|x| !x.qty.is_zero()).map(|x| {
-            let avg = x.avg_cost().map_or(f64::NAN, |m| m.to_f64());
-            (x.code, x.qty.get(), avg, x.last_price.won())
-        }));
+        self.equity = self.cash + p.market_value() as f64;
+        if positions_changed {
+            self.positions.clear();
+            self.positions.extend(p.positions().filter(|x| !x.qty.is_zero()).map(|x| (x.code, x.qty.get(), x.cost)));
+        }
         self.open_codes.clear();
         self.open_codes.extend(ctx.open_orders().iter().map(|o| o.request.code));
     }
@@ -286,7 +288,7 @@ impl PyContext {
     fn avg_cost(&self, code: &str) -> PyResult<Option<f64>> {
         self.check()?;
         let code = Self::code(code)?;
-        Ok(self.positions.iter().find(|p| p.0 == code).map(|p| p.2))
+        Ok(self.positions.iter().find(|p| p.0 == code).map(|p| p.2.to_f64() / p.1 as f64))
     }
 
     /// Whether an order for `code` is working or was asked for in this callback.
@@ -344,13 +346,22 @@ pub(crate) struct PyStrategy<'py> {
     hooks: Hooks<'py>,
     ctx: Bound<'py, PyContext>,
     codes: HashMap<StockCode, Py<PyString>>,
+    positions_changed: bool,
     error: Option<PyErr>,
 }
 
 impl<'py> PyStrategy<'py> {
     /// An adapter over `hooks`, reported under `name`.
     pub(crate) fn new(py: Python<'py>, name: String, hooks: Hooks<'py>) -> PyResult<Self> {
-        Ok(Self { py, name, hooks, ctx: Bound::new(py, PyContext::new())?, codes: HashMap::new(), error: None })
+        Ok(Self {
+            py,
+            name,
+            hooks,
+            ctx: Bound::new(py, PyContext::new())?,
+            codes: HashMap::new(),
+            positions_changed: true,
+            error: None,
+        })
     }
 
     /// The first exception a hook raised, if any.
@@ -362,7 +373,7 @@ impl<'py> PyStrategy<'py> {
         if self.error.is_some() {
             return;
         }
-        self.ctx.borrow_mut().open(ctx);
+        self.ctx.borrow_mut().open(ctx, std::mem::take(&mut self.positions_changed));
         let result = f(self);
         let pending = {
             let mut c = self.ctx.borrow_mut();
@@ -419,6 +430,7 @@ impl Strategy for PyStrategy<'_> {
     }
 
     fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) {
+        self.positions_changed = true;
         if self.hooks.on_fill.is_some() {
             self.call(ctx, |s| match &s.hooks.on_fill {
                 Some(h) => h.call1((&s.ctx, Bound::new(s.py, PyFill::from(fill))?)).map(drop),
@@ -437,6 +449,7 @@ impl Strategy for PyStrategy<'_> {
     }
 
     fn on_day_end(&mut self, ctx: &mut Context<'_>) {
+        self.positions_changed = true;
         if self.hooks.on_day_end.is_some() {
             self.call(ctx, |s| s.hooks.on_day_end.as_ref().map_or(Ok(()), |h| h.call1((&s.ctx,)).map(drop)));
         }
