@@ -9,9 +9,7 @@ use hantu_core::backtest::{Backtest, BacktestConfig, BatchJob, run_batch};
 use hantu_core::strategies::RsiReversion;
 
 fn main() -> anyhow::Result<()> {
-    let dir = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/data/daily").to_owned());
+    let dir = std::env::args().nth(1).unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/data/daily").to_owned());
     let folder = hantu_core::io::read_csv_dir(&dir)?;
     for r in folder.reports.iter().filter(|r| !r.is_clean()) {
         eprintln!("{}: {} rows rejected", r.path.display(), r.rejected.len());

@@ -86,25 +86,70 @@ impl KeySpec {
 pub const KEYS: &[KeySpec] = &[
     KeySpec { key: "data.db", kind: Kind::Str, default: "hantu.db", doc: "SQLite database file" },
     KeySpec { key: "data.dir", kind: Kind::Str, default: ".hantu", doc: "data directory (logs, token cache)" },
-    KeySpec { key: "log.level", kind: Kind::Str, default: "info", doc: "log level or tracing filter (e.g. info,hantu_kis=debug)" },
+    KeySpec {
+        key: "log.level",
+        kind: Kind::Str,
+        default: "info",
+        doc: "log level or tracing filter (e.g. info,hantu_kis=debug)",
+    },
     KeySpec { key: "log.format", kind: Kind::Str, default: "human", doc: "human | json" },
-    KeySpec { key: "log.file", kind: Kind::Bool, default: "false", doc: "also write a daily-rotated log file under data.dir/logs" },
+    KeySpec {
+        key: "log.file",
+        kind: Kind::Bool,
+        default: "false",
+        doc: "also write a daily-rotated log file under data.dir/logs",
+    },
     KeySpec { key: "backtest.cash", kind: Kind::Int, default: "100000000", doc: "starting cash in won" },
-    KeySpec { key: "backtest.commission_rate", kind: Kind::Decimal, default: "0.00015", doc: "commission per side (0.015%)" },
+    KeySpec {
+        key: "backtest.commission_rate",
+        kind: Kind::Decimal,
+        default: "0.00015",
+        doc: "commission per side (0.015%)",
+    },
     KeySpec { key: "backtest.tax", kind: Kind::Bool, default: "true", doc: "charge the sell-side transaction tax" },
-    KeySpec { key: "backtest.participation", kind: Kind::Float, default: "0.1", doc: "max fraction of a bar's volume that fills" },
+    KeySpec {
+        key: "backtest.participation",
+        kind: Kind::Float,
+        default: "0.1",
+        doc: "max fraction of a bar's volume that fills",
+    },
     KeySpec { key: "backtest.slippage_ticks", kind: Kind::Int, default: "0", doc: "adverse ticks on market orders" },
     KeySpec { key: "risk.max_position_weight", kind: Kind::Decimal, default: "0.20", doc: "largest position / equity" },
     KeySpec { key: "risk.max_open_positions", kind: Kind::Int, default: "10", doc: "most stocks held at once" },
-    KeySpec { key: "risk.max_order_notional", kind: Kind::Decimal, default: "(none)", doc: "largest order value in won" },
-    KeySpec { key: "risk.daily_loss_limit", kind: Kind::Decimal, default: "0.03", doc: "daily loss / start equity that halts trading" },
+    KeySpec {
+        key: "risk.max_order_notional",
+        kind: Kind::Decimal,
+        default: "(none)",
+        doc: "largest order value in won",
+    },
+    KeySpec {
+        key: "risk.daily_loss_limit",
+        kind: Kind::Decimal,
+        default: "0.03",
+        doc: "daily loss / start equity that halts trading",
+    },
     KeySpec { key: "risk.max_sector_weight", kind: Kind::Decimal, default: "0.40", doc: "largest sector / equity" },
     KeySpec { key: "kis.env", kind: Kind::Str, default: "paper", doc: "paper | real" },
-    KeySpec { key: "kis.rest_url", kind: Kind::Str, default: "(KIS host of kis.env)", doc: "override the REST base URL" },
+    KeySpec {
+        key: "kis.rest_url",
+        kind: Kind::Str,
+        default: "(KIS host of kis.env)",
+        doc: "override the REST base URL",
+    },
     KeySpec { key: "kis.ws_url", kind: Kind::Str, default: "(KIS host of kis.env)", doc: "override the WebSocket URL" },
     KeySpec { key: "screen.config", kind: Kind::Str, default: "(built-in)", doc: "TOML file with the screen rules" },
-    KeySpec { key: "select.config", kind: Kind::Str, default: "(built-in)", doc: "TOML file with the selection factors" },
-    KeySpec { key: "notify.telegram_chat_id", kind: Kind::Str, default: "(none)", doc: "Telegram chat for notifications" },
+    KeySpec {
+        key: "select.config",
+        kind: Kind::Str,
+        default: "(built-in)",
+        doc: "TOML file with the selection factors",
+    },
+    KeySpec {
+        key: "notify.telegram_chat_id",
+        kind: Kind::Str,
+        default: "(none)",
+        doc: "Telegram chat for notifications",
+    },
 ];
 
 /// Secret variables: only ever read from the environment or `.env`.
@@ -222,7 +267,13 @@ pub struct BacktestSection {
 
 impl Default for BacktestSection {
     fn default() -> Self {
-        Self { cash: 100_000_000, commission_rate: Decimal::new(15, 5), tax: true, participation: 0.1, slippage_ticks: 0 }
+        Self {
+            cash: 100_000_000,
+            commission_rate: Decimal::new(15, 5),
+            tax: true,
+            participation: 0.1,
+            slippage_ticks: 0,
+        }
     }
 }
 
@@ -342,14 +393,18 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
                     source_desc: path.display().to_string(),
                     message: e.to_string().trim().to_owned(),
                 })?;
-                for (section, secret_keys) in [("kis", ["app_key", "app_secret", "account"]), ("notify", ["telegram_token", "bot_token", "token"])] {
+                for (section, secret_keys) in [
+                    ("kis", ["app_key", "app_secret", "account"]),
+                    ("notify", ["telegram_token", "bot_token", "token"]),
+                ] {
                     if let Some(toml::Value::Table(t)) = table.get(section) {
                         if let Some(k) = secret_keys.iter().find(|k| t.contains_key(**k)) {
                             return Err(ConfigError {
                                 key: format!("{section}.{k}"),
                                 source_desc: path.display().to_string(),
-                                message: "secrets are read only from the environment or .env, never from the config file"
-                                    .into(),
+                                message:
+                                    "secrets are read only from the environment or .env, never from the config file"
+                                        .into(),
                             });
                         }
                     }
@@ -392,9 +447,10 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     }
     let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
         let key = e.path().to_string();
-        let src = sources.get(&key).cloned().unwrap_or_else(|| {
-            located.as_ref().map_or(Source::Default, |(p, _)| Source::File(p.clone()))
-        });
+        let src = sources
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| located.as_ref().map_or(Source::Default, |(p, _)| Source::File(p.clone())));
         ConfigError { key, source_desc: src.to_string(), message: e.into_inner().to_string() }
     })?;
     let loaded = Loaded { config, sources, secrets, file: located.map(|(p, _)| p) };
@@ -404,7 +460,8 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
 
 fn validate(l: &Loaded) -> Result<(), ConfigError> {
     let c = &l.config;
-    let err = |key: &str, message: String| ConfigError { key: key.into(), source_desc: l.source(key).to_string(), message };
+    let err =
+        |key: &str, message: String| ConfigError { key: key.into(), source_desc: l.source(key).to_string(), message };
     c.risk.validate().map_err(|e| match e {
         hantu_core::Error::Config { key, message } => err(&key, message),
         other => err("risk", other.to_string()),
@@ -426,7 +483,9 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
     }
     if let Some((s, src)) = l.secrets.get("HANTU_KIS_ACCOUNT") {
         let v = s.expose();
-        let ok = v.len() == 11 && v.as_bytes()[8] == b'-' && v.bytes().enumerate().all(|(i, b)| i == 8 || b.is_ascii_digit());
+        let ok = v.len() == 11
+            && v.as_bytes()[8] == b'-'
+            && v.bytes().enumerate().all(|(i, b)| i == 8 || b.is_ascii_digit());
         if !ok {
             return Err(ConfigError {
                 key: "HANTU_KIS_ACCOUNT".into(),

@@ -34,12 +34,21 @@ pub fn run(cmd: &ConfigCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     };
     let keys: Vec<_> = KEYS
         .iter()
-        .map(|k| (k.key, lookup(k.key), ctx.cfg.source(k.key).to_string(), k.env(), k.doc))
+        .map(|k| {
+            (
+                k.key,
+                lookup(k.key),
+                ctx.cfg.source(k.key).to_string(),
+                k.env(),
+                format!("{} (default {})", k.doc, k.default),
+            )
+        })
         .collect();
     let secrets: Vec<_> = SECRETS
         .iter()
         .map(|(var, doc)| {
-            let state = ctx.cfg.secrets.get(var).map_or_else(|| "not set".to_owned(), |(_, src)| format!("set ({src})"));
+            let state =
+                ctx.cfg.secrets.get(var).map_or_else(|| "not set".to_owned(), |(_, src)| format!("set ({src})"));
             (*var, state, *doc)
         })
         .collect();
@@ -54,11 +63,14 @@ pub fn run(cmd: &ConfigCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     ctx.out.line(format!(
         "configuration: {} — valid",
-        ctx.cfg.file.as_ref().map_or_else(|| "no file (defaults and environment)".to_owned(), |p| p.display().to_string())
+        ctx.cfg
+            .file
+            .as_ref()
+            .map_or_else(|| "no file (defaults and environment)".to_owned(), |p| p.display().to_string())
     ))?;
     ctx.out.print_table(
         &["key", "value", "from", "variable", "meaning"],
-        keys.into_iter().map(|(k, v, s, e, d)| vec![k.into(), v, s, e, d.into()]).collect(),
+        keys.into_iter().map(|(k, v, s, e, d)| vec![k.into(), v, s, e, d]).collect(),
     )?;
     ctx.out.print_table(
         &["secret", "state", "meaning"],

@@ -133,12 +133,26 @@ impl Backtest {
         for msg in leftovers {
             if let Outgoing::Place(a) = msg {
                 let id = a.order().client_id.clone();
-                engine.on_order_status(strategy, &id, OrderStatus::Cancelled, None, Some("backtest ended".into()), last_ts)?;
+                engine.on_order_status(
+                    strategy,
+                    &id,
+                    OrderStatus::Cancelled,
+                    None,
+                    Some("backtest ended".into()),
+                    last_ts,
+                )?;
             }
         }
         let open: Vec<_> = engine.open_orders().iter().map(|o| o.client_id.clone()).collect();
         for id in open {
-            engine.on_order_status(strategy, &id, OrderStatus::Cancelled, None, Some("backtest ended".into()), last_ts)?;
+            engine.on_order_status(
+                strategy,
+                &id,
+                OrderStatus::Cancelled,
+                None,
+                Some("backtest ended".into()),
+                last_ts,
+            )?;
         }
         Ok(BacktestReport::build(strategy.name(), &self.cfg, &engine, bars.len() as u64))
     }
@@ -199,7 +213,9 @@ fn route(engine: &mut Engine, venue: &mut SimBroker, strategy: &mut dyn Strategy
                     }
                 }
                 Outgoing::Cancel(id) => {
-                    if let Some(SimEvent::Done { client_id, status, reason }) = venue.cancel(&id, "cancelled by strategy") {
+                    if let Some(SimEvent::Done { client_id, status, reason }) =
+                        venue.cancel(&id, "cancelled by strategy")
+                    {
                         engine.on_order_status(strategy, &client_id, status, None, Some(reason), now)?;
                     }
                 }

@@ -115,7 +115,11 @@ impl Stats {
             max_drawdown_days: max_run,
             calmar: ratio(annual_return, max_dd.abs()),
             win_rate: ratio(wins as f64, closed.len() as f64),
-            profit_factor: if gross_loss == 0.0 && gross_win > 0.0 { f64::INFINITY } else { ratio(gross_win, gross_loss) },
+            profit_factor: if gross_loss == 0.0 && gross_win > 0.0 {
+                f64::INFINITY
+            } else {
+                ratio(gross_win, gross_loss)
+            },
             exposure: ratio(equity.iter().filter(|p| p.market_value != 0).count() as f64, equity.len() as f64),
             turnover: ratio(traded_value as f64, avg_equity),
             commission: costs.0,
@@ -133,7 +137,13 @@ impl fmt::Display for Stats {
         let pct = |x: f64| format!("{:.2}%", x * 100.0);
         writeln!(f, "equity        {} → {} won", self.initial_equity, self.final_equity)?;
         writeln!(f, "total return  {}   annual {}", pct(self.total_return), pct(self.annual_return))?;
-        writeln!(f, "volatility    {}   sharpe {:.2}   sortino {:.2}", pct(self.volatility), self.sharpe, self.sortino)?;
+        writeln!(
+            f,
+            "volatility    {}   sharpe {:.2}   sortino {:.2}",
+            pct(self.volatility),
+            self.sharpe,
+            self.sortino
+        )?;
         writeln!(
             f,
             "max drawdown  {} over {} days   calmar {:.2}",

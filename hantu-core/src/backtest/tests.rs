@@ -38,15 +38,27 @@ fn series(code: &str, closes: &[i64], start: NaiveDate) -> Vec<Bar> {
             }
             let ts = Timestamp::daily_close(d);
             d = d.succ_opt().unwrap();
-            Bar::new_checked(StockCode::new(code), ts, Price::new(c), Price::new(c), Price::new(c), Price::new(c), 1_000_000)
-                .unwrap()
+            Bar::new_checked(
+                StockCode::new(code),
+                ts,
+                Price::new(c),
+                Price::new(c),
+                Price::new(c),
+                Price::new(c),
+                1_000_000,
+            )
+            .unwrap()
         })
         .collect()
 }
 
 #[test]
 fn cash_plus_positions_is_equity_and_fees_are_the_sum_over_fills() {
-    let bars = series("005930", &[10_000, 10_100, 10_200, 10_300, 10_150, 10_000], NaiveDate::from_ymd_opt(2025, 12, 26).unwrap());
+    let bars = series(
+        "005930",
+        &[10_000, 10_100, 10_200, 10_300, 10_150, 10_000],
+        NaiveDate::from_ymd_opt(2025, 12, 26).unwrap(),
+    );
     let bt = Backtest::new(BacktestConfig::default().with_cash(10_000_000));
     let r = bt.run(&bars, &mut Once { buy_at: 0, sell_at: 3, qty: 500, n: 0 }).unwrap();
     assert_eq!(r.fills.len(), 2);
@@ -72,7 +84,11 @@ fn cash_plus_positions_is_equity_and_fees_are_the_sum_over_fills() {
 
 #[test]
 fn same_input_gives_a_bit_identical_report() {
-    let bars = series("000660", &[5_000, 5_100, 4_900, 5_300, 5_200, 5_500, 5_400], NaiveDate::from_ymd_opt(2025, 3, 3).unwrap());
+    let bars = series(
+        "000660",
+        &[5_000, 5_100, 4_900, 5_300, 5_200, 5_500, 5_400],
+        NaiveDate::from_ymd_opt(2025, 3, 3).unwrap(),
+    );
     let bt = Backtest::new(BacktestConfig::default());
     let a = bt.run(&bars, &mut Once { buy_at: 1, sell_at: 4, qty: 100, n: 0 }).unwrap();
     let b = bt.run(&bars, &mut Once { buy_at: 1, sell_at: 4, qty: 100, n: 0 }).unwrap();

@@ -54,10 +54,18 @@ pub fn by_name(name: &str, params: &Params) -> crate::Result<Box<dyn Strategy + 
         "sma-cross" => &["fast", "slow", "weight"],
         "rsi-reversion" => &["period", "oversold", "overbought", "trend", "weight"],
         "grid" => &["levels", "step_pct", "lot"],
-        _ => return Err(crate::Error::config("strategy", format!("unknown strategy {name:?}; known: {}", NAMES.join(", ")))),
+        _ => {
+            return Err(crate::Error::config(
+                "strategy",
+                format!("unknown strategy {name:?}; known: {}", NAMES.join(", ")),
+            ));
+        }
     };
     if let Some(k) = params.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(crate::Error::config(format!("params.{k}"), format!("unknown parameter for {name}; known: {}", known.join(", "))));
+        return Err(crate::Error::config(
+            format!("params.{k}"),
+            format!("unknown parameter for {name}; known: {}", known.join(", ")),
+        ));
     }
     Ok(match name {
         "sma-cross" => Box::new(
