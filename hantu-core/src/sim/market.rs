@@ -77,7 +77,7 @@ impl SimMarket {
         let mut names_rng = SimRng::stream(config.seed, Purpose::Names, &[]);
         let names: Vec<String> = profiles.iter().map(|p| book.draw(&mut names_rng, &SECTORS[p.sector])).collect();
 
-        let codes: Vec<StockCode> = (0..config.stocks).map(code_for).collect();
+        let codes = (0..config.stocks).map(code_for).collect::<Result<Vec<StockCode>, _>>()?;
         let mut order: Vec<usize> = (0..config.stocks).collect();
         order.sort_unstable_by_key(|&i| codes[i]);
         let stamps: Vec<Timestamp> = dates.iter().map(|d| Timestamp::daily_close(*d)).collect();
