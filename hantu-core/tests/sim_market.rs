@@ -246,3 +246,45 @@ fn minute_bars_are_deterministic_and_reuse_the_buffer() {
     assert_eq!(small(9).minute_bars(code, date).unwrap(), a);
     assert_ne!(m.minute_bars(code, m.dates()[101]).unwrap()[..380], a[..380]);
 }
+
+mod property_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn config() -> impl Strategy<Value = SimConfig> {
+        (1usize..25, 1usize..80, any::<u64>(), 0i64..(365 * 20), 0.0f64..0.6, 0.0f64..0.3).prop_map(
+            |(stocks, days, seed, offset, kospi_share, konex_share)| SimConfig {
+                stocks,
+                days,
+                seed,
+                // 2008–2027: the old tick ladders, the ±15% era before 2015-06-15, and today's rules.
+                start: d(2008, 1, 1) + chrono::Duration::days(offset),
+                kospi_share,
+                konex_share,
+                ..SimConfig::default()
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn prop_any_valid_config_gives_valid_bars_and_minutes(cfg in config(), pick in any::<u64>()) {
+            let m = SimMarket::generate(&cfg).unwrap();
+            prop_assert_eq!(m.len(), cfg.stocks);
+            prop_assert_eq!(m.dates().len(), cfg.days);
+            for (inst, bars) in m.instruments.iter().zip(&m.bars) {
+                let mut prev = None;
+                for b in bars {
+                    check_bar(b, inst.market, prev);
+                    prev = Some(b.close.won());
+                }
+            }
+            let inst = &m.instruments[(pick % cfg.stocks as u64) as usize];
+            let date = m.dates()[(pick % cfg.days as u64) as usize];
+            check_minutes(&m, inst.code, date);
+        }
+    }
+}
