@@ -63,7 +63,7 @@ fn trading_days(start: NaiveDate, days: usize) -> Vec<NaiveDate> {
 
 impl SimMarket {
     /// Generates the market. Stocks are drawn in parallel; the result does not depend on the
-    /// number of threads.
+    /// number of threads. The default 2,875 × 500 takes about 0.3 s on one core.
     ///
     /// # Errors
     /// [`Error::Config`] when `config` fails [`SimConfig::validate`].
