@@ -149,6 +149,16 @@ impl SimMarket {
         self.index_of(code).map(|i| self.bars[i].as_slice())
     }
 
+    /// Daily bars of `code` dated `from..=to` (empty when the range holds no simulated day),
+    /// the shape [`MarketData::daily_bars`](crate::data::MarketData::daily_bars) answers with.
+    #[must_use]
+    pub fn bars_between(&self, code: StockCode, from: NaiveDate, to: NaiveDate) -> Option<&[Bar]> {
+        let bars = self.bars_for(code)?;
+        let start = self.dates.partition_point(|d| *d < from);
+        let end = self.dates.partition_point(|d| *d <= to).max(start);
+        Some(&bars[start..end])
+    }
+
     /// Fundamentals of `code`.
     #[must_use]
     pub fn fundamentals_for(&self, code: StockCode) -> Option<&Fundamentals> {
