@@ -12,11 +12,13 @@
 //! outcomes, market regimes); runs (backtest/paper/live with trades and daily returns); and
 //! operations (API calls, events, settings).
 
+mod backtest;
 mod memory;
 mod records;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use backtest::save_backtest_report;
 pub use memory::MemoryStore;
 pub use records::{
     ApiCallRecord, DailyReturnRecord, EventKind, EventRecord, NamedValues, OutcomeRecord, PredictionRecord,

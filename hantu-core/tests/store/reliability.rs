@@ -94,6 +94,27 @@ fn migrates_from_every_earlier_version() {
 }
 
 #[test]
+fn version_2_round_trips_survive_the_rebuild_of_their_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    let mut conn = raw(&path);
+    migrations::migrate(&mut conn, &MIGRATIONS[..2]).unwrap();
+    conn.execute_batch(
+        "INSERT INTO runs (id, kind, strategy, started, config, stats) VALUES (1, 'backtest', 'sma', 0, '{}', '{}');
+         INSERT INTO trades (run_id, code, qty, entry_ts, entry_price, exit_ts, exit_price, pnl, costs)
+             VALUES (1, '005930', 10, 1, 1000, 2, 1100, '900', '100');",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    let run = store.run(1).unwrap().unwrap();
+    let t = &run.trades[0];
+    assert_eq!((t.qty, t.entry_price, t.exit_price), (10, 1_000.0, Some(1_100.0)));
+    assert!((t.return_pct - 9.0).abs() < 1e-12);
+    assert!(store.integrity_check().unwrap().is_empty());
+}
+
+#[test]
 fn a_failing_migration_applies_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.db");
