@@ -177,6 +177,14 @@ impl SqliteStore {
     }
 }
 
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // SQLite's advice for long-lived connections: refresh the planner's statistics where
+        // they are stale, on close. Cheap when nothing changed; a failure here loses nothing.
+        let _ = self.lock().execute_batch("PRAGMA optimize");
+    }
+}
+
 /// Maps a rusqlite error to the store's typed errors.
 pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
     map_err_in("row", e)
