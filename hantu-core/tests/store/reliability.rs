@@ -172,6 +172,33 @@ fn two_processes_write_the_same_file_at_once() {
     assert!(store.integrity_check().unwrap().is_empty());
 }
 
+#[test]
+fn readers_in_other_threads_never_see_half_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(SqliteStore::open(dir.path().join("threads.db")).unwrap());
+    let batch = 5_000;
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            for round in 0..8u64 {
+                let bars: Vec<_> = (0..batch)
+                    .map(|i| bar("005930", day(1900, 1, 1) + chrono::Days::new(round * batch + i), 1_000))
+                    .collect();
+                store.upsert_daily_bars(&bars).unwrap();
+            }
+        })
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    while !writer.is_finished() {
+        let n = store.daily_bar_count().unwrap();
+        assert_eq!(n % batch, 0, "a reader saw {n} rows: part of a batch");
+        seen.insert(n);
+    }
+    writer.join().unwrap();
+    assert_eq!(store.daily_bar_count().unwrap(), 8 * batch);
+    assert!(!seen.is_empty());
+}
+
 /// Writes `files` synthetic `<code>.csv` files of `rows` bars each.
 fn synthetic_dir(dir: &Path, files: usize, rows: usize) -> Vec<StockCode> {
     std::fs::create_dir_all(dir).unwrap();
