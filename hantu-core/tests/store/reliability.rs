@@ -159,9 +159,10 @@ fn a_newer_database_is_refused_and_left_untouched() {
 fn two_processes_write_the_same_file_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.db");
-    let store = SqliteStore::open(&path).unwrap();
     let n = 150;
+    // The child starts first, so both processes race to create and migrate the new file.
     let mut child = spawn_child(&format!("journal|{}|{n}", path.display()));
+    let store = SqliteStore::open(&path).unwrap();
     for i in 0..n {
         store.journal_order(&order(&format!("parent-{i}"), i)).unwrap();
     }
