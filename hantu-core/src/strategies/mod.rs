@@ -10,10 +10,12 @@
 //! `--param`, Python's `strategy=` and `params=`).
 
 mod grid;
+mod picks;
 mod rsi_reversion;
 mod sma_cross;
 
 pub use grid::Grid;
+pub use picks::{PicksConfig, PicksStrategy};
 pub use rsi_reversion::RsiReversion;
 pub use sma_cross::SmaCross;
 
