@@ -7,5 +7,7 @@ use criterion::criterion_main;
 
 mod backtest;
 mod indicators;
+mod sim;
+mod store;
 
-criterion_main!(indicators::benches, backtest::benches);
+criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches);

@@ -31,6 +31,8 @@ pub mod io;
 pub mod krx;
 pub mod notify;
 pub mod risk;
+pub mod screen;
+pub mod select;
 pub mod sim;
 pub mod store;
 pub mod strategies;

@@ -42,6 +42,7 @@ mod dmi;
 mod ema;
 mod macd;
 mod obv;
+mod recurrence;
 mod rsi;
 mod sma;
 mod stoch;

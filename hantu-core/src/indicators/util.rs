@@ -46,6 +46,20 @@ pub(crate) fn check_high_low(high: &[f64], low: &[f64]) -> Result<(), IndicatorE
     }
 }
 
+/// The error for the first bar with `high < low`; call after a fused check found one.
+#[cold]
+pub(crate) fn high_below_low(high: &[f64], low: &[f64]) -> IndicatorError {
+    let index = high.iter().zip(low).position(|(h, l)| h < l).unwrap_or(0);
+    IndicatorError::HighBelowLow { index, high: high[index], low: low[index] }
+}
+
+/// Checks that a high/low/close triple has one length; the kernel checks `high >= low` itself
+/// while it reads the bars, which saves a pass over memory.
+pub(crate) fn check_hlc_lengths(high: &[f64], low: &[f64], close: &[f64]) -> Result<(), IndicatorError> {
+    check_len("low", low.len(), "high", high.len())?;
+    check_len("close", close.len(), "high", high.len())
+}
+
 /// Checks a high/low/close triple: same lengths, `high >= low`.
 pub(crate) fn check_hlc(high: &[f64], low: &[f64], close: &[f64]) -> Result<(), IndicatorError> {
     check_high_low(high, low)?;

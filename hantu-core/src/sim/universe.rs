@@ -46,6 +46,8 @@ pub(super) struct Profile {
     pub jump_prob: f64,
     /// Daily probability of a theme-stock surge to the upper limit.
     pub surge_prob: f64,
+    /// Daily probability of a collapse to the lower limit (a failed trial, an audit opinion).
+    pub crash_prob: f64,
 }
 
 /// The code of the `i`-th generated stock: a permutation of `00001_0..=99999_0` (common
@@ -98,7 +100,9 @@ pub(super) fn profile(cfg: &SimConfig, i: usize) -> Profile {
     let shares = ((cap / start_price) as u64).max(100_000);
     // Large companies move less on their own news: vol ∝ cap^-0.1.
     let size_mult = math::exp(-0.1 * math::ln(cap / 1.0e11));
-    let annual_vol = sec.vol * vol_mult * size_mult * rng.log_normal(1.0, 0.25);
+    // Trending stocks are quieter, so their drift stands out of the noise.
+    let style_mult = if style == Style::Trending { 0.7 } else { 1.0 };
+    let annual_vol = sec.vol * vol_mult * size_mult * style_mult * rng.log_normal(1.0, 0.25);
     let base_volume = (shares as f64 * rng.log_normal(turnover, 0.8)).max(2_000.0);
     Profile {
         market,
@@ -112,6 +116,7 @@ pub(super) fn profile(cfg: &SimConfig, i: usize) -> Profile {
         base_volume,
         jump_prob: cfg.jump_prob * if market == Market::Kospi { 0.7 } else { 1.2 },
         surge_prob: surge,
+        crash_prob: surge / 4.0,
     }
 }
 

@@ -1,0 +1,1 @@
+//! KisBroker (next commit).

@@ -1,0 +1,4 @@
+//! Integration tests of hantu-kis: one binary, modules per area. Everything runs over real
+//! HTTP against the local KIS server bound to 127.0.0.1.
+
+mod samples;
