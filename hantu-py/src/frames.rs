@@ -229,7 +229,7 @@ pub(crate) fn report_dict<'py>(py: Python<'py>, r: &BacktestReport) -> PyResult<
     let eq = PyDict::new(py);
     eq.set_item("date", r.equity.iter().map(|p| ts_to_ns(p.ts)).collect::<Vec<_>>().into_pyarray(py))?;
     eq.set_item("equity", r.equity.iter().map(|p| p.equity.to_f64()).collect::<Vec<_>>().into_pyarray(py))?;
-    eq.set_item("cash", r.equity.iter().map(|p| p.cash.to_f64()).collect::<Vec<_>>().into_pyarray(py))?;
+    eq.set_item("cash", r.equity.iter().map(|p| p.cash().to_f64()).collect::<Vec<_>>().into_pyarray(py))?;
     eq.set_item("market_value", r.equity.iter().map(|p| p.market_value).collect::<Vec<_>>().into_pyarray(py))?;
     out.set_item("equity", eq)?;
 

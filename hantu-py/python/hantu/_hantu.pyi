@@ -145,7 +145,29 @@ def bars_from_columns(
     volume: F64Array,
 ) -> BarData: ...
 def read_csv_dir(path: Union[str, "os.PathLike[str]"]) -> Tuple[BarData, List[str]]: ...
-def sim_market(stocks: int, days: int, seed: int, start: Optional[str] = None) -> Tuple[BarData, Dict[str, List[Any]]]: ...
+def sim_market(
+    stocks: int, days: int, seed: int, start: Optional[str] = None
+) -> Tuple[BarData, Dict[str, List[Any]], str]: ...
+def screen_run(
+    data: BarData,
+    kind: str,
+    config: str,
+    as_of: Optional[str] = None,
+    instruments: Optional[InstrumentRows] = None,
+    fundamentals: Optional[str] = None,
+) -> Dict[str, Any]: ...
+def select_run(
+    data: BarData,
+    screen_kind: str,
+    screen: str,
+    select_kind: str,
+    select: str,
+    as_of: Optional[str] = None,
+    held: List[str] = ...,
+    equity: float = 100_000_000.0,
+    instruments: Optional[InstrumentRows] = None,
+    fundamentals: Optional[str] = None,
+) -> Tuple[Dict[str, Any], Dict[str, Any]]: ...
 def run_python(
     data: BarData,
     config: str,
