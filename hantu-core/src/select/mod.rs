@@ -279,7 +279,10 @@ impl Selector {
                 Some(format!("close {close:.0} below min_price"))
             } else if f.max_price.is_some_and(|p| close > p as f64) {
                 Some(format!("close {close:.0} above max_price"))
-            } else if f.min_avg_traded_value.is_some_and(|v| row[self.liquidity_col].is_nan() || row[self.liquidity_col] < v) {
+            } else if f
+                .min_avg_traded_value
+                .is_some_and(|v| row[self.liquidity_col].is_nan() || row[self.liquidity_col] < v)
+            {
                 Some(format!("avg_traded_value({}) below min_avg_traded_value", f.liquidity_days))
             } else if row[self.atr_col].is_nan() {
                 Some(format!("atr_pct({}) unknown, no price levels", cfg.levels.atr_period))
