@@ -2,9 +2,8 @@
 //! runs in parallel.
 
 use hantu_core::backtest::{Backtest, BacktestConfig, BacktestReport, BatchJob, run_batch};
-use hantu_core::domain::{Bar, Fill, Instrument, Market, Order, StockCode, Tick};
+use hantu_core::domain::{Instrument, Market, StockCode};
 use hantu_core::strategies::{self, Params};
-use hantu_core::strategy::{Context, Strategy};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -80,36 +79,6 @@ pub(crate) fn parse_instruments(rows: Option<InstrumentRows>) -> PyResult<Vec<In
         .collect()
 }
 
-/// A boxed built-in strategy as a sized `Strategy`, for the core's batch runner.
-struct Boxed(Box<dyn Strategy + Send>);
-
-impl Strategy for Boxed {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-    fn on_start(&mut self, ctx: &mut Context<'_>) {
-        self.0.on_start(ctx);
-    }
-    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: &Bar) {
-        self.0.on_bar(ctx, bar);
-    }
-    fn on_tick(&mut self, ctx: &mut Context<'_>, tick: &Tick) {
-        self.0.on_tick(ctx, tick);
-    }
-    fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) {
-        self.0.on_fill(ctx, fill);
-    }
-    fn on_order_update(&mut self, ctx: &mut Context<'_>, order: &Order) {
-        self.0.on_order_update(ctx, order);
-    }
-    fn on_day_end(&mut self, ctx: &mut Context<'_>) {
-        self.0.on_day_end(ctx);
-    }
-    fn on_stop(&mut self, ctx: &mut Context<'_>) {
-        self.0.on_stop(ctx);
-    }
-}
-
 /// Runs a built-in strategy (by name, with `key=value` parameters) without the GIL.
 #[pyfunction]
 #[pyo3(name = "run_builtin", signature = (data, config, name, params, instruments = None))]
@@ -165,6 +134,6 @@ pub(crate) fn py_run_builtin_batch(
         }
     }
     let bt = Backtest::new(cfg).with_instruments(&instruments);
-    let reports = detached(py, || run_batch(&bt, &jobs, |p: &&Params| strategies::by_name(name, p).map(Boxed)));
+    let reports = detached(py, || run_batch(&bt, &jobs, |p: &&Params| strategies::by_name(name, p)));
     labels.into_iter().zip(reports).map(|((code, i), r)| r.map(|r| (code, i, PyReport(r))).map_err(core_err)).collect()
 }

@@ -12,6 +12,7 @@
 //! | `backtest` | backtests with built-in or Python strategies, batches in parallel |
 //! | `indicators` | every indicator on numpy arrays, and the streaming types |
 //! | `sim` | the simulated KRX market |
+//! | `screen` | screening and selection |
 //! | `pystrategy` | the adapter that lets a Python object implement the core `Strategy` |
 
 use pyo3::prelude::*;
@@ -23,6 +24,7 @@ mod frames;
 mod gil;
 mod indicators;
 mod pystrategy;
+mod screen;
 mod sim;
 
 /// The extension module.
@@ -42,6 +44,8 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(backtest::py_run_builtin, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::py_run_builtin_batch, m)?)?;
     m.add_function(wrap_pyfunction!(sim::py_sim_market, m)?)?;
+    m.add_function(wrap_pyfunction!(screen::py_screen_run, m)?)?;
+    m.add_function(wrap_pyfunction!(screen::py_select_run, m)?)?;
     m.add_submodule(&indicators::module(m.py())?)?;
     Ok(())
 }

@@ -86,14 +86,17 @@ STREAMS = [
 
 
 @pytest.mark.parametrize("stream,batch,cols,params", STREAMS, ids=lambda x: getattr(x, "__name__", None))
-def test_streaming_reproduces_batch(stream, batch, cols, params, inputs):
+def test_streaming_agrees_with_batch(stream, batch, cols, params, inputs):
     stream.reset()
     streamed = [stream.update(*[float(inputs[c][i]) for c in cols]) for i in range(300)]
     out = batch(*[inputs[c][:300] for c in cols], *params)
     outs = out if isinstance(out, tuple) else (out,)
     got = np.array(streamed, dtype=np.float64).reshape(300, -1)
     for j, o in enumerate(outs):
-        np.testing.assert_array_equal(got[:, j], o)
+        # Same warm-up; values equal to the core's TA-Lib tolerance (the batch kernels of the
+        # recursive smoothers unroll their recurrences, which may move the last bits).
+        np.testing.assert_array_equal(np.isnan(got[:, j]), np.isnan(o))
+        np.testing.assert_allclose(got[:, j], o, rtol=1e-9, atol=1e-9)
 
 
 def test_pandas_series_in_series_out():

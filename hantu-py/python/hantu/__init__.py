@@ -29,6 +29,7 @@ from ._hantu import (
     __version__,
 )
 from ._backtest import BacktestResult, BatchResult, backtest, backtest_many
+from .screening import screen, select
 from .strategy import Strategy
 
 __all__ = [
@@ -52,5 +53,7 @@ __all__ = [
     "backtest_many",
     "data",
     "indicators",
+    "screen",
+    "select",
     "sim",
 ]
