@@ -110,12 +110,10 @@ pub fn print(
         elapsed
     ))?;
     if let Some(d) = diff {
-        ctx.out.line(format!(
-            "since the last run: {} new ({}), {} left",
-            d.entered.len(),
-            d.entered.iter().take(10).map(ToString::to_string).collect::<Vec<_>>().join(" "),
-            d.exited.len()
-        ))?;
+        let shown: Vec<String> = d.entered.iter().take(10).map(ToString::to_string).collect();
+        let more = if d.entered.len() > shown.len() { " …" } else { "" };
+        let list = if shown.is_empty() { String::new() } else { format!(": {}{more}", shown.join(" ")) };
+        ctx.out.line(format!("since the last run: {} new{list}; {} left", d.entered.len(), d.exited.len()))?;
     }
     let shown: Vec<usize> = (0..cols.len()).take(5).collect();
     let mut headers = vec!["rank", "code", "name", "market", "sector", "score"];
