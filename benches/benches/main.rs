@@ -5,6 +5,9 @@
 
 use criterion::criterion_main;
 
+mod backtest;
 mod indicators;
+mod sim;
+mod store;
 
-criterion_main!(indicators::benches);
+criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches);

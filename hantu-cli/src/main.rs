@@ -1,3 +1,49 @@
-//! The `hantu` command.
+//! The `hantu` command: a thin shell over the hantu crates (parsing, configuration, output).
 
-fn main() {}
+mod cli;
+mod commands;
+mod config;
+mod logging;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::commands::{Ctx, ExitStatus};
+use crate::config::ConfigError;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let loaded = match config::load(cli.global.config.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let _guard = match logging::init(&cli.global, &loaded.config) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: logging: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let ctx = Ctx::new(&cli.global, loaded);
+    match commands::run(cli.command, &ctx) {
+        Ok(ExitStatus::Success) => ExitCode::SUCCESS,
+        Ok(ExitStatus::Failure) => ExitCode::from(1),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            let usage = e.downcast_ref::<ConfigError>().is_some();
+            eprintln!("error: {e:#}");
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

@@ -11,6 +11,7 @@
 //! | [`domain`] | `StockCode`, `Price`, `Money`, `Qty`, orders, fills, positions, portfolio, bars |
 //! | [`krx`] | tick sizes, price limits, sessions, holidays, tax and commission, by date |
 //! | [`indicators`] | TA-Lib-exact indicators, batch and streaming |
+//! | [`io`] | CSV files of daily bars, instruments and fundamentals |
 //! | [`strategy`] | the `Strategy` trait and its `Context` |
 //! | [`broker`], [`data`], [`clock`], [`notify`], [`store`] | the ports to the outside |
 //!
@@ -18,17 +19,24 @@
 //! |---|---|---|
 //! | `sqlite` | yes | the SQLite store |
 
+pub mod backtest;
 pub mod broker;
 pub mod clock;
 pub mod data;
 pub mod domain;
+pub mod engine;
 mod error;
 pub mod indicators;
+pub mod io;
 pub mod krx;
 pub mod notify;
+pub mod pipeline;
 pub mod risk;
+pub mod screen;
+pub mod select;
 pub mod sim;
 pub mod store;
+pub mod strategies;
 pub mod strategy;
 
 pub use error::{Error, Result};

@@ -195,3 +195,31 @@ pub trait Strategy {
     /// Called once after the last event.
     fn on_stop(&mut self, _ctx: &mut Context<'_>) {}
 }
+
+/// A boxed strategy is a strategy (so `by_name` results and `Box<dyn Strategy>` plug in anywhere).
+impl<S: Strategy + ?Sized> Strategy for Box<S> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn on_start(&mut self, ctx: &mut Context<'_>) {
+        (**self).on_start(ctx);
+    }
+    fn on_bar(&mut self, ctx: &mut Context<'_>, bar: &Bar) {
+        (**self).on_bar(ctx, bar);
+    }
+    fn on_tick(&mut self, ctx: &mut Context<'_>, tick: &Tick) {
+        (**self).on_tick(ctx, tick);
+    }
+    fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) {
+        (**self).on_fill(ctx, fill);
+    }
+    fn on_order_update(&mut self, ctx: &mut Context<'_>, order: &Order) {
+        (**self).on_order_update(ctx, order);
+    }
+    fn on_day_end(&mut self, ctx: &mut Context<'_>) {
+        (**self).on_day_end(ctx);
+    }
+    fn on_stop(&mut self, ctx: &mut Context<'_>) {
+        (**self).on_stop(ctx);
+    }
+}

@@ -274,8 +274,11 @@ pub(super) const HOLIDAYS: &[(u16, u8, u8)] = &[
     (2027, 12, 31),
 ];
 
+/// `(date, open, close)` of a day with non-standard hours.
+pub(super) type SpecialSession = ((u16, u8, u8), (u8, u8), (u8, u8));
+
 /// Days with non-standard hours: `((year, month, day), (open h, m), (close h, m))` KST, ascending.
-pub(super) const SPECIAL_SESSIONS: &[((u16, u8, u8), (u8, u8), (u8, u8))] = &[
+pub(super) const SPECIAL_SESSIONS: &[SpecialSession] = &[
     ((2010, 1, 4), (10, 0), (15, 0)),
     ((2010, 11, 18), (10, 0), (16, 0)),
     ((2011, 1, 3), (10, 0), (15, 0)),

@@ -5,14 +5,48 @@
 //! Orders are journaled before a broker sees them ([`Store::journal_order`]), and every
 //! state change is appended ([`Store::update_order`]), so a restart can reconcile with the
 //! broker instead of re-sending.
+//!
+//! The trait is grouped as the schema is: the order journal (orders, their state history,
+//! fills, position snapshots); market data (instruments, daily and minute bars,
+//! fundamentals); the pipeline (screen runs with watchlists, selections, predictions and
+//! outcomes, market regimes); runs (backtest/paper/live with trades and daily returns); and
+//! operations (API calls, events, settings).
+//!
+//! | table (SQLite) | natural key | written by | read by |
+//! |---|---|---|---|
+//! | `instruments` | code | [`Store::upsert_instruments`], `SqliteStore::import_instruments` | [`Store::instruments`] |
+//! | `daily_bars` | (code, date) | [`Store::upsert_daily_bars`], `SqliteStore::import_csv_dir` | [`Store::daily_bars`] |
+//! | `minute_bars` | (code, ts) | [`Store::upsert_minute_bars`] | [`Store::minute_bars`] |
+//! | `fundamentals` | (code, as_of) | [`Store::upsert_fundamentals`] | [`Store::latest_fundamentals`] |
+//! | `screen_runs`, `watchlist_entries` | (run, code), (run, rank) | [`Store::save_screen_run`] | [`Store::latest_watchlist`] |
+//! | `selections` | (date, code) | [`Store::save_selections`] | [`Store::selections_on`] |
+//! | `predictions`, `outcomes` | (date, code, horizon, source) | [`Store::save_predictions`], [`Store::record_outcomes`] | [`Store::open_predictions`], [`Store::outcomes_since`] |
+//! | `orders`, `order_events` | client id | [`Store::journal_order`], [`Store::update_order`] | [`Store::order`], [`Store::open_orders`], [`Store::order_history`] |
+//! | `fills` | — (append) | [`Store::record_fill`] | [`Store::fills_for`], [`Store::fills_since`] |
+//! | `position_snapshots`, `positions` | (ts, code) | [`Store::save_positions`] | [`Store::positions`] |
+//! | `runs`, `trades`, `daily_returns` | run id; (run, date) | [`Store::save_run`], [`save_backtest_report`] | [`Store::run`], [`Store::runs`] |
+//! | `market_regimes` | date | [`Store::set_regime`] | [`Store::regime_on`] |
+//! | `api_calls`, `events` | — (append) | [`Store::record_api_calls`], [`Store::record_event`] | [`Store::api_calls_since`], [`Store::events_since`] |
+//! | `settings` | key | [`Store::set_setting`] | [`Store::setting`], [`emergency_stop`] |
 
+mod backtest;
 mod memory;
+mod records;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
+pub use backtest::save_backtest_report;
 pub use memory::MemoryStore;
+pub use records::{
+    ApiCallRecord, DailyReturnRecord, EventKind, EventRecord, NamedValues, OutcomeRecord, PredictionRecord,
+    RegimeRecord, RunRecord, ScreenRunRecord, SelectionRecord, StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord,
+};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 
 use chrono::NaiveDate;
 
-use crate::domain::{Bar, ClientOrderId, Fill, Instrument, Order, StockCode};
+use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +152,157 @@ pub trait Store: Send + Sync {
     /// If the read fails.
     fn daily_bars(&self, code: StockCode, from: NaiveDate, to: NaiveDate) -> Result<Vec<Bar>, StoreError>;
 
+    /// Every recorded state of an order, oldest first (the journal entry, then each update).
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn order_history(&self, client_id: &ClientOrderId) -> Result<Vec<Order>, StoreError>;
+
+    /// Fills at or after `since`, oldest first.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn fills_since(&self, since: Timestamp) -> Result<Vec<Fill>, StoreError>;
+
+    /// Saves a snapshot of the positions held at `ts` (replacing any snapshot at the same instant).
+    ///
+    /// # Errors
+    /// If the write fails (nothing is written).
+    fn save_positions(&self, ts: Timestamp, positions: &[Position]) -> Result<(), StoreError>;
+
+    /// The positions of the latest snapshot, by code (empty if none was saved).
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn positions(&self) -> Result<Vec<Position>, StoreError>;
+
+    /// Inserts or updates minute bars keyed by (code, end time). Returns the number written.
+    ///
+    /// # Errors
+    /// If the write fails (nothing is written).
+    fn upsert_minute_bars(&self, bars: &[Bar]) -> Result<usize, StoreError>;
+
+    /// Minute bars of `code` with end time in `from..=to`, ascending.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn minute_bars(&self, code: StockCode, from: Timestamp, to: Timestamp) -> Result<Vec<Bar>, StoreError>;
+
+    /// Inserts or updates fundamentals keyed by (code, as-of date).
+    ///
+    /// # Errors
+    /// If the write fails (nothing is written).
+    fn upsert_fundamentals(&self, rows: &[Fundamentals]) -> Result<(), StoreError>;
+
+    /// The most recent fundamentals of every stock, by code.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn latest_fundamentals(&self) -> Result<Vec<Fundamentals>, StoreError>;
+
+    /// Saves a screen run and its watchlist; returns the run's id.
+    ///
+    /// # Errors
+    /// [`StoreError::Constraint`] if two entries share a code or a rank (nothing is written).
+    fn save_screen_run(&self, run: &ScreenRunRecord, entries: &[WatchlistEntryRecord]) -> Result<i64, StoreError>;
+
+    /// The most recent screen run (by time, then id) with its entries.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn latest_watchlist(&self) -> Result<Option<Watchlist>, StoreError>;
+
+    /// Inserts or updates picks keyed by (date, code).
+    ///
+    /// # Errors
+    /// If the write fails (nothing is written), or a pick names a screen run that does not exist.
+    fn save_selections(&self, picks: &[SelectionRecord]) -> Result<(), StoreError>;
+
+    /// The picks for `date`, best score first.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn selections_on(&self, date: NaiveDate) -> Result<Vec<SelectionRecord>, StoreError>;
+
+    /// Inserts or updates predictions keyed by (date, code, horizon, source).
+    ///
+    /// # Errors
+    /// If the write fails (nothing is written).
+    fn save_predictions(&self, predictions: &[PredictionRecord]) -> Result<(), StoreError>;
+
+    /// Records (or corrects) outcomes of stored predictions.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if an outcome has no prediction (nothing is written).
+    fn record_outcomes(&self, outcomes: &[OutcomeRecord]) -> Result<(), StoreError>;
+
+    /// Predictions that have no outcome yet, oldest first.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn open_predictions(&self) -> Result<Vec<PredictionRecord>, StoreError>;
+
+    /// Outcomes measured on or after `since`, with their predictions, oldest prediction first.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn outcomes_since(&self, since: NaiveDate) -> Result<Vec<(PredictionRecord, OutcomeRecord)>, StoreError>;
+
+    /// Sets the regime of a day (upsert by date).
+    ///
+    /// # Errors
+    /// If the write fails.
+    fn set_regime(&self, regime: &RegimeRecord) -> Result<(), StoreError>;
+
+    /// The regime in force on `date`: the latest one recorded on or before it.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn regime_on(&self, date: NaiveDate) -> Result<Option<RegimeRecord>, StoreError>;
+
+    /// Saves a run with its trades and daily returns; returns the run's id.
+    ///
+    /// # Errors
+    /// [`StoreError::Constraint`] if two daily returns share a date (nothing is written).
+    fn save_run(&self, run: &RunRecord, trades: &[TradeRecord], daily: &[DailyReturnRecord])
+    -> Result<i64, StoreError>;
+
+    /// A run with its trades and daily returns.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn run(&self, id: i64) -> Result<Option<StoredRun>, StoreError>;
+
+    /// Ids and records of all runs, newest first.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn runs(&self) -> Result<Vec<(i64, RunRecord)>, StoreError>;
+
+    /// Appends API call records.
+    ///
+    /// # Errors
+    /// If the write fails (nothing is written).
+    fn record_api_calls(&self, calls: &[ApiCallRecord]) -> Result<(), StoreError>;
+
+    /// API calls at or after `since`, oldest first.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn api_calls_since(&self, since: Timestamp) -> Result<Vec<ApiCallRecord>, StoreError>;
+
+    /// Appends an alert, error or notification.
+    ///
+    /// # Errors
+    /// If the write fails.
+    fn record_event(&self, event: &EventRecord) -> Result<(), StoreError>;
+
+    /// Events at or after `since`, oldest first.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn events_since(&self, since: Timestamp) -> Result<Vec<EventRecord>, StoreError>;
+
     /// A setting (also used for flags every process sees, like the emergency stop).
     ///
     /// # Errors
@@ -133,3 +318,11 @@ pub trait Store: Send + Sync {
 
 /// The settings key of the emergency stop flag (`"1"` when set).
 pub const EMERGENCY_STOP_KEY: &str = "emergency_stop";
+
+/// Whether the emergency stop flag is set in `store` (by this or any other process).
+///
+/// # Errors
+/// If the read fails.
+pub fn emergency_stop(store: &dyn Store) -> Result<bool, StoreError> {
+    Ok(store.setting(EMERGENCY_STOP_KEY)?.as_deref() == Some("1"))
+}

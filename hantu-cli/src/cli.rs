@@ -1,0 +1,67 @@
+//! Command-line definitions. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+use crate::config::LogFormat;
+
+/// hantu — screen, select, backtest and trade Korean equities (KOSPI/KOSDAQ) through KIS.
+///
+/// Start with `hantu demo`: it builds a simulated KRX market in a SQLite file, screens it,
+/// selects the day's picks and backtests trading them, with no account or credentials.
+#[derive(Debug, Parser)]
+#[command(name = "hantu", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Options for every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [default: $HANTU_CONFIG, else ./hantu.toml if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database file [default: data.db from the configuration, hantu.db]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Print results as JSON instead of tables
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Log format on stderr
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// More log output (-v info, -vv debug, -vvv trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log output (errors only)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole day on a simulated market: screen → select → backtest the picks
+    Demo(commands::demo::DemoArgs),
+    /// Backtest a built-in strategy over the simulated market, a CSV folder or the store
+    Backtest(commands::backtest::BacktestArgs),
+    /// Import daily bars, instruments and fundamentals into the store, or export them
+    #[command(subcommand)]
+    Data(commands::data::DataCommand),
+    /// Trade through KIS: balance, positions, orders, quote, buy, sell, cancel
+    Trade(commands::trade::TradeArgs),
+    /// Check the store, KIS reachability and the token, with latencies
+    Health(commands::health::HealthArgs),
+    /// Check and explain the configuration
+    #[command(subcommand)]
+    Config(commands::config::ConfigCommand),
+    /// Show the log file (with -f, follow it)
+    Logs(commands::logs::LogsArgs),
+}

@@ -1,0 +1,88 @@
+//! One module per subcommand; each has a `run(args, ctx)`.
+
+pub mod backtest;
+pub mod config;
+pub mod data;
+pub mod demo;
+pub mod health;
+pub mod kis;
+pub mod logs;
+pub mod trade;
+
+use std::path::PathBuf;
+
+use crate::cli::{Command, GlobalArgs};
+use crate::config::Loaded;
+use crate::output::Output;
+
+/// How a command ended, when it did not fail with an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Exit code 0.
+    Success,
+    /// Exit code 1: a check failed or a request was rejected.
+    Failure,
+}
+
+/// What every command gets.
+pub struct Ctx {
+    /// The configuration.
+    pub cfg: Loaded,
+    /// Output settings.
+    pub out: Output,
+    /// The database path (`--db`, else `data.db`).
+    pub db: PathBuf,
+}
+
+impl Ctx {
+    /// Builds the context.
+    pub fn new(g: &GlobalArgs, cfg: Loaded) -> Self {
+        let db = g.db.clone().unwrap_or_else(|| cfg.config.data.db.clone());
+        Self { out: Output::new(g.json), db, cfg }
+    }
+}
+
+/// Dispatches a command.
+pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        Command::Demo(a) => demo::run(&a, ctx),
+        Command::Backtest(a) => backtest::run(&a, ctx),
+        Command::Config(c) => config::run(&c, ctx),
+        Command::Data(c) => data::run(&c, ctx),
+        Command::Logs(a) => logs::run(&a, ctx),
+        Command::Trade(a) => trade::run(&a, ctx),
+        Command::Health(a) => health::run(&a, ctx),
+    }
+}
+
+/// Opens the store at `--db` (or `data.db`), creating it when missing.
+pub fn open_store(ctx: &Ctx) -> anyhow::Result<hantu_core::store::SqliteStore> {
+    use anyhow::Context as _;
+    if let Some(dir) = ctx.db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    hantu_core::store::SqliteStore::open(&ctx.db).with_context(|| format!("opening the store {}", ctx.db.display()))
+}
+
+/// Instruments and daily bars of `codes` (all instruments when empty) from the store.
+pub fn store_series(
+    ctx: &Ctx,
+    codes: &[hantu_core::domain::StockCode],
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> anyhow::Result<(Vec<hantu_core::domain::Instrument>, Vec<Vec<hantu_core::domain::Bar>>)> {
+    use hantu_core::store::Store as _;
+    let store = open_store(ctx)?;
+    let instruments = store.instruments()?;
+    let wanted: Vec<_> = if codes.is_empty() { instruments.iter().map(|i| i.code).collect() } else { codes.to_vec() };
+    let from = from.unwrap_or(chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default());
+    let to = to.unwrap_or(chrono::NaiveDate::from_ymd_opt(2999, 12, 31).unwrap_or_default());
+    let mut series = Vec::with_capacity(wanted.len());
+    for code in wanted {
+        let bars = store.daily_bars(code, from, to)?;
+        if !bars.is_empty() {
+            series.push(bars);
+        }
+    }
+    Ok((instruments, series))
+}

@@ -1,0 +1,545 @@
+//! One configuration: `hantu.toml` (from `--config`, `HANTU_CONFIG`, or the working directory),
+//! overridden by `HANTU_*` environment variables and a `.env` file. Secrets (KIS app key and
+//! secret, account, Telegram token) come only from the environment or `.env`.
+//!
+//! Precedence, highest first: process environment, `.env`, `hantu.toml`, defaults.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use hantu_core::risk::RiskLimits;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Where a value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Built-in default.
+    Default,
+    /// The configuration file.
+    File(PathBuf),
+    /// A process environment variable.
+    Env(String),
+    /// A `.env` file entry.
+    DotEnv(PathBuf, String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File(p) => write!(f, "{}", p.display()),
+            Source::Env(v) => write!(f, "environment variable {v}"),
+            Source::DotEnv(p, v) => write!(f, "{v} in {}", p.display()),
+        }
+    }
+}
+
+/// A configuration error: which key, from where, and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{key} ({source_desc}): {message}")]
+pub struct ConfigError {
+    /// Dotted key or variable name.
+    pub key: String,
+    /// Where the bad value came from.
+    pub source_desc: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The type of a key, for parsing environment values and for `config check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Text.
+    Str,
+    /// Whole number.
+    Int,
+    /// Number.
+    Float,
+    /// Exact decimal (written as a string in TOML or a number).
+    Decimal,
+    /// true / false.
+    Bool,
+}
+
+/// One documented key.
+pub struct KeySpec {
+    /// Dotted TOML path.
+    pub key: &'static str,
+    /// Type.
+    pub kind: Kind,
+    /// Default, as shown to a person.
+    pub default: &'static str,
+    /// What it does.
+    pub doc: &'static str,
+}
+
+impl KeySpec {
+    /// The environment variable overriding this key (`data.db` → `HANTU_DATA_DB`).
+    pub fn env(&self) -> String {
+        format!("HANTU_{}", self.key.replace('.', "_").to_ascii_uppercase())
+    }
+}
+
+/// Every configuration key.
+pub const KEYS: &[KeySpec] = &[
+    KeySpec { key: "data.db", kind: Kind::Str, default: "hantu.db", doc: "SQLite database file" },
+    KeySpec { key: "data.dir", kind: Kind::Str, default: ".hantu", doc: "data directory (logs, token cache)" },
+    KeySpec {
+        key: "log.level",
+        kind: Kind::Str,
+        default: "info",
+        doc: "log level or tracing filter (e.g. info,hantu_kis=debug)",
+    },
+    KeySpec { key: "log.format", kind: Kind::Str, default: "human", doc: "human | json" },
+    KeySpec {
+        key: "log.file",
+        kind: Kind::Bool,
+        default: "false",
+        doc: "also write a daily-rotated log file under data.dir/logs",
+    },
+    KeySpec { key: "backtest.cash", kind: Kind::Int, default: "100000000", doc: "starting cash in won" },
+    KeySpec {
+        key: "backtest.commission_rate",
+        kind: Kind::Decimal,
+        default: "0.00015",
+        doc: "commission per side (0.015%)",
+    },
+    KeySpec { key: "backtest.tax", kind: Kind::Bool, default: "true", doc: "charge the sell-side transaction tax" },
+    KeySpec {
+        key: "backtest.participation",
+        kind: Kind::Float,
+        default: "0.1",
+        doc: "max fraction of a bar's volume that fills",
+    },
+    KeySpec { key: "backtest.slippage_ticks", kind: Kind::Int, default: "0", doc: "adverse ticks on market orders" },
+    KeySpec { key: "risk.max_position_weight", kind: Kind::Decimal, default: "0.20", doc: "largest position / equity" },
+    KeySpec { key: "risk.max_open_positions", kind: Kind::Int, default: "10", doc: "most stocks held at once" },
+    KeySpec {
+        key: "risk.max_order_notional",
+        kind: Kind::Decimal,
+        default: "(none)",
+        doc: "largest order value in won",
+    },
+    KeySpec {
+        key: "risk.daily_loss_limit",
+        kind: Kind::Decimal,
+        default: "0.03",
+        doc: "daily loss / start equity that halts trading",
+    },
+    KeySpec { key: "risk.max_sector_weight", kind: Kind::Decimal, default: "0.40", doc: "largest sector / equity" },
+    KeySpec { key: "kis.env", kind: Kind::Str, default: "paper", doc: "paper | real" },
+    KeySpec {
+        key: "kis.rest_url",
+        kind: Kind::Str,
+        default: "(KIS host of kis.env)",
+        doc: "override the REST base URL",
+    },
+    KeySpec { key: "kis.ws_url", kind: Kind::Str, default: "(KIS host of kis.env)", doc: "override the WebSocket URL" },
+    KeySpec { key: "screen.config", kind: Kind::Str, default: "(built-in)", doc: "TOML file with the screen rules" },
+    KeySpec {
+        key: "select.config",
+        kind: Kind::Str,
+        default: "(built-in)",
+        doc: "TOML file with the selection factors",
+    },
+    KeySpec {
+        key: "notify.telegram_chat_id",
+        kind: Kind::Str,
+        default: "(none)",
+        doc: "Telegram chat for notifications",
+    },
+];
+
+/// Secret variables: only ever read from the environment or `.env`.
+pub const SECRETS: &[(&str, &str)] = &[
+    ("HANTU_KIS_APP_KEY", "KIS app key"),
+    ("HANTU_KIS_APP_SECRET", "KIS app secret"),
+    ("HANTU_KIS_ACCOUNT", "KIS account: 8-digit CANO and 2-digit product code, e.g. 12345678-01"),
+    ("HANTU_TELEGRAM_TOKEN", "Telegram bot token"),
+];
+
+/// A secret value; prints as `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value, for handing to the client that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// The typed configuration.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Storage.
+    pub data: DataSection,
+    /// Logging.
+    pub log: LogSection,
+    /// Backtest realism.
+    pub backtest: BacktestSection,
+    /// Risk limits.
+    pub risk: RiskLimits,
+    /// KIS connection.
+    pub kis: KisSection,
+    /// Screen rules file.
+    pub screen: FileRef,
+    /// Selection rules file.
+    pub select: FileRef,
+    /// Notifications.
+    pub notify: NotifySection,
+}
+
+/// `[data]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataSection {
+    /// Database file.
+    pub db: PathBuf,
+    /// Data directory.
+    pub dir: PathBuf,
+}
+
+impl Default for DataSection {
+    fn default() -> Self {
+        Self { db: "hantu.db".into(), dir: ".hantu".into() }
+    }
+}
+
+/// `[log]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSection {
+    /// Level or filter.
+    pub level: String,
+    /// Format.
+    pub format: LogFormat,
+    /// Write a rotated file too.
+    pub file: bool,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        Self { level: "warn".into(), format: LogFormat::Human, file: false }
+    }
+}
+
+/// Log format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For people.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[backtest]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BacktestSection {
+    /// Starting cash (won).
+    pub cash: i64,
+    /// Commission rate.
+    pub commission_rate: Decimal,
+    /// Charge tax.
+    pub tax: bool,
+    /// Participation cap.
+    pub participation: f64,
+    /// Slippage ticks.
+    pub slippage_ticks: u32,
+}
+
+impl Default for BacktestSection {
+    fn default() -> Self {
+        Self {
+            cash: 100_000_000,
+            commission_rate: Decimal::new(15, 5),
+            tax: true,
+            participation: 0.1,
+            slippage_ticks: 0,
+        }
+    }
+}
+
+/// `[kis]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KisSection {
+    /// `paper` or `real`.
+    pub env: String,
+    /// REST base URL override.
+    pub rest_url: Option<String>,
+    /// WebSocket URL override.
+    pub ws_url: Option<String>,
+}
+
+impl Default for KisSection {
+    fn default() -> Self {
+        Self { env: "paper".into(), rest_url: None, ws_url: None }
+    }
+}
+
+/// `[screen]` / `[select]`: a rules file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileRef {
+    /// Path of the TOML rules.
+    pub config: Option<PathBuf>,
+}
+
+/// `[notify]`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifySection {
+    /// Telegram chat id.
+    pub telegram_chat_id: Option<String>,
+}
+
+/// A loaded configuration with the origin of every value and the secrets.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The configuration.
+    pub config: Config,
+    /// Where each key that was set came from.
+    pub sources: BTreeMap<String, Source>,
+    /// Secrets found.
+    pub secrets: BTreeMap<&'static str, (Secret, Source)>,
+    /// The configuration file read, if any.
+    pub file: Option<PathBuf>,
+}
+
+impl Loaded {
+    /// A secret, or an error telling where to set it.
+    pub fn secret(&self, var: &'static str) -> Result<&Secret, ConfigError> {
+        self.secrets.get(var).map(|(s, _)| s).ok_or_else(|| ConfigError {
+            key: var.into(),
+            source_desc: "environment".into(),
+            message: format!(
+                "missing secret: set {var} in the environment or in .env ({})",
+                SECRETS.iter().find(|(v, _)| *v == var).map_or("", |(_, d)| d)
+            ),
+        })
+    }
+
+    /// The source of `key`.
+    pub fn source(&self, key: &str) -> Source {
+        self.sources.get(key).cloned().unwrap_or(Source::Default)
+    }
+}
+
+/// Finds the config file: `--config`, then `HANTU_CONFIG`, then `./hantu.toml` if it exists.
+fn locate(explicit: Option<&Path>, env: &BTreeMap<String, (String, Source)>) -> Option<(PathBuf, bool)> {
+    if let Some(p) = explicit {
+        return Some((p.to_path_buf(), true));
+    }
+    if let Some((v, _)) = env.get("HANTU_CONFIG") {
+        return Some((PathBuf::from(v), true));
+    }
+    let local = PathBuf::from("hantu.toml");
+    local.exists().then_some((local, false))
+}
+
+/// Loads and validates the configuration.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let mut env: BTreeMap<String, (String, Source)> = BTreeMap::new();
+    let dotenv = PathBuf::from(".env");
+    if dotenv.exists() {
+        let iter = dotenvy::from_path_iter(&dotenv).map_err(|e| ConfigError {
+            key: ".env".into(),
+            source_desc: dotenv.display().to_string(),
+            message: e.to_string(),
+        })?;
+        for item in iter {
+            let (k, v) = item.map_err(|e| ConfigError {
+                key: ".env".into(),
+                source_desc: dotenv.display().to_string(),
+                message: e.to_string(),
+            })?;
+            if k.starts_with("HANTU_") {
+                let src = Source::DotEnv(dotenv.clone(), k.clone());
+                env.insert(k, (v, src));
+            }
+        }
+    }
+    for (k, v) in std::env::vars() {
+        if k.starts_with("HANTU_") {
+            env.insert(k.clone(), (v, Source::Env(k)));
+        }
+    }
+    let mut table = toml::Table::new();
+    let mut sources = BTreeMap::new();
+    let located = locate(explicit, &env);
+    if let Some((path, required)) = &located {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                table = text.parse::<toml::Table>().map_err(|e| ConfigError {
+                    key: "(file)".into(),
+                    source_desc: path.display().to_string(),
+                    message: e.to_string().trim().to_owned(),
+                })?;
+                for (section, secret_keys) in [
+                    ("kis", ["app_key", "app_secret", "account"]),
+                    ("notify", ["telegram_token", "bot_token", "token"]),
+                ] {
+                    if let Some(toml::Value::Table(t)) = table.get(section) {
+                        if let Some(k) = secret_keys.iter().find(|k| t.contains_key(**k)) {
+                            return Err(ConfigError {
+                                key: format!("{section}.{k}"),
+                                source_desc: path.display().to_string(),
+                                message:
+                                    "secrets are read only from the environment or .env, never from the config file"
+                                        .into(),
+                            });
+                        }
+                    }
+                }
+                collect_sources(&table, "", &Source::File(path.clone()), &mut sources);
+            }
+            Err(e) if *required => {
+                return Err(ConfigError {
+                    key: "--config".into(),
+                    source_desc: path.display().to_string(),
+                    message: format!("cannot read the configuration file: {e}"),
+                });
+            }
+            Err(_) => {}
+        }
+    }
+    let mut secrets = BTreeMap::new();
+    for (var, (value, src)) in &env {
+        if var == "HANTU_CONFIG" {
+            continue;
+        }
+        if let Some((name, _)) = SECRETS.iter().find(|(s, _)| s == var) {
+            secrets.insert(*name, (Secret(value.clone()), src.clone()));
+            continue;
+        }
+        let Some(spec) = KEYS.iter().find(|k| &k.env() == var) else {
+            return Err(ConfigError {
+                key: var.clone(),
+                source_desc: src.to_string(),
+                message: "unknown setting; `hantu config check` lists every key and its variable".into(),
+            });
+        };
+        let parsed = parse_env(spec.kind, value).ok_or_else(|| ConfigError {
+            key: spec.key.into(),
+            source_desc: src.to_string(),
+            message: format!("{value:?} is not a valid {:?}", spec.kind).to_lowercase(),
+        })?;
+        insert_path(&mut table, spec.key, parsed);
+        sources.insert(spec.key.to_owned(), src.clone());
+    }
+    let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let key = e.path().to_string();
+        let src = sources
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| located.as_ref().map_or(Source::Default, |(p, _)| Source::File(p.clone())));
+        ConfigError { key, source_desc: src.to_string(), message: e.into_inner().to_string() }
+    })?;
+    let loaded = Loaded { config, sources, secrets, file: located.map(|(p, _)| p) };
+    validate(&loaded)?;
+    Ok(loaded)
+}
+
+fn validate(l: &Loaded) -> Result<(), ConfigError> {
+    let c = &l.config;
+    let err =
+        |key: &str, message: String| ConfigError { key: key.into(), source_desc: l.source(key).to_string(), message };
+    c.risk.validate().map_err(|e| match e {
+        hantu_core::Error::Config { key, message } => err(&key, message),
+        other => err("risk", other.to_string()),
+    })?;
+    if c.backtest.cash <= 0 {
+        return Err(err("backtest.cash", "must be positive".into()));
+    }
+    if !(c.backtest.participation > 0.0 && c.backtest.participation <= 1.0) {
+        return Err(err("backtest.participation", format!("{} must be in (0, 1]", c.backtest.participation)));
+    }
+    if c.backtest.commission_rate < Decimal::ZERO || c.backtest.commission_rate > Decimal::new(1, 2) {
+        return Err(err("backtest.commission_rate", format!("{} must be in [0, 0.01]", c.backtest.commission_rate)));
+    }
+    if !matches!(c.kis.env.as_str(), "paper" | "real") {
+        return Err(err("kis.env", format!("{:?} must be paper or real", c.kis.env)));
+    }
+    if c.log.level.parse::<tracing_subscriber::EnvFilter>().is_err() {
+        return Err(err("log.level", format!("{:?} is not a level or filter", c.log.level)));
+    }
+    if let Some((s, src)) = l.secrets.get("HANTU_KIS_ACCOUNT") {
+        let v = s.expose();
+        let ok = v.len() == 11
+            && v.as_bytes()[8] == b'-'
+            && v.bytes().enumerate().all(|(i, b)| i == 8 || b.is_ascii_digit());
+        if !ok {
+            return Err(ConfigError {
+                key: "HANTU_KIS_ACCOUNT".into(),
+                source_desc: src.to_string(),
+                message: "must be 8 digits, '-', 2 digits (value not shown)".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn collect_sources(t: &toml::Table, prefix: &str, src: &Source, out: &mut BTreeMap<String, Source>) {
+    for (k, v) in t {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::Table(inner) => collect_sources(inner, &key, src, out),
+            _ => {
+                out.insert(key, src.clone());
+            }
+        }
+    }
+}
+
+fn parse_env(kind: Kind, v: &str) -> Option<toml::Value> {
+    let v = v.trim();
+    Some(match kind {
+        Kind::Str => toml::Value::String(v.to_owned()),
+        Kind::Int => toml::Value::Integer(v.parse().ok()?),
+        Kind::Float => toml::Value::Float(v.parse().ok()?),
+        Kind::Decimal => {
+            v.parse::<Decimal>().ok()?;
+            toml::Value::String(v.to_owned())
+        }
+        Kind::Bool => toml::Value::Boolean(match v.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => return None,
+        }),
+    })
+}
+
+fn insert_path(t: &mut toml::Table, key: &str, v: toml::Value) {
+    let mut parts = key.split('.').peekable();
+    let mut cur = t;
+    while let Some(p) = parts.next() {
+        if parts.peek().is_none() {
+            cur.insert(p.to_owned(), v);
+            return;
+        }
+        let entry = cur.entry(p.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        let toml::Value::Table(next) = entry else { return };
+        cur = next;
+    }
+}
