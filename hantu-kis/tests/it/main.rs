@@ -6,4 +6,6 @@ mod broker;
 mod client;
 mod common;
 mod faults;
+mod logs;
+mod refresh;
 mod samples;
