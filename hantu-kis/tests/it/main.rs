@@ -6,6 +6,5 @@ mod broker;
 mod client;
 mod common;
 mod faults;
-mod logs;
 mod refresh;
 mod samples;

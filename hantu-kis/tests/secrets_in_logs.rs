@@ -1,4 +1,11 @@
 //! Secrets (app key, app secret, access token, account number) never appear in logs or Debug.
+//!
+//! A binary of its own: it installs the process-wide tracing subscriber, which must not race
+//! with other tests' callsite registration.
+
+#[allow(dead_code, reason = "shared helpers; this binary uses a few")]
+#[path = "it/common.rs"]
+mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -10,7 +17,7 @@ use hantu_kis::Environment;
 use hantu_kis::mock::{Fault, FaultRule};
 use hantu_kis::rest::{InquireBalance, InquirePrice};
 
-use crate::common::{Rig, approve, code, limit};
+use common::{Rig, approve, code, limit};
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -34,7 +41,7 @@ async fn secrets_never_reach_logs_or_debug_output() {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let rig = Rig::start(Environment::Real).await;
     let dir = tempfile::tempdir().unwrap();
@@ -46,7 +53,7 @@ async fn secrets_never_reach_logs_or_debug_output() {
     // Exercise the noisy paths: retries, re-issue, an unknown order outcome, a rejection.
     rig.server.inject(FaultRule::times(Fault::Status(503), 1));
     client.call_all(&InquireBalance { account: config.account.clone().unwrap() }).await.unwrap();
-    rig.clock.set(hantu_core::domain::Timestamp::kst(crate::common::day(), 10, 2));
+    rig.clock.set(hantu_core::domain::Timestamp::kst(common::day(), 10, 2));
     rig.server.expire_tokens();
     client.call(&InquirePrice { code: code("005930") }).await.unwrap();
     let new_token = client.tokens().token().await.unwrap();
