@@ -57,7 +57,7 @@ async fn secrets_never_reach_logs_or_debug_output() {
     rig.server.expire_tokens();
     client.call(&InquirePrice { code: code("005930") }).await.unwrap();
     let new_token = client.tokens().token().await.unwrap();
-    rig.server.inject(FaultRule::times(Fault::Timeout(Duration::from_secs(2)), 1).on("order-cash"));
+    rig.server.inject(FaultRule::times(Fault::Timeout(Duration::from_secs(30)), 1).on("order-cash"));
     let unknown = broker.place(&approve(limit("005930", Side::Buy, 1, 65_000), 66_000, 0)).await.unwrap_err();
     let rejected = broker.place(&approve(limit("005930", Side::Sell, 5, 65_000), 66_000, 5)).await.unwrap_err();
 
