@@ -7,5 +7,6 @@ use criterion::criterion_main;
 
 mod backtest;
 mod indicators;
+mod screen;
 
-criterion_main!(indicators::benches, backtest::benches);
+criterion_main!(indicators::benches, backtest::benches, screen::benches);
