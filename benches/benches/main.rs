@@ -8,5 +8,7 @@ use criterion::criterion_main;
 mod backtest;
 mod indicators;
 mod screen;
+mod sim;
+mod store;
 
-criterion_main!(indicators::benches, backtest::benches, screen::benches);
+criterion_main!(indicators::benches, backtest::benches, screen::benches, sim::benches, store::benches);

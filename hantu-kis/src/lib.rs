@@ -1,3 +1,41 @@
 //! # hantu-kis
 //!
-//! The Korea Investment & Securities (KIS) Open API adapter for hantu (work in progress).
+//! The Korea Investment & Securities (KIS) Open API adapter for hantu, and a faithful local
+//! KIS server to develop and test against. The wire reference is `../shared/kis/KIS_API.md`.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`env`] | `Environment::{Real, Paper}`: hosts, tr_id variants, quotas |
+//! | [`auth`] | credentials (redacted), access token (memory + 0600 file), approval key |
+//! | [`rest`] | [`KisClient`] and one typed request per endpoint |
+//! | [`parse`] | KIS string numbers to domain types, errors naming the field |
+//! | [`ratelimit`], [`retry`], [`breaker`] | pacing per app key, read retries, circuit breaker |
+//! | [`broker`] | [`KisBroker`]: `hantu_core::broker::Broker` + `hantu_core::data::MarketData` |
+//! | [`refresh`] | full-universe daily-bar download at the rate limit |
+//! | [`calllog`] | the per-call hook (endpoint, tr_id, latency, outcome) |
+//! | [`mock`] | the local KIS server (feature `mock`) |
+//!
+//! | feature | default | enables |
+//! |---|---|---|
+//! | `mock` | yes | [`mock`]: an axum server on 127.0.0.1 speaking KIS's wire format |
+
+pub mod auth;
+pub mod breaker;
+pub mod broker;
+pub mod calllog;
+mod config;
+pub mod env;
+mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
+pub mod parse;
+pub mod ratelimit;
+pub mod refresh;
+pub mod rest;
+pub mod retry;
+
+pub use broker::KisBroker;
+pub use config::KisConfig;
+pub use env::Environment;
+pub use error::{ErrorClass, KisError, Result, TransportKind, codes};
+pub use rest::client::KisClient;
