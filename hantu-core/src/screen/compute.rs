@@ -46,16 +46,19 @@ pub(crate) struct Scratch {
 
 impl Scratch {
     fn load(&mut self, bars: &[Bar]) {
-        let cols = [&mut self.open, &mut self.high, &mut self.low, &mut self.close, &mut self.volume];
-        for c in cols {
+        let n = bars.len();
+        for c in [&mut self.open, &mut self.high, &mut self.low, &mut self.close, &mut self.volume] {
             c.clear();
+            c.resize(n, 0.0);
         }
-        for b in bars {
-            self.open.push(b.open.as_f64());
-            self.high.push(b.high.as_f64());
-            self.low.push(b.low.as_f64());
-            self.close.push(b.close.as_f64());
-            self.volume.push(b.volume as f64);
+        let cols =
+            self.open.iter_mut().zip(&mut self.high).zip(&mut self.low).zip(&mut self.close).zip(&mut self.volume);
+        for (((((o, h), l), c), v), b) in cols.zip(bars) {
+            *o = b.open.as_f64();
+            *h = b.high.as_f64();
+            *l = b.low.as_f64();
+            *c = b.close.as_f64();
+            *v = b.volume as f64;
         }
     }
 }
