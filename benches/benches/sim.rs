@@ -1,9 +1,9 @@
 //! The simulated market: generating the default universe and expanding a day into minutes.
 //!
 //! Target: the default 2,875 stocks × 500 days (1.44 M bars) in well under a second. Measured
-//! on the 2-core development machine while other builds were running (load ≈ 4), so both
-//! threads were rarely free: `generate_2875x500` 410 ms (2 threads), 381 ms on one thread
-//! (≈ 3.8 M bars/s); `minute_bars_one_day` (381 one-minute bars) 56 µs.
+//! on the 2-core development machine while other builds kept it busy (load ≈ 3.5, so the second
+//! core was rarely free): `generate_2875x500` 292 ms (2 threads), 311 ms on one thread
+//! (≈ 4.6 M bars/s); `minute_bars_one_day` (381 one-minute bars) 64 µs.
 
 use std::hint::black_box;
 

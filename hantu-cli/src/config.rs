@@ -235,7 +235,7 @@ pub struct LogSection {
 
 impl Default for LogSection {
     fn default() -> Self {
-        Self { level: "info".into(), format: LogFormat::Human, file: false }
+        Self { level: "warn".into(), format: LogFormat::Human, file: false }
     }
 }
 

@@ -30,6 +30,7 @@ pub mod indicators;
 pub mod io;
 pub mod krx;
 pub mod notify;
+pub mod pipeline;
 pub mod risk;
 pub mod screen;
 pub mod select;

@@ -32,9 +32,14 @@ fn real_data_portfolio_keeps_cash_plus_positions_equal_to_equity_and_fees_equal_
     let bt = Backtest::new(BacktestConfig::default().with_cash(300_000_000));
     for report in [
         bt.run(&bars, &mut SmaCross::new(10, 30).unwrap().with_weight(0.15).unwrap()).unwrap(),
-        bt.run(&bars, &mut RsiReversion::new(14, 30.0, 70.0, 100).unwrap().with_weight(0.2).unwrap()).unwrap(),
+        bt.run(&bars, &mut RsiReversion::new(2, 10.0, 90.0, 100).unwrap().with_weight(0.2).unwrap()).unwrap(),
     ] {
-        assert!(!report.fills.is_empty(), "{} traded nothing", report.strategy);
+        assert!(
+            !report.fills.is_empty(),
+            "{} traded nothing: {:?}",
+            report.strategy,
+            report.orders.iter().take(3).collect::<Vec<_>>()
+        );
         for p in &report.equity {
             assert_eq!(p.equity, p.cash() + Money::from_won(p.market_value));
             assert!(!p.cash().is_negative(), "cash went negative at {}", p.ts);

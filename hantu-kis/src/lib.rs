@@ -30,9 +30,11 @@ mod error;
 pub mod mock;
 pub mod parse;
 pub mod ratelimit;
+pub mod refresh;
 pub mod rest;
 pub mod retry;
 
+pub use broker::KisBroker;
 pub use config::KisConfig;
 pub use env::Environment;
 pub use error::{ErrorClass, KisError, Result, TransportKind, codes};

@@ -2,8 +2,12 @@
 
 pub mod backtest;
 pub mod config;
+pub mod data;
 pub mod demo;
+pub mod health;
+pub mod kis;
 pub mod logs;
+pub mod trade;
 
 use std::path::PathBuf;
 
@@ -44,7 +48,10 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Demo(a) => demo::run(&a, ctx),
         Command::Backtest(a) => backtest::run(&a, ctx),
         Command::Config(c) => config::run(&c, ctx),
+        Command::Data(c) => data::run(&c, ctx),
         Command::Logs(a) => logs::run(&a, ctx),
+        Command::Trade(a) => trade::run(&a, ctx),
+        Command::Health(a) => health::run(&a, ctx),
     }
 }
 

@@ -32,6 +32,23 @@ impl Ring {
         }
     }
 
+    /// The value pushed `back` updates ago (0 = the latest), if held.
+    #[inline]
+    pub(crate) fn get_back(&self, back: usize) -> Option<f64> {
+        if back >= self.len {
+            return None;
+        }
+        let cap = self.buf.len();
+        let idx = if self.head > back { self.head - 1 - back } else { self.head + cap - 1 - back };
+        Some(self.buf[idx])
+    }
+
+    /// Number of values held.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// Whether the ring holds `cap` values.
     #[inline]
     pub(crate) fn is_full(&self) -> bool {

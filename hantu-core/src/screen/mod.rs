@@ -42,6 +42,7 @@
 mod compute;
 mod config;
 mod criterion;
+mod persist;
 mod result;
 mod rule;
 mod universe;

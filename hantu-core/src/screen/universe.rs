@@ -62,6 +62,58 @@ impl Universe {
         Ok(Self { instruments, bars: all_bars, fundamentals: funds, index, dropped })
     }
 
+    /// The simulated market. Its fundamentals describe each stock's (fixed) character, so
+    /// they are dated at the first simulated day and known throughout.
+    ///
+    /// # Errors
+    /// As [`Universe::new`] (the simulator's output is well-formed, so none in practice).
+    pub fn from_sim(market: &crate::sim::SimMarket) -> crate::Result<Self> {
+        let first = market.dates().first().copied();
+        let bars = market.instruments.iter().map(|i| i.code).zip(market.bars.iter().cloned());
+        let funds = market.fundamentals.iter().cloned().map(|mut f| {
+            if let Some(d) = first {
+                f.as_of = d;
+            }
+            f
+        });
+        Self::new(market.instruments.clone(), bars, funds)
+    }
+
+    /// A folder of daily CSV files (`<code>.csv`), the instrument list and, optionally, the
+    /// fundamentals, in the layouts [`crate::io`] reads. Rows the bar reader refuses are left
+    /// out (as [`crate::io::read_csv_dir`] does); a bad instrument or fundamentals file is an error.
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] or [`crate::Error::Data`] naming the file.
+    pub fn from_csv(
+        bars_dir: impl AsRef<std::path::Path>,
+        instruments_csv: impl AsRef<std::path::Path>,
+        fundamentals_csv: Option<&std::path::Path>,
+    ) -> crate::Result<Self> {
+        let instruments = crate::io::read_instruments_csv(instruments_csv)?;
+        let dir = crate::io::read_csv_dir(bars_dir)?;
+        let funds = match fundamentals_csv {
+            Some(p) => crate::io::read_fundamentals_csv(p)?,
+            None => Vec::new(),
+        };
+        Self::new(instruments, dir.series, funds)
+    }
+
+    /// Everything a store holds: its instruments, their daily bars in `from..=to` and the latest
+    /// fundamentals.
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`] when a read fails.
+    pub fn from_store(store: &dyn crate::store::Store, from: NaiveDate, to: NaiveDate) -> crate::Result<Self> {
+        let instruments = store.instruments()?;
+        let mut bars = Vec::with_capacity(instruments.len());
+        for i in &instruments {
+            bars.push((i.code, store.daily_bars(i.code, from, to)?));
+        }
+        let funds = store.latest_fundamentals()?;
+        Self::new(instruments, bars, funds)
+    }
+
     /// Number of instruments.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -11,6 +11,7 @@
 
 mod config;
 mod levels;
+mod persist;
 
 #[cfg(test)]
 mod tests;

@@ -139,3 +139,42 @@ fn classes_and_confidence_follow_the_thresholds() {
     assert_eq!(classify(67.5, 0.5, &t), (PredictedClass::Buy, 0.375));
     assert_eq!(classify(0.0, 1.0, &t), (PredictedClass::Hold, 1.0));
 }
+
+#[test]
+fn runs_and_picks_are_stored_read_back_and_diffed() {
+    use crate::store::{MemoryStore, SqliteStore, Store};
+    let (u, as_of) = universe();
+    let s = Screener::new(
+        ScreenConfig::from_toml_str(
+            "name = \"all\"\n[rule]\nvalue = \"return(5)\"\nmin = 0\n[[score]]\nvalue = \"return(20)\"",
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let selector = Selector::new(SelectConfig::named("t")).unwrap();
+    let stores: [Box<dyn Store>; 2] = [Box::new(MemoryStore::new()), Box::new(SqliteStore::open_in_memory().unwrap())];
+    for store in &stores {
+        let store = store.as_ref();
+        let days = u.trading_days();
+        let earlier = s.run(&u, days[days.len() - 40]).unwrap();
+        earlier.save(&s, store).unwrap();
+        let now = s.run(&u, as_of).unwrap();
+        let stored = store.latest_watchlist().unwrap().unwrap();
+        assert_eq!(stored.entries.iter().map(|e| e.code).collect::<Vec<_>>(), earlier.codes());
+        assert_eq!(now.diff_stored(&stored), now.diff(&earlier));
+        let run_id = now.save(&s, store).unwrap();
+        let stored = store.latest_watchlist().unwrap().unwrap();
+        assert_eq!(stored.run_id, run_id);
+        let e = &stored.entries[0];
+        assert_eq!(e.criteria[0].0, "return(5)");
+        assert_eq!(Some(e.criteria[0].1), now.entries[0].values[0]);
+        let picks = selector.select(&u, &now, &[], Money::from_won(100_000_000)).unwrap();
+        picks.save(&selector, store, Some(run_id)).unwrap();
+        let back = store.selections_on(crate::krx::KrxCalendar::next_trading_day(as_of)).unwrap();
+        assert_eq!(back.iter().map(|r| r.code).collect::<Vec<_>>(), picks.codes());
+        assert_eq!(back[0].weights_version, "1");
+        assert_eq!(back[0].class, picks.picks[0].class.as_str());
+        assert_eq!(back[0].factors.len(), 5);
+        assert_eq!(back[0].config["stop"], serde_json::json!(picks.picks[0].stop.won()));
+    }
+}

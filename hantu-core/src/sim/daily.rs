@@ -157,7 +157,7 @@ mod tests {
         let total: f64 = (0..n)
             .map(|i| {
                 let p = Profile { style, surge_prob: 0.0, crash_prob: 0.0, jump_prob: 0.0, ..profile(&cfg, i) };
-                let bars = daily_bars(cfg.seed, i, code_for(i), &p, &factors, &dates, &stamps);
+                let bars = daily_bars(cfg.seed, i, code_for(i).unwrap(), &p, &factors, &dates, &stamps);
                 let r: Vec<f64> = bars.windows(2).map(|w| (w[1].close.as_f64() / w[0].close.as_f64()).ln()).collect();
                 stat(&r)
             })
@@ -199,7 +199,7 @@ mod tests {
         let stamps: Vec<Timestamp> = dates.iter().map(|d| Timestamp::daily_close(*d)).collect();
         let factors = Factors::generate(&cfg, dates.len());
         let p = Profile { market: Market::Kosdaq, ..profile(&cfg, 3) };
-        let bars = daily_bars(cfg.seed, 3, code_for(3), &p, &factors, &dates, &stamps);
+        let bars = daily_bars(cfg.seed, 3, code_for(3).unwrap(), &p, &factors, &dates, &stamps);
         let (x, y): (Vec<f64>, Vec<f64>) = bars
             .windows(2)
             .map(|w| ((w[1].close.as_f64() / w[0].close.as_f64()).ln().abs(), (w[1].volume as f64).ln()))

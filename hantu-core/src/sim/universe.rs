@@ -1,6 +1,6 @@
 //! Who is listed: each stock's code, market, sector, style and starting point.
 
-use crate::domain::{Market, StockCode};
+use crate::domain::{Market, StockCode, ValidationError};
 
 use super::SimConfig;
 use super::math;
@@ -52,17 +52,13 @@ pub(super) struct Profile {
 
 /// The code of the `i`-th generated stock: a permutation of `00001_0..=99999_0` (common
 /// stocks end in 0 on KRX), starting at `005930`, so codes never repeat for `i < 99,999`.
-pub(super) fn code_for(i: usize) -> StockCode {
+///
+/// # Errors
+/// None in practice: the text is always six digits; the check is [`StockCode`]'s own.
+pub(super) fn code_for(i: usize) -> Result<StockCode, ValidationError> {
     // 7,919 is prime and does not divide 99,999 = 3² × 41 × 271, so i ↦ n is a bijection.
     let n = (i as u64 % 99_999 * 7_919 + 592) % 99_999 + 1;
-    let text = format!("{n:05}0");
-    StockCode::new_checked(&text).unwrap_or_else(|_| unreachable_code())
-}
-
-#[cold]
-fn unreachable_code() -> StockCode {
-    // `format!("{n:05}0")` with n < 100,000 always yields six digits.
-    StockCode::new("000000")
+    StockCode::new_checked(&format!("{n:05}0"))
 }
 
 /// Draws the profile of the `i`-th stock.
@@ -128,8 +124,8 @@ mod tests {
 
     #[test]
     fn codes_are_unique_valid_and_start_at_005930() {
-        assert_eq!(code_for(0).as_str(), "005930");
-        let codes: BTreeSet<StockCode> = (0..SimConfig::MAX_STOCKS).map(code_for).collect();
+        assert_eq!(code_for(0).unwrap().as_str(), "005930");
+        let codes: BTreeSet<StockCode> = (0..SimConfig::MAX_STOCKS).map(|i| code_for(i).unwrap()).collect();
         assert_eq!(codes.len(), SimConfig::MAX_STOCKS);
         assert!(codes.iter().all(|c| c.as_str().ends_with('0') && c.as_str().bytes().all(|b| b.is_ascii_digit())));
     }

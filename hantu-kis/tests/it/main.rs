@@ -1,4 +1,9 @@
 //! Integration tests of hantu-kis: one binary, modules per area. Everything runs over real
 //! HTTP against the local KIS server bound to 127.0.0.1.
 
+mod auth;
+mod broker;
+mod client;
+mod common;
+mod faults;
 mod samples;

@@ -1,0 +1,166 @@
+//! `KisBroker` against the local server: the `Broker` contract (place, list, cancel, fills,
+//! positions, balance), order validation by the server, and `MarketData`.
+
+use chrono::Duration;
+use hantu_core::broker::{Broker, BrokerError};
+use hantu_core::data::MarketData;
+use hantu_core::domain::{OrderKind, OrderStatus, Side, Timestamp};
+use hantu_kis::Environment;
+use hantu_kis::rest::{OrderCash, OrderDivision};
+
+use crate::common::{Rig, approve, code, day, limit, market};
+
+/// The broker contract every `Broker` must meet, run against any implementation whose market
+/// trades 005930 at 66,000 with 10,000,000 won of cash and no holdings.
+async fn broker_contract(broker: &dyn Broker) {
+    // A resting limit buy is listed as open, with our client id, and can be cancelled.
+    let resting = approve(limit("005930", Side::Buy, 5, 60_000), 66_000, 0);
+    let ack = broker.place(&resting).await.unwrap();
+    let open = broker.open_orders().await.unwrap();
+    assert_eq!(open.len(), 1);
+    let o = &open[0];
+    assert_eq!((o.broker_id.as_str(), o.status, o.qty.get()), (ack.broker_id.as_str(), OrderStatus::Accepted, 5));
+    assert_eq!(o.client_id.as_ref(), Some(&resting.order().client_id));
+    assert_eq!(o.kind, OrderKind::Limit(hantu_core::domain::Price::new(60_000)));
+    broker.cancel(&ack.broker_id).await.unwrap();
+    assert!(broker.open_orders().await.unwrap().is_empty());
+    let today = broker.orders_today().await.unwrap();
+    assert_eq!(today.iter().find(|x| x.broker_id == ack.broker_id).unwrap().status, OrderStatus::Cancelled);
+    // Cancelling again is a rejection, not a success.
+    assert!(matches!(broker.cancel(&ack.broker_id).await, Err(BrokerError::Rejected { .. })));
+
+    // A market buy fills; the fill, the position and the cash all show it.
+    let before = broker.balance().await.unwrap();
+    let buy = approve(market("005930", Side::Buy, 10), 66_000, 0);
+    let ack = broker.place(&buy).await.unwrap();
+    let fills = broker.fills_since(Timestamp::kst(day(), 9, 0)).await.unwrap();
+    let fill = fills.iter().find(|f| f.broker_id == ack.broker_id).unwrap();
+    assert_eq!((fill.qty.get(), fill.price.won(), fill.side), (10, 66_000, Side::Buy));
+    let pos = broker.positions().await.unwrap();
+    assert_eq!(pos.len(), 1);
+    assert_eq!((pos[0].code, pos[0].qty.get(), pos[0].sellable.get()), (code("005930"), 10, 10));
+    let after = broker.balance().await.unwrap();
+    assert!(after.cash < before.cash - hantu_core::domain::Money::from_won(659_999));
+    let filled = broker.orders_today().await.unwrap();
+    assert_eq!(filled.iter().find(|x| x.broker_id == ack.broker_id).unwrap().status, OrderStatus::Filled);
+
+    // Selling what we hold works; selling more than we hold is refused by the broker.
+    let sell = approve(limit("005930", Side::Sell, 4, 66_000), 66_000, 10);
+    broker.place(&sell).await.unwrap();
+    let too_many = approve(limit("005930", Side::Sell, 50, 66_000), 66_000, 50);
+    assert!(matches!(broker.place(&too_many).await, Err(BrokerError::Rejected { .. })));
+    assert_eq!(broker.positions().await.unwrap()[0].qty.get(), 6);
+}
+
+#[tokio::test]
+async fn kis_broker_meets_the_broker_contract_on_real_and_paper() {
+    for env in [Environment::Real, Environment::Paper] {
+        let rig = Rig::start(env).await;
+        let broker = rig.broker();
+        assert_eq!(broker.name(), if env == Environment::Real { "kis-real" } else { "kis-paper" });
+        broker_contract(&broker).await;
+    }
+}
+
+#[tokio::test]
+async fn partial_fills_are_states() {
+    let rig = Rig::start(Environment::Real).await;
+    let broker = rig.broker();
+    rig.server.set_fill_limit(Some(3));
+    let ack = broker.place(&approve(limit("035720", Side::Buy, 10, 41_150), 41_150, 0)).await.unwrap();
+    let o = broker.open_orders().await.unwrap().into_iter().find(|o| o.broker_id == ack.broker_id).unwrap();
+    assert_eq!(o.status, OrderStatus::PartiallyFilled);
+    let filled_so_far = o.filled_qty.get();
+    assert!((3..10).contains(&filled_so_far));
+    rig.server.set_fill_limit(None);
+    rig.server.match_now();
+    let o = broker.orders_today().await.unwrap().into_iter().find(|o| o.broker_id == ack.broker_id).unwrap();
+    assert_eq!((o.status, o.filled_qty.get()), (OrderStatus::Filled, 10));
+}
+
+#[tokio::test]
+async fn resting_orders_fill_when_the_market_reaches_them() {
+    let rig = Rig::start(Environment::Real).await;
+    let broker = rig.broker();
+    let ack = broker.place(&approve(limit("005930", Side::Buy, 2, 65_000), 66_000, 0)).await.unwrap();
+    assert_eq!(broker.open_orders().await.unwrap().len(), 1);
+    rig.server.set_price(code("005930"), 64_900);
+    let o = broker.orders_today().await.unwrap().into_iter().find(|o| o.broker_id == ack.broker_id).unwrap();
+    assert_eq!(o.status, OrderStatus::Filled);
+    assert_eq!(o.avg_price, Some(64_900.0));
+}
+
+#[tokio::test]
+async fn the_server_validates_orders_like_kis() {
+    let rig = Rig::with(Environment::Real, |c| c.with_cash(1_000_000)).await;
+    let broker = rig.broker();
+    let client = broker.client().clone();
+    let account = client.config().account.clone().unwrap();
+    let raw = |price: Option<i64>, qty: u64| OrderCash {
+        account: account.clone(),
+        side: Side::Buy,
+        code: code("005930"),
+        division: if price.is_some() { OrderDivision::Limit } else { OrderDivision::Market },
+        qty,
+        price: price.map(hantu_core::domain::Price::new),
+        legacy: false,
+    };
+    let msg = |e: hantu_kis::KisError| match e {
+        hantu_kis::KisError::Api { msg, .. } => msg,
+        other => panic!("{other}"),
+    };
+    assert_eq!(msg(client.call(&raw(Some(65_850), 1)).await.unwrap_err()), "주식주문호가단위 오류입니다.");
+    assert!(msg(client.call(&raw(Some(90_000), 1)).await.unwrap_err()).contains("상하한가"));
+    // Market buys are checked at the upper limit: 12 × 85,800 > 1,000,000 although 12 × 66,000 is not.
+    let err = client.call(&raw(None, 12)).await.unwrap_err();
+    assert_eq!(err.msg_cd(), Some("APBK0952"));
+    assert!(
+        matches!(hantu_kis::broker::broker_error(&err), BrokerError::Rejected { code: Some(c), .. } if c == "APBK0952")
+    );
+    // Legacy tr_ids are accepted too.
+    let mut legacy = raw(Some(65_800), 1);
+    legacy.legacy = true;
+    client.call(&legacy).await.unwrap();
+    // Outside the session.
+    rig.at(16, 30);
+    let err = broker.place(&approve(limit("005930", Side::Buy, 1, 65_000), 66_000, 0)).await.unwrap_err();
+    assert!(matches!(&err, BrokerError::Rejected { code: Some(c), .. } if c == "APBK0918"), "{err}");
+}
+
+#[tokio::test]
+async fn paper_messages_and_closed_market() {
+    let rig = Rig::start(Environment::Paper).await;
+    let broker = rig.broker();
+    rig.at(8, 40);
+    let err = broker.place(&approve(limit("005930", Side::Buy, 1, 65_000), 66_000, 0)).await.unwrap_err();
+    assert!(matches!(&err, BrokerError::Rejected { reason, .. } if reason == "모의투자 장시작전 입니다."), "{err}");
+    rig.at(15, 45);
+    let err = broker.place(&approve(limit("005930", Side::Buy, 1, 65_000), 66_000, 0)).await.unwrap_err();
+    assert!(matches!(&err, BrokerError::Rejected { code: Some(c), .. } if c == "40580000"), "{err}");
+    let ioc = hantu_core::domain::OrderRequest::new_checked(
+        code("005930"),
+        Side::Buy,
+        hantu_core::domain::Qty::from_shares(1),
+        OrderKind::Market,
+        hantu_core::domain::TimeInForce::Ioc,
+    )
+    .unwrap();
+    assert!(matches!(broker.place(&approve(ioc, 66_000, 0)).await, Err(BrokerError::Unsupported(_))));
+}
+
+#[tokio::test]
+async fn market_data_pages_daily_bars_and_reads_minutes() {
+    let rig = Rig::start(Environment::Real).await;
+    let broker = rig.broker();
+    let q = broker.quote(code("000660")).await.unwrap();
+    assert_eq!((q.last.won(), q.prev_close.map(|p| p.won())), (268_000, Some(268_000)));
+    let from = day() - Duration::days(500);
+    let bars = broker.daily_bars(code("005930"), from, day()).await.unwrap();
+    assert_eq!(bars.len(), 300, "all 300 bars, in four pages of up to 100");
+    assert!(bars.windows(2).all(|w| w[0].ts < w[1].ts));
+    assert_eq!(bars.last().unwrap().close.won(), 66_000);
+    let mins = broker.minute_bars(code("005930")).await.unwrap();
+    assert_eq!(mins.len(), 61, "09:00 through 10:00");
+    assert!(mins.windows(2).all(|w| w[0].ts < w[1].ts));
+    assert!(matches!(broker.quote(code("999999")).await, Err(BrokerError::Malformed(_))));
+}
