@@ -12,11 +12,4 @@ mod screen;
 mod sim;
 mod store;
 
-criterion_main!(
-    indicators::benches,
-    backtest::benches,
-    sim::benches,
-    store::benches,
-    kis::benches,
-    screen::benches
-);
+criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches, kis::benches, screen::benches);
