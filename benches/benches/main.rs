@@ -8,5 +8,7 @@ use criterion::criterion_main;
 mod backtest;
 mod indicators;
 mod kis;
+mod sim;
+mod store;
 
-criterion_main!(indicators::benches, backtest::benches, kis::benches);
+criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches, kis::benches);

@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
     }
     let jobs: Vec<BatchJob<'_, ()>> = folder.series.iter().map(|(_, bars)| BatchJob { bars, params: () }).collect();
     let bt = Backtest::new(BacktestConfig::default().with_cash(10_000_000));
-    let reports = run_batch(&bt, &jobs, |_| RsiReversion::new(14, 30.0, 70.0, 100));
+    let reports = run_batch(&bt, &jobs, |_| RsiReversion::new(2, 10.0, 90.0, 100));
     for ((code, _), report) in folder.series.iter().zip(reports) {
         let r = report?;
         println!(

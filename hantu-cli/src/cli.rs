@@ -37,7 +37,7 @@ pub struct GlobalArgs {
     /// Log format on stderr
     #[arg(long, global = true, value_enum, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
-    /// More log output (-v debug, -vv trace)
+    /// More log output (-v info, -vv debug, -vvv trace)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Less log output (errors only)
@@ -52,6 +52,17 @@ pub enum Command {
     Demo(commands::demo::DemoArgs),
     /// Backtest a built-in strategy over the simulated market, a CSV folder or the store
     Backtest(commands::backtest::BacktestArgs),
+    /// Phase 1: screen the market into a ranked watchlist (over the store, or --sim)
+    Screen(commands::screen::ScreenArgs),
+    /// Phase 2: select today's picks from the watchlist (over the store, or --sim)
+    Select(commands::select::SelectArgs),
+    /// Import daily bars, instruments and fundamentals into the store, or export them
+    #[command(subcommand)]
+    Data(commands::data::DataCommand),
+    /// Trade through KIS: balance, positions, orders, quote, buy, sell, cancel
+    Trade(commands::trade::TradeArgs),
+    /// Check the store, KIS reachability and the token, with latencies
+    Health(commands::health::HealthArgs),
     /// Check and explain the configuration
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),

@@ -21,7 +21,8 @@ pub fn init(args: &GlobalArgs, cfg: &Config) -> anyhow::Result<Option<WorkerGuar
     let level = match (args.quiet, args.verbose) {
         (true, _) => "error".to_owned(),
         (false, 0) => std::env::var("RUST_LOG").unwrap_or_else(|_| cfg.log.level.clone()),
-        (false, 1) => "debug".to_owned(),
+        (false, 1) => "info".to_owned(),
+        (false, 2) => "debug".to_owned(),
         (false, _) => "trace".to_owned(),
     };
     let filter = EnvFilter::try_new(&level)?;

@@ -66,6 +66,12 @@ fn overlap_studies() {
     check("SMA__p20.csv", "real", &ind::sma(c, 20).unwrap());
     check("EMA.csv", "real", &ind::ema(c, 30).unwrap());
     check("EMA__p20.csv", "real", &ind::ema(c, 20).unwrap());
+    check("WMA.csv", "real", &ind::wma(c, 30).unwrap());
+    check("DEMA.csv", "real", &ind::dema(c, 30).unwrap());
+    check("TEMA.csv", "real", &ind::tema(c, 30).unwrap());
+    check("KAMA.csv", "real", &ind::kama(c, 30).unwrap());
+    check("MIDPRICE.csv", "real", &ind::midprice(&x.high, &x.low, 14).unwrap());
+    check("SAR.csv", "real", &ind::sar(&x.high, &x.low, 0.02, 0.2).unwrap());
     let b = ind::bbands(c, 20, 2.0, 2.0).unwrap();
     check("BBANDS.csv", "upperband", &b.upper);
     check("BBANDS.csv", "middleband", &b.middle);
@@ -93,6 +99,28 @@ fn momentum() {
     check("ADX.csv", "real", &ind::adx(h, l, c, 14).unwrap());
     check("PLUS_DI.csv", "real", &ind::plus_di(h, l, c, 14).unwrap());
     check("MINUS_DI.csv", "real", &ind::minus_di(h, l, c, 14).unwrap());
+    let s = ind::stochrsi(c, 14, 5, 3).unwrap();
+    check("STOCHRSI.csv", "fastk", &s.k);
+    check("STOCHRSI.csv", "fastd", &s.d);
+    check("CCI.csv", "real", &ind::cci(h, l, c, 14).unwrap());
+    check("MFI.csv", "real", &ind::mfi(h, l, c, &x.volume, 14).unwrap());
+    check("WILLR.csv", "real", &ind::willr(h, l, c, 14).unwrap());
+    check("ROC.csv", "real", &ind::roc(c, 10).unwrap());
+    check("MOM.csv", "real", &ind::mom(c, 10).unwrap());
+    let a = ind::aroon(h, l, 14).unwrap();
+    check("AROON.csv", "aroondown", &a.down);
+    check("AROON.csv", "aroonup", &a.up);
+    check("CMO.csv", "real", &ind::cmo(c, 14).unwrap());
+    check("TRIX.csv", "real", &ind::trix(c, 30).unwrap());
+    check("ULTOSC.csv", "real", &ind::ultosc(h, l, c, 7, 14, 28).unwrap());
+}
+
+#[test]
+fn statistics() {
+    let c = &inputs().close;
+    check("STDDEV.csv", "real", &ind::stddev(c, 5, 1.0).unwrap());
+    check("VAR.csv", "real", &ind::var(c, 5).unwrap());
+    check("LINEARREG.csv", "real", &ind::linearreg(c, 14).unwrap());
 }
 
 #[test]
@@ -101,7 +129,10 @@ fn volatility_and_volume() {
     let (h, l, c, v) = (&x.high, &x.low, &x.close, &x.volume);
     check("ATR.csv", "real", &ind::atr(h, l, c, 14).unwrap());
     check("TRANGE.csv", "real", &ind::trange(h, l, c).unwrap());
+    check("NATR.csv", "real", &ind::natr(h, l, c, 14).unwrap());
     check("OBV.csv", "real", &ind::obv(c, v).unwrap());
+    check("AD.csv", "real", &ind::ad(h, l, c, v).unwrap());
+    check("ADOSC.csv", "real", &ind::adosc(h, l, c, v, 3, 10).unwrap());
 }
 
 #[test]
@@ -125,4 +156,26 @@ fn lookbacks_match_talib_index() {
     assert_eq!(ind::plus_di_lookback(14), lookback("PLUS_DI.csv"));
     assert_eq!(ind::minus_di_lookback(14), lookback("MINUS_DI.csv"));
     assert_eq!(ind::obv_lookback(), lookback("OBV.csv"));
+    assert_eq!(ind::wma_lookback(30), lookback("WMA.csv"));
+    assert_eq!(ind::dema_lookback(30), lookback("DEMA.csv"));
+    assert_eq!(ind::tema_lookback(30), lookback("TEMA.csv"));
+    assert_eq!(ind::kama_lookback(30), lookback("KAMA.csv"));
+    assert_eq!(ind::natr_lookback(14), lookback("NATR.csv"));
+    assert_eq!(ind::stochrsi_lookback(14, 5, 3), lookback("STOCHRSI.csv"));
+    assert_eq!(ind::cci_lookback(14), lookback("CCI.csv"));
+    assert_eq!(ind::mfi_lookback(14), lookback("MFI.csv"));
+    assert_eq!(ind::willr_lookback(14), lookback("WILLR.csv"));
+    assert_eq!(ind::roc_lookback(10), lookback("ROC.csv"));
+    assert_eq!(ind::mom_lookback(10), lookback("MOM.csv"));
+    assert_eq!(ind::sar_lookback(), lookback("SAR.csv"));
+    assert_eq!(ind::aroon_lookback(14), lookback("AROON.csv"));
+    assert_eq!(ind::cmo_lookback(14), lookback("CMO.csv"));
+    assert_eq!(ind::trix_lookback(30), lookback("TRIX.csv"));
+    assert_eq!(ind::ultosc_lookback(7, 14, 28), lookback("ULTOSC.csv"));
+    assert_eq!(ind::adosc_lookback(3, 10), lookback("ADOSC.csv"));
+    assert_eq!(ind::ad_lookback(), lookback("AD.csv"));
+    assert_eq!(ind::stddev_lookback(5), lookback("STDDEV.csv"));
+    assert_eq!(ind::var_lookback(5), lookback("VAR.csv"));
+    assert_eq!(ind::linearreg_lookback(14), lookback("LINEARREG.csv"));
+    assert_eq!(ind::midprice_lookback(14), lookback("MIDPRICE.csv"));
 }

@@ -1,1 +1,51 @@
-//! Python bindings for hantu.
+//! Python bindings for hantu: the `hantu._hantu` extension module behind `import hantu`.
+//!
+//! The bindings wrap the Rust core and add no trading logic of their own; `python/hantu`
+//! turns the columns they return into pandas objects.
+//!
+//! | module | holds |
+//! |---|---|
+//! | `error` | the `HantuError` hierarchy and the mapping from core errors |
+//! | `gil` | the helper that releases the GIL around long calls |
+//! | `frames` | bars and reports as columns for pandas, and bars from columns |
+//! | `data` | CSV folders |
+//! | `backtest` | backtests with built-in or Python strategies, batches in parallel |
+//! | `indicators` | every indicator on numpy arrays, and the streaming types |
+//! | `sim` | the simulated KRX market |
+//! | `screen` | screening and selection |
+//! | `pystrategy` | the adapter that lets a Python object implement the core `Strategy` |
+
+use pyo3::prelude::*;
+
+mod backtest;
+mod data;
+mod error;
+mod frames;
+mod gil;
+mod indicators;
+mod pystrategy;
+mod screen;
+mod sim;
+
+/// The extension module.
+#[pymodule]
+fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    error::register(m)?;
+    m.add_class::<frames::PyBarData>()?;
+    m.add_class::<pystrategy::PyBar>()?;
+    m.add_class::<pystrategy::PyContext>()?;
+    m.add_class::<pystrategy::PyFill>()?;
+    m.add_class::<pystrategy::PyOrder>()?;
+    m.add_class::<backtest::PyReport>()?;
+    m.add_function(wrap_pyfunction!(frames::py_bars_from_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(data::py_read_csv_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(backtest::py_run_python, m)?)?;
+    m.add_function(wrap_pyfunction!(backtest::py_run_builtin, m)?)?;
+    m.add_function(wrap_pyfunction!(backtest::py_run_builtin_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(sim::py_sim_market, m)?)?;
+    m.add_function(wrap_pyfunction!(screen::py_screen_run, m)?)?;
+    m.add_function(wrap_pyfunction!(screen::py_select_run, m)?)?;
+    m.add_submodule(&indicators::module(m.py())?)?;
+    Ok(())
+}

@@ -2,8 +2,15 @@
 
 pub mod backtest;
 pub mod config;
+pub mod data;
 pub mod demo;
+pub mod health;
+pub mod kis;
 pub mod logs;
+pub mod rules;
+pub mod screen;
+pub mod select;
+pub mod trade;
 
 use std::path::PathBuf;
 
@@ -43,8 +50,13 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     match cmd {
         Command::Demo(a) => demo::run(&a, ctx),
         Command::Backtest(a) => backtest::run(&a, ctx),
+        Command::Screen(a) => screen::run(&a, ctx),
+        Command::Select(a) => select::run(&a, ctx),
         Command::Config(c) => config::run(&c, ctx),
+        Command::Data(c) => data::run(&c, ctx),
         Command::Logs(a) => logs::run(&a, ctx),
+        Command::Trade(a) => trade::run(&a, ctx),
+        Command::Health(a) => health::run(&a, ctx),
     }
 }
 

@@ -5,9 +5,12 @@ use crate::domain::Bar;
 /// Checks that `bars` are in time order with no duplicates: timestamps never go back, and bars
 /// sharing a timestamp are in strictly increasing code order.
 ///
+/// Returns the number of distinct trading days.
+///
 /// # Errors
 /// [`crate::Error::Data`] naming the first bar out of order or duplicated.
-pub fn validate_order(bars: &[Bar]) -> crate::Result<()> {
+pub fn validate_order(bars: &[Bar]) -> crate::Result<usize> {
+    let mut days = usize::from(!bars.is_empty());
     for (i, w) in bars.windows(2).enumerate() {
         let (a, b) = (&w[0], &w[1]);
         if b.ts < a.ts || (b.ts == a.ts && b.code <= a.code) {
@@ -18,8 +21,9 @@ pub fn validate_order(bars: &[Bar]) -> crate::Result<()> {
                 format!("bar {} at {} is {what} (after {} at {})", b.code, b.ts, a.code, a.ts),
             ));
         }
+        days += usize::from(b.ts.kst_day_number() != a.ts.kst_day_number());
     }
-    Ok(())
+    Ok(days)
 }
 
 /// Merges per-stock series into one time line ordered by (time, code).

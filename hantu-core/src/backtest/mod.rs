@@ -95,16 +95,17 @@ impl Backtest {
     /// # Errors
     /// Bars out of order or duplicated (naming the bar), an invalid config, or an engine error.
     pub fn run(&self, bars: &[Bar], strategy: &mut dyn Strategy) -> crate::Result<BacktestReport> {
-        validate_order(bars)?;
+        let days = validate_order(bars)?;
         if !(self.cfg.broker.participation > 0.0 && self.cfg.broker.participation <= 1.0) {
             return Err(crate::Error::config("broker.participation", "must be in (0, 1]"));
         }
         let mut engine = Engine::new(self.cfg.engine.clone())?;
         engine.add_instruments(&self.instruments);
+        engine.reserve_days(days);
         let mut venue = SimBroker::new(self.cfg.broker, self.cfg.engine.cash);
         let mut events = Vec::new();
         let Some(first) = bars.first() else {
-            return Ok(BacktestReport::build(strategy.name(), &self.cfg, &engine, 0));
+            return Ok(BacktestReport::build(strategy.name(), &self.cfg, engine, 0));
         };
         engine.start(strategy, first.ts)?;
         route(&mut engine, &mut venue, strategy)?;
@@ -154,7 +155,7 @@ impl Backtest {
                 last_ts,
             )?;
         }
-        Ok(BacktestReport::build(strategy.name(), &self.cfg, &engine, bars.len() as u64))
+        Ok(BacktestReport::build(strategy.name(), &self.cfg, engine, bars.len() as u64))
     }
 }
 

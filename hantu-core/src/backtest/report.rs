@@ -28,15 +28,12 @@ pub struct BacktestReport {
 }
 
 impl BacktestReport {
-    pub(crate) fn build(strategy: &str, cfg: &BacktestConfig, engine: &Engine, bars: u64) -> Self {
-        let fills = engine.fills().to_vec();
+    pub(crate) fn build(strategy: &str, cfg: &BacktestConfig, engine: Engine, bars: u64) -> Self {
+        let costs = engine.costs_paid();
+        let (orders, fills, equity) = engine.into_records();
         let trades = round_trips(&fills);
         let traded: i64 = fills.iter().map(Fill::notional).sum();
-        let mut orders = engine.finished_orders().to_vec();
-        orders.extend(engine.open_orders().iter().cloned());
-        let equity = engine.equity_curve().to_vec();
-        let stats =
-            Stats::compute(cfg.engine.cash, &equity, &trades, traded, engine.costs_paid(), orders.len(), fills.len());
+        let stats = Stats::compute(cfg.engine.cash, &equity, &trades, traded, costs, orders.len(), fills.len());
         Self { strategy: strategy.to_owned(), config: cfg.clone(), bars, equity, orders, fills, trades, stats }
     }
 
@@ -45,7 +42,7 @@ impl BacktestReport {
     pub fn equity_csv(&self) -> String {
         let mut s = String::from("date,equity,cash,market_value\n");
         for p in &self.equity {
-            s.push_str(&format!("{},{},{},{}\n", p.ts, p.equity, p.cash, p.market_value));
+            s.push_str(&format!("{},{},{},{}\n", p.ts, p.equity, p.cash(), p.market_value));
         }
         s
     }

@@ -70,38 +70,48 @@ impl Stats {
     ) -> Self {
         let final_equity = equity.last().map_or(initial, |p| p.equity);
         let init = initial.to_f64();
-        let series: Vec<f64> = std::iter::once(init).chain(equity.iter().map(|p| p.equity.to_f64())).collect();
-        let rets: Vec<f64> = series.windows(2).map(|w| if w[0] == 0.0 { 0.0 } else { w[1] / w[0] - 1.0 }).collect();
-        let n = rets.len() as f64;
-        let total_return = if init == 0.0 { 0.0 } else { final_equity.to_f64() / init - 1.0 };
-        let annual_return = if n > 0.0 && total_return > -1.0 {
-            (1.0 + total_return).powf(TRADING_DAYS / n) - 1.0
-        } else {
-            total_return
-        };
-        let mean = if n > 0.0 { rets.iter().sum::<f64>() / n } else { 0.0 };
-        let var = if n > 1.0 { rets.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
-        let sd = var.sqrt();
-        let downside = if n > 0.0 { (rets.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / n).sqrt() } else { 0.0 };
-        let ann = TRADING_DAYS.sqrt();
-        let (mut peak, mut max_dd, mut run, mut max_run) = (f64::MIN, 0.0f64, 0u32, 0u32);
-        for &e in &series {
+        // One pass over the curve, no allocation and one division per point: sums of returns and
+        // squared returns (daily returns are small, so the textbook variance formula is exact
+        // enough), downside deviation, drawdown and its longest duration, average equity.
+        let (mut prev, mut sum_r, mut sum_r2, mut down2) = (init, 0.0f64, 0.0f64, 0.0f64);
+        let (mut peak, mut trough_ratio, mut run, mut max_run, mut sum_eq) = (init, 1.0f64, 0u32, 0u32, init);
+        for p in equity {
+            let e = p.equity.to_f64();
+            let r = if prev == 0.0 { 0.0 } else { e / prev - 1.0 };
+            prev = e;
+            sum_r += r;
+            sum_r2 += r * r;
+            down2 += r.min(0.0) * r.min(0.0);
+            sum_eq += e;
             if e >= peak {
                 peak = e;
                 run = 0;
             } else {
                 run += 1;
                 max_run = max_run.max(run);
-                if peak > 0.0 {
-                    max_dd = max_dd.min(e / peak - 1.0);
+                if e < peak * trough_ratio {
+                    trough_ratio = e / peak;
                 }
             }
         }
+        let n = equity.len() as f64;
+        let mean = if n > 0.0 { sum_r / n } else { 0.0 };
+        let m2 = (sum_r2 - n * mean * mean).max(0.0);
+        let max_dd = trough_ratio - 1.0;
+        let total_return = if init == 0.0 { 0.0 } else { final_equity.to_f64() / init - 1.0 };
+        let annual_return = if n > 0.0 && total_return > -1.0 {
+            (1.0 + total_return).powf(TRADING_DAYS / n) - 1.0
+        } else {
+            total_return
+        };
+        let sd = if n > 1.0 { (m2 / (n - 1.0)).sqrt() } else { 0.0 };
+        let downside = if n > 0.0 { (down2 / n).sqrt() } else { 0.0 };
+        let avg_equity = sum_eq / (n + 1.0);
+        let ann = TRADING_DAYS.sqrt();
         let closed: Vec<&Trade> = trades.iter().filter(|t| t.exit_ts.is_some()).collect();
         let wins = closed.iter().filter(|t| t.pnl.get().is_sign_positive() && !t.pnl.get().is_zero()).count();
         let gross_win: f64 = closed.iter().map(|t| t.pnl.to_f64().max(0.0)).sum();
         let gross_loss: f64 = closed.iter().map(|t| (-t.pnl.to_f64()).max(0.0)).sum();
-        let avg_equity = if series.is_empty() { 0.0 } else { series.iter().sum::<f64>() / series.len() as f64 };
         let ratio = |a: f64, b: f64| if b == 0.0 { 0.0 } else { a / b };
         Self {
             initial_equity: initial,

@@ -73,7 +73,8 @@ fn cash_plus_positions_is_equity_and_fees_are_the_sum_over_fills() {
     assert_eq!(r.fills[1].ts.kst_date(), NaiveDate::from_ymd_opt(2026, 1, 5).unwrap());
     assert_eq!(tax, Money::from_won(10_150 * 500 * 20 / 10_000));
     for p in &r.equity {
-        assert_eq!(p.equity, p.cash + Money::from_won(p.market_value));
+        assert_eq!(p.equity, p.cash() + Money::from_won(p.market_value));
+        assert!(!p.cash().is_negative());
     }
     let cash_flows: Money = r.fills.iter().map(crate::domain::Fill::cash_flow).sum();
     assert_eq!(r.stats.final_equity, Money::from_won(10_000_000) + cash_flows);

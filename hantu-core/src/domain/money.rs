@@ -46,6 +46,19 @@ impl Money {
         Self(Decimal::from(won))
     }
 
+    /// `self + won`, with a fast path for whole-won amounts (the common case: KRX cash is whole
+    /// won because fees and taxes are rounded down to the won).
+    #[inline]
+    #[must_use]
+    pub fn add_won(self, won: i64) -> Self {
+        if self.0.scale() == 0 {
+            if let Some(sum) = i64::try_from(self.0.mantissa()).ok().and_then(|m| m.checked_add(won)) {
+                return Self(Decimal::from(sum));
+            }
+        }
+        Self(self.0 + Decimal::from(won))
+    }
+
     /// Converts a float amount (e.g. from Python).
     ///
     /// # Errors
@@ -75,6 +88,12 @@ impl Money {
     /// The amount as a float, for reports and statistics only.
     #[must_use]
     pub fn to_f64(self) -> f64 {
+        // Cash and equity are whole won almost always; skip the general conversion then.
+        if self.0.scale() == 0 {
+            if let Ok(v) = i64::try_from(self.0.mantissa()) {
+                return v as f64;
+            }
+        }
         self.0.to_f64().unwrap_or(f64::NAN)
     }
 

@@ -91,8 +91,9 @@ impl Portfolio {
 
     /// Cash plus market value.
     #[must_use]
+    #[inline]
     pub fn equity(&self) -> Money {
-        self.cash + Money::from_won(self.market_value)
+        self.cash.add_won(self.market_value)
     }
 
     /// Updates the last price of `code` (no-op when nothing is held).
@@ -132,6 +133,12 @@ impl Portfolio {
             self.unsettled.push_back((settles_on, flow));
         }
         Ok(())
+    }
+
+    /// Whether sale proceeds await settlement.
+    #[must_use]
+    pub fn has_unsettled(&self) -> bool {
+        !self.unsettled.is_empty()
     }
 
     /// Settles every sale whose settlement date is on or before `today`.

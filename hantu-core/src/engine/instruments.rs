@@ -54,7 +54,10 @@ impl InstrumentInfo {
 /// The engine's table of stocks.
 #[derive(Clone, Debug, Default)]
 pub struct Instruments {
-    map: CodeMap<InstrumentInfo>,
+    map: CodeMap<usize>,
+    infos: Vec<InstrumentInfo>,
+    /// The last code observed and its slot: bars of one stock tend to come in runs.
+    last: Option<(StockCode, usize)>,
 }
 
 impl Instruments {
@@ -76,20 +79,42 @@ impl Instruments {
 
     /// Adds or replaces an instrument's static facts.
     pub fn insert(&mut self, i: &Instrument) {
-        self.map.insert(i.code, InstrumentInfo::new(i.market, i.kind, i.sector.clone()));
+        let info = InstrumentInfo::new(i.market, i.kind, i.sector.clone());
+        match self.map.get(&i.code) {
+            Some(&slot) => self.infos[slot] = info,
+            None => {
+                self.map.insert(i.code, self.infos.len());
+                self.infos.push(info);
+            }
+        }
     }
 
     /// Facts about `code`, if seen.
     #[must_use]
     pub fn get(&self, code: StockCode) -> Option<&InstrumentInfo> {
-        self.map.get(&code)
+        self.map.get(&code).map(|&i| &self.infos[i])
+    }
+
+    fn slot(&mut self, code: StockCode) -> usize {
+        if let Some((c, i)) = self.last {
+            if c == code {
+                return i;
+            }
+        }
+        let next = self.infos.len();
+        let i = *self.map.entry(code).or_insert(next);
+        if i == next {
+            self.infos.push(InstrumentInfo::new(Market::Kospi, InstrumentKind::Stock, None));
+        }
+        self.last = Some((code, i));
+        i
     }
 
     /// Records a bar: the last price, and the previous day's close when the day changes.
     #[inline]
     pub fn observe(&mut self, bar: &Bar) {
-        let info =
-            self.map.entry(bar.code).or_insert_with(|| InstrumentInfo::new(Market::Kospi, InstrumentKind::Stock, None));
+        let slot = self.slot(bar.code);
+        let info = &mut self.infos[slot];
         let day = bar.ts.kst_day_number();
         if day != info.day {
             info.prev_close = info.last;
@@ -102,7 +127,7 @@ impl Instruments {
     /// today's close (the order is for tomorrow), during the day the previous close.
     #[must_use]
     pub fn reference(&self, code: StockCode, now: Timestamp) -> Option<Price> {
-        let info = self.map.get(&code)?;
+        let info = self.get(code)?;
         let after_close = now.kst_datetime().time() >= chrono::NaiveTime::from_hms_opt(15, 30, 0).unwrap_or_default();
         if after_close || info.prev_close.is_none() { info.last } else { info.prev_close }
     }
@@ -110,6 +135,6 @@ impl Instruments {
     /// Sector of `code`.
     #[must_use]
     pub fn sector(&self, code: StockCode) -> Option<&str> {
-        self.map.get(&code).and_then(|i| i.sector.as_deref())
+        self.get(code).and_then(|i| i.sector.as_deref())
     }
 }

@@ -68,10 +68,16 @@ pub struct EquityPoint {
     pub ts: Timestamp,
     /// Cash plus positions.
     pub equity: Money,
-    /// Cash.
-    pub cash: Money,
     /// Market value of positions (won).
     pub market_value: i64,
+}
+
+impl EquityPoint {
+    /// Cash: equity less the positions' value.
+    #[must_use]
+    pub fn cash(&self) -> Money {
+        self.equity - Money::from_won(self.market_value)
+    }
 }
 
 /// Callbacks of a strategy may submit orders, which may be refused and reported back, which may
@@ -147,6 +153,19 @@ impl Engine {
         for i in list {
             self.instruments.insert(i);
         }
+    }
+
+    /// Takes the run's records out of the engine: (finished then open orders, fills, equity curve).
+    #[must_use]
+    pub fn into_records(self) -> (Vec<Order>, Vec<Fill>, Vec<EquityPoint>) {
+        let mut orders = self.finished;
+        orders.extend(self.open);
+        (orders, self.fills, self.equity)
+    }
+
+    /// Reserves room for `days` points of the equity curve (avoids regrowing it in long runs).
+    pub fn reserve_days(&mut self, days: usize) {
+        self.equity.reserve(days);
     }
 
     /// Continues the order numbering after `seq` (after a restart, from the journal).
@@ -337,17 +356,17 @@ impl Engine {
     /// If journaling an order submitted in `on_day_end` fails.
     pub fn end_of_day(&mut self, strategy: &mut dyn Strategy, ts: Timestamp) -> crate::Result<()> {
         self.now = self.now.max(ts);
-        self.portfolio.settle(ts.kst_date());
-        self.risk.on_equity(ts, self.portfolio.equity());
-        self.equity.push(EquityPoint {
-            ts,
-            equity: self.portfolio.equity(),
-            cash: self.portfolio.cash(),
-            market_value: self.portfolio.market_value(),
-        });
+        if self.portfolio.has_unsettled() {
+            self.portfolio.settle(ts.kst_date());
+        }
+        let equity = self.portfolio.equity();
+        if self.check_loss {
+            self.risk.on_equity(ts, equity);
+        }
+        self.equity.push(EquityPoint { ts, equity, market_value: self.portfolio.market_value() });
         let mut ctx = self.context();
         strategy.on_day_end(&mut ctx);
-        self.process_commands(strategy)
+        if self.commands.is_empty() { Ok(()) } else { self.process_commands(strategy) }
     }
 
     /// Ends the run: calls `on_stop`. Orders it submits are still checked and routed.

@@ -15,9 +15,10 @@
 use std::cmp::Ordering;
 
 use super::IndicatorError;
-use super::dmi::Dm;
+use super::dmi::{Dm, directional_movement};
 use super::rsi::wilder_factors;
-use super::util::{TA_EPSILON, check_fits, check_hlc, check_out, check_period, is_zero};
+use super::trange::true_range;
+use super::util::{TA_EPSILON, check_fits, check_hlc_lengths, check_out, check_period, high_below_low, is_zero};
 
 /// Number of leading NaN outputs of [`adx`] for `period`.
 #[must_use]
@@ -61,14 +62,46 @@ pub fn adx_into(
     out: &mut [f64],
 ) -> Result<(), IndicatorError> {
     let mut s = Adx::new(period)?;
-    check_hlc(high, low, close)?;
+    check_hlc_lengths(high, low, close)?;
     check_fits("period", period, close.len())?;
     check_out("out", out.len(), close.len())?;
-    let (high, low, close) = (&high[..out.len()], &low[..out.len()], &close[..out.len()]);
-    for i in 0..out.len() {
-        out[i] = s.next(high[i], low[i], close[i]);
+    let n = out.len();
+    let (h, l, c) = (&high[..n], &low[..n], &close[..n]);
+    let mut bad = false;
+    // The warm-up goes through the streaming type; the steady state runs the same arithmetic
+    // on locals, so that the branches of the warm-up leave the hot loop.
+    let warm = (adx_lookback(period) + 1).min(n);
+    for i in 0..warm {
+        bad |= h[i] < l[i];
+        out[i] = s.next(h[i], l[i], c[i]);
     }
-    Ok(())
+    let dm = &s.dm;
+    let (a, b) = (s.a, s.b);
+    let (mut ph, mut pl, mut pc) = (dm.prev_high, dm.prev_low, dm.prev_close);
+    let (mut sp, mut sm, mut st, mut value) = (dm.plus, dm.minus, dm.tr, s.value);
+    for i in warm..n {
+        let (hi, lo, cl) = (h[i], l[i], c[i]);
+        bad |= hi < lo;
+        let (plus, minus) = directional_movement(hi - ph, pl - lo);
+        let tr = true_range(hi, lo, pc);
+        (ph, pl, pc) = (hi, lo, cl);
+        sp = a * sp + plus;
+        sm = a * sm + minus;
+        st = a * st + tr;
+        let (valid, dx) = dx(sp, sm, st);
+        value = if valid { a * value + dx * b } else { value };
+        out[i] = value;
+    }
+    if bad { Err(high_below_low(high, low)) } else { Ok(()) }
+}
+
+/// `(counts, DX)` from the smoothed `+DM`, `-DM` and true range. TA-Lib skips the bar when
+/// TR or `+DI + -DI` (= `100·sum/TR`) is zero within 1e-8.
+#[inline(always)]
+fn dx(plus: f64, minus: f64, tr: f64) -> (bool, f64) {
+    let sum = minus + plus;
+    let valid = !is_zero(tr) && (100.0 * sum).partial_cmp(&(TA_EPSILON * tr)) != Some(Ordering::Less);
+    (valid, 100.0 * ((minus - plus).abs() / sum))
 }
 
 /// Streaming [`adx`].
@@ -106,13 +139,10 @@ impl Adx {
     #[inline]
     pub fn next(&mut self, high: f64, low: f64, close: f64) -> f64 {
         let Some((plus, minus, tr)) = self.dm.next(high, low, close) else { return f64::NAN };
-        let sum = minus + plus;
-        // TA-Lib skips the bar when TR or +DI + -DI (= 100·sum/TR) is zero within 1e-8.
-        let valid = !is_zero(tr) && (100.0 * sum).partial_cmp(&(TA_EPSILON * tr)) != Some(Ordering::Less);
-        let dx = 100.0 * ((minus - plus).abs() / sum);
+        let (valid, dx) = dx(plus, minus, tr);
         if self.dx_count >= self.period {
             if valid {
-                self.value = self.value * self.a + dx * self.b;
+                self.value = self.a * self.value + dx * self.b;
             }
             return self.value;
         }

@@ -4,14 +4,16 @@
 //!
 //! - **Parameters**: `period` p ≥ 1 (`p = 1` gives the true range itself, as in TA-Lib).
 //! - **Warm-up**: `p` bars of NaN.
-//! - **Complexity**: O(1) per bar and O(1) memory.
+//! - **Complexity**: O(1) per bar and O(1) memory. Batch evaluates the smoothing four bars at a
+//!   time (see `recurrence.rs`), so it agrees with [`Atr`] to 1e-12 relative, not bit for bit.
 //! - **TA-Lib quirk kept**: seeded with the plain mean of the first `p` true ranges (unstable
 //!   period 0); the smoothing is computed as `ATR·((p-1)/p) + TR·(1/p)`.
 
 use super::IndicatorError;
+use super::recurrence::Powers;
 use super::rsi::wilder_factors;
 use super::trange::true_range;
-use super::util::{check_fits, check_hlc, check_out, check_period, fill_warmup};
+use super::util::{check_fits, check_hlc_lengths, check_out, check_period, fill_warmup, high_below_low};
 
 /// Number of leading NaN outputs of [`atr`] for `period`.
 #[must_use]
@@ -54,14 +56,14 @@ pub fn atr_into(
     out: &mut [f64],
 ) -> Result<(), IndicatorError> {
     check_period("period", period, 1)?;
-    check_hlc(high, low, close)?;
+    check_hlc_lengths(high, low, close)?;
     check_fits("period", period, close.len())?;
     check_out("out", out.len(), close.len())?;
-    wilder_atr(high, low, close, period, out, |atr, _| atr);
-    Ok(())
+    wilder_atr(high, low, close, period, out, |atr, _| atr)
 }
 
-/// The ATR kernel shared with NATR: writes `map(atr, close)` from bar `period` on.
+/// The ATR kernel shared with NATR: writes `map(atr, close)` from bar `period` on, checking
+/// `high >= low` as it goes (inputs of equal length, `period <= len`).
 #[inline(always)]
 pub(crate) fn wilder_atr(
     high: &[f64],
@@ -70,25 +72,49 @@ pub(crate) fn wilder_atr(
     period: usize,
     out: &mut [f64],
     map: impl Fn(f64, f64) -> f64,
-) {
+) -> Result<(), IndicatorError> {
     let n = close.len();
     fill_warmup(out, period);
+    let mut bad = false;
     if n <= period {
-        return;
+        for i in 0..n {
+            bad |= high[i] < low[i];
+        }
+        return if bad { Err(high_below_low(high, low)) } else { Ok(()) };
     }
+    let (all_high, all_low) = (high, low);
+    bad |= high[0] < low[0];
     let (a, b) = wilder_factors(period);
     let mut sum = 0.0;
     for i in 1..=period {
+        bad |= high[i] < low[i];
         sum += true_range(high[i], low[i], close[i - 1]);
     }
     let mut atr = sum / period as f64;
     out[period] = map(atr, close[period]);
-    let (high, low, prev) = (&high[period + 1..], &low[period + 1..], &close[period..n - 1]);
+    let pw = Powers::new(a);
+    let (high, low, prev) = (&high[period + 1..n], &low[period + 1..n], &close[period..n - 1]);
     let (close, out) = (&close[period + 1..], &mut out[period + 1..]);
-    for i in 0..out.len() {
-        atr = atr * a + true_range(high[i], low[i], prev[i]) * b;
-        out[i] = map(atr, close[i]);
+    // Exact-size chunks let the compiler drop every bounds check in the hot loop.
+    let (mut hc, mut lc, mut pc, mut cc) =
+        (high.chunks_exact(4), low.chunks_exact(4), prev.chunks_exact(4), close.chunks_exact(4));
+    let mut oc = out.chunks_exact_mut(4);
+    for ((((h, l), p), c), o) in (&mut hc).zip(&mut lc).zip(&mut pc).zip(&mut cc).zip(&mut oc) {
+        let tr = |j: usize| true_range(h[j], l[j], p[j]) * b;
+        let y = pw.step4(atr, [tr(0), tr(1), tr(2), tr(3)]);
+        bad |= (h[0] < l[0]) | (h[1] < l[1]) | (h[2] < l[2]) | (h[3] < l[3]);
+        for j in 0..4 {
+            o[j] = map(y[j], c[j]);
+        }
+        atr = y[3];
     }
+    let rest = hc.remainder().iter().zip(lc.remainder()).zip(pc.remainder()).zip(cc.remainder());
+    for ((((&h, &l), &p), &c), o) in rest.zip(oc.into_remainder()) {
+        bad |= h < l;
+        atr = pw.step(atr, true_range(h, l, p) * b);
+        *o = map(atr, c);
+    }
+    if bad { Err(high_below_low(all_high, all_low)) } else { Ok(()) }
 }
 
 /// Streaming [`atr`].
@@ -128,7 +154,7 @@ impl Atr {
         let tr = true_range(high, low, self.prev_close);
         self.prev_close = close;
         if self.count > self.period {
-            self.value = self.value * self.a + tr * self.b;
+            self.value = self.a * self.value + tr * self.b;
             return self.value;
         }
         self.count += 1;
@@ -153,7 +179,7 @@ impl Atr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::testing::{assert_same, assert_warmup, bars};
+    use crate::indicators::testing::{assert_close, assert_warmup, bars};
     use proptest::prelude::*;
 
     #[test]
@@ -161,6 +187,10 @@ mod tests {
         assert!(matches!(atr(&[1.0], &[1.0], &[1.0], 0), Err(IndicatorError::PeriodTooSmall { .. })));
         assert!(matches!(atr(&[1.0], &[1.0], &[1.0], 2), Err(IndicatorError::PeriodTooLong { .. })));
         assert!(matches!(atr(&[1.0, 2.0], &[1.0], &[1.0], 1), Err(IndicatorError::LengthMismatch { .. })));
+        let (h, mut l) = (vec![2.0; 9], vec![1.0; 9]);
+        l[7] = 3.0;
+        assert!(matches!(atr(&h, &l, &h, 2), Err(IndicatorError::HighBelowLow { index: 7, .. })));
+        assert!(matches!(atr(&h[..8], &l[..8], &h[..8], 8), Err(IndicatorError::HighBelowLow { index: 7, .. })));
     }
 
     proptest! {
@@ -170,7 +200,7 @@ mod tests {
             let batch = atr(&h, &l, &c, p).unwrap();
             let mut s = Atr::new(p).unwrap();
             let stream: Vec<f64> = (0..c.len()).map(|i| s.next(h[i], l[i], c[i])).collect();
-            assert_same(&batch, &stream);
+            assert_close(&batch, &stream);
             assert_warmup(&batch, atr_lookback(p).min(c.len()));
         }
     }

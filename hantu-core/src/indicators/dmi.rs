@@ -22,14 +22,14 @@ use super::util::{check_fits, check_hlc, check_out, check_period, is_zero};
 #[derive(Debug, Clone)]
 pub(crate) struct Dm {
     period: usize,
-    a: f64,
+    pub(crate) a: f64,
     count: usize,
-    prev_high: f64,
-    prev_low: f64,
-    prev_close: f64,
-    plus: f64,
-    minus: f64,
-    tr: f64,
+    pub(crate) prev_high: f64,
+    pub(crate) prev_low: f64,
+    pub(crate) prev_close: f64,
+    pub(crate) plus: f64,
+    pub(crate) minus: f64,
+    pub(crate) tr: f64,
 }
 
 impl Dm {
@@ -45,8 +45,7 @@ impl Dm {
         let down = self.prev_low - low;
         let tr = true_range(high, low, self.prev_close);
         (self.prev_high, self.prev_low, self.prev_close) = (high, low, close);
-        let plus = if up > 0.0 && up > down { up } else { 0.0 };
-        let minus = if down > 0.0 && down > up { down } else { 0.0 };
+        let (plus, minus) = directional_movement(up, down);
         if self.count >= self.period {
             self.plus = self.plus * self.a + plus;
             self.minus = self.minus * self.a + minus;
@@ -69,6 +68,14 @@ impl Dm {
         self.minus = 0.0;
         self.tr = 0.0;
     }
+}
+
+/// `(+DM, -DM)` from the high's rise and the low's fall, as selects (their direction is random).
+#[inline(always)]
+pub(crate) fn directional_movement(up: f64, down: f64) -> (f64, f64) {
+    let plus = if (up > 0.0) & (up > down) { up } else { 0.0 };
+    let minus = if (down > 0.0) & (down > up) { down } else { 0.0 };
+    (plus, minus)
 }
 
 /// `100·dm/tr`, or 0 when `tr` is TA-Lib-zero.

@@ -35,36 +35,87 @@
 //! every later output, so clean or forward-fill the data first. Windowed extremes (STOCH,
 //! WILLR...) compare with `<`/`>`, so a NaN is never chosen as the high or low.
 
+mod ad;
+mod adosc;
 mod adx;
+mod aroon;
 mod atr;
 mod bbands;
+mod cci;
+mod cmo;
+mod dema;
 mod dmi;
 mod ema;
+mod jma;
+mod kama;
+mod linearreg;
 mod macd;
+mod mfi;
+mod midprice;
+mod mom;
+mod natr;
 mod obv;
+mod recurrence;
+mod roc;
 mod rsi;
+mod sar;
 mod sma;
+mod stddev;
 mod stoch;
 mod stochf;
+mod stochrsi;
+mod tema;
 mod trange;
+mod trend;
+mod trix;
+mod ultosc;
 mod util;
+mod var;
+mod vwap;
+mod willr;
 mod window;
+mod wma;
 
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub use ad::{Ad, ad, ad_into, ad_lookback};
+pub use adosc::{Adosc, adosc, adosc_into, adosc_lookback};
 pub use adx::{Adx, adx, adx_into, adx_lookback};
+pub use aroon::{Aroon, AroonStream, AroonValue, aroon, aroon_into, aroon_lookback};
 pub use atr::{Atr, atr, atr_into, atr_lookback};
 pub use bbands::{Bands, BandsValue, Bbands, bbands, bbands_into, bbands_lookback};
+pub use cci::{Cci, cci, cci_into, cci_lookback};
+pub use cmo::{Cmo, cmo, cmo_into, cmo_lookback};
+pub use dema::{Dema, dema, dema_into, dema_lookback};
 pub use dmi::{MinusDi, PlusDi, minus_di, minus_di_into, minus_di_lookback, plus_di, plus_di_into, plus_di_lookback};
 pub use ema::{Ema, ema, ema_into, ema_lookback};
+pub use jma::{Jma, jma, jma_into, jma_lookback};
+pub use kama::{Kama, kama, kama_into, kama_lookback};
+pub use linearreg::{LinearReg, linearreg, linearreg_into, linearreg_lookback};
 pub use macd::{Macd, MacdStream, MacdValue, macd, macd_into, macd_lookback};
+pub use mfi::{Mfi, mfi, mfi_into, mfi_lookback};
+pub use midprice::{MidPrice, midprice, midprice_into, midprice_lookback};
+pub use mom::{Mom, mom, mom_into, mom_lookback};
+pub use natr::{Natr, natr, natr_into, natr_lookback};
 pub use obv::{Obv, obv, obv_into, obv_lookback};
+pub use roc::{Roc, roc, roc_into, roc_lookback};
 pub use rsi::{Rsi, rsi, rsi_into, rsi_lookback};
+pub use sar::{Sar, sar, sar_into, sar_lookback};
 pub use sma::{Sma, sma, sma_into, sma_lookback};
+pub use stddev::{StdDev, stddev, stddev_into, stddev_lookback};
 pub use stoch::{Stoch, StochStream, StochValue, stoch, stoch_into, stoch_lookback};
 pub use stochf::{StochF, stochf, stochf_into, stochf_lookback};
+pub use stochrsi::{StochRsi, stochrsi, stochrsi_into, stochrsi_lookback};
+pub use tema::{Tema, tema, tema_into, tema_lookback};
 pub use trange::{TRange, trange, trange_into, trange_lookback};
+pub use trend::{Trend, TrendClassifier, TrendParams, trend, trend_into, trend_lookback};
+pub use trix::{Trix, trix, trix_into, trix_lookback};
+pub use ultosc::{UltOsc, ultosc, ultosc_into, ultosc_lookback};
+pub use var::{Var, var, var_into, var_lookback};
+pub use vwap::{Vwap, vwap, vwap_into, vwap_lookback};
+pub use willr::{WillR, willr, willr_into, willr_lookback};
+pub use wma::{Wma, wma, wma_into, wma_lookback};
 
 /// Why an indicator refused its input.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

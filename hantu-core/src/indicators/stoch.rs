@@ -12,8 +12,8 @@
 
 use super::IndicatorError;
 use super::sma::Sma;
-use super::stochf::RawK;
-use super::util::{check_fits, check_hlc, check_out, check_period, fill_warmup};
+use super::stochf::{RawK, raw_k_batch};
+use super::util::{check_fits, check_hlc_lengths, check_out, check_period, fill_warmup};
 
 /// %K and %D, each as long as the input.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,22 +90,26 @@ pub fn stoch_into(
     out_d: &mut [f64],
 ) -> Result<(), IndicatorError> {
     let mut s = StochStream::new(fastk, slowk, slowd)?;
-    check_hlc(high, low, close)?;
     let n = close.len();
+    check_hlc_lengths(high, low, close)?;
     check_fits("fastk", fastk, n)?;
     check_out("out_k", out_k.len(), n)?;
     check_out("out_d", out_d.len(), n)?;
     let lb = stoch_lookback(fastk, slowk, slowd).min(n);
-    for i in 0..lb {
-        s.next(high[i], low[i], close[i]);
-    }
     fill_warmup(out_k, lb);
     fill_warmup(out_d, lb);
-    let (high, low, close, out_k, out_d) = (&high[lb..], &low[lb..], &close[lb..], &mut out_k[lb..], &mut out_d[lb..]);
-    for i in 0..close.len() {
-        let v = s.next(high[i], low[i], close[i]);
-        out_k[i] = v.k;
-        out_d[i] = v.d;
+    let fast = raw_k_batch(high, low, close, fastk, |i, raw| {
+        let v = s.smooth(raw);
+        if i >= lb {
+            (out_k[i], out_d[i]) = (v.k, v.d);
+        }
+    })?;
+    if !fast {
+        s.reset();
+        for i in 0..n {
+            let v = s.next(high[i], low[i], close[i]);
+            (out_k[i], out_d[i]) = (v.k, v.d);
+        }
     }
     Ok(())
 }
@@ -142,7 +146,14 @@ impl StochStream {
     /// Feeds one bar; both outputs NaN during the warm-up.
     #[inline]
     pub fn next(&mut self, high: f64, low: f64, close: f64) -> StochValue {
-        let Some(raw) = self.raw.next(high, low, close) else { return StochValue::NAN };
+        match self.raw.next(high, low, close) {
+            Some(raw) => self.smooth(raw),
+            None => StochValue::NAN,
+        }
+    }
+
+    #[inline(always)]
+    fn smooth(&mut self, raw: f64) -> StochValue {
         let k = self.k.next(raw);
         if !self.k.is_ready() {
             return StochValue::NAN;
@@ -178,6 +189,20 @@ mod tests {
         // The high of bar 0 must leave the 2-bar window at bar 2.
         let s = stoch(&[20.0, 10.0, 10.0], &[0.0, 0.0, 5.0], &[5.0, 5.0, 5.0], 2, 1, 1).unwrap();
         assert_eq!(&s.k[1..], &[25.0, 50.0]);
+    }
+
+    #[test]
+    fn nan_bar_blanks_its_windows() {
+        let mut h: Vec<f64> = (0..12).map(|i| 10.0 + f64::from(i % 4)).collect();
+        let l: Vec<f64> = h.iter().map(|x| x - 2.0).collect();
+        h[5] = f64::NAN;
+        let fast = crate::indicators::stochf(&h, &l, &l, 3, 1).unwrap();
+        for i in 2..12 {
+            assert_eq!(fast.k[i].is_nan(), (5..8).contains(&i), "bar {i}");
+        }
+        // The %K average is a running sum, which a NaN poisons for good.
+        let slow = stoch(&h, &l, &l, 3, 2, 1).unwrap();
+        assert!(!slow.k[4].is_nan() && slow.k[5..].iter().all(|v| v.is_nan()));
     }
 
     proptest! {

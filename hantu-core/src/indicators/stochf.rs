@@ -13,8 +13,10 @@
 use super::IndicatorError;
 use super::sma::Sma;
 use super::stoch::{Stoch, StochValue};
-use super::util::{check_fits, check_hlc, check_out, check_period, fill_warmup};
-use super::window::MonoDeque;
+use super::util::{
+    check_fits, check_high_low, check_hlc_lengths, check_out, check_period, fill_warmup, high_below_low,
+};
+use super::window::{MonoDeque, sliding_extremes};
 
 /// Raw %K over a window of highs and lows.
 #[derive(Debug, Clone)]
@@ -42,8 +44,7 @@ impl RawK {
         }
         let (hh, _) = self.hi.front(i);
         let (ll, _) = self.lo.front(i);
-        let diff = (hh - ll) / 100.0;
-        Some(if diff != 0.0 { (close - ll) / diff } else { 0.0 })
+        Some(raw_k(close, hh, ll))
     }
 
     pub(crate) fn reset(&mut self) {
@@ -51,6 +52,34 @@ impl RawK {
         self.lo.clear();
         self.i = 0;
     }
+}
+
+/// TA-Lib's raw %K from the window's extremes.
+#[inline(always)]
+pub(crate) fn raw_k(close: f64, hh: f64, ll: f64) -> f64 {
+    let diff = (hh - ll) / 100.0;
+    if diff != 0.0 { (close - ll) / diff } else { 0.0 }
+}
+
+/// Runs `sink(i, raw %K)` for every bar from `fastk - 1` on with the block kernel, checking
+/// `high >= low` on the way. `Ok(false)` means the bars hold a NaN, the block kernel's output
+/// is void, and the caller must redo the work with the streaming type (whose deques give NaN
+/// its documented meaning).
+pub(crate) fn raw_k_batch(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    fastk: usize,
+    mut sink: impl FnMut(usize, f64),
+) -> Result<bool, IndicatorError> {
+    let (bad, nan) = sliding_extremes(high, low, fastk, |i, hh, ll| sink(i, raw_k(close[i], hh, ll)));
+    if bad {
+        return Err(high_below_low(high, low));
+    }
+    if close.len() < fastk {
+        check_high_low(high, low)?;
+    }
+    Ok(!nan)
 }
 
 /// Number of leading NaN outputs of [`stochf`].
@@ -97,21 +126,26 @@ pub fn stochf_into(
     out_d: &mut [f64],
 ) -> Result<(), IndicatorError> {
     let mut s = StochF::new(fastk, fastd)?;
-    check_hlc(high, low, close)?;
     let n = close.len();
+    check_hlc_lengths(high, low, close)?;
     check_fits("fastk", fastk, n)?;
     check_out("out_k", out_k.len(), n)?;
     check_out("out_d", out_d.len(), n)?;
     let lb = stochf_lookback(fastk, fastd).min(n);
-    for i in 0..lb {
-        s.next(high[i], low[i], close[i]);
-    }
     fill_warmup(out_k, lb);
     fill_warmup(out_d, lb);
-    for i in lb..n {
-        let v = s.next(high[i], low[i], close[i]);
-        out_k[i] = v.k;
-        out_d[i] = v.d;
+    let fast = raw_k_batch(high, low, close, fastk, |i, k| {
+        let v = s.smooth(k);
+        if i >= lb {
+            (out_k[i], out_d[i]) = (v.k, v.d);
+        }
+    })?;
+    if !fast {
+        s.reset();
+        for i in 0..n {
+            let v = s.next(high[i], low[i], close[i]);
+            (out_k[i], out_d[i]) = (v.k, v.d);
+        }
     }
     Ok(())
 }
@@ -138,7 +172,14 @@ impl StochF {
     /// Feeds one bar; both outputs NaN during the warm-up.
     #[inline]
     pub fn next(&mut self, high: f64, low: f64, close: f64) -> StochValue {
-        let Some(k) = self.raw.next(high, low, close) else { return StochValue::NAN };
+        match self.raw.next(high, low, close) {
+            Some(k) => self.smooth(k),
+            None => StochValue::NAN,
+        }
+    }
+
+    #[inline(always)]
+    fn smooth(&mut self, k: f64) -> StochValue {
         let d = self.d.next(k);
         if self.d.is_ready() { StochValue { k, d } } else { StochValue::NAN }
     }

@@ -48,3 +48,20 @@ pub(crate) fn bars() -> impl Strategy<Value = (Vec<f64>, Vec<f64>, Vec<f64>, Vec
         (h, l, c, v)
     })
 }
+
+/// Asserts two series agree to `1e-12 · max(|a|, |b|, 1)`, NaN positions exactly.
+pub(crate) fn assert_close(batch: &[f64], stream: &[f64]) {
+    assert_close_scaled(batch, stream, 1.0);
+}
+
+/// Asserts two series agree to `1e-12 · max(|a|, |b|, scale)`, NaN positions exactly; `scale`
+/// is the magnitude of the inputs for outputs that are differences of them (MACD).
+pub(crate) fn assert_close_scaled(batch: &[f64], stream: &[f64], scale: f64) {
+    assert_eq!(batch.len(), stream.len(), "lengths differ");
+    for (i, (a, b)) in batch.iter().zip(stream).enumerate() {
+        assert_eq!(a.is_nan(), b.is_nan(), "bar {i}: batch {a} vs streaming {b}");
+        if !a.is_nan() {
+            assert!((a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(scale), "bar {i}: batch {a} vs streaming {b}");
+        }
+    }
+}

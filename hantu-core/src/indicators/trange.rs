@@ -54,16 +54,12 @@ pub fn trange_into(high: &[f64], low: &[f64], close: &[f64], out: &mut [f64]) ->
 /// previous close is passed over.
 #[inline(always)]
 pub(crate) fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
-    let mut tr = high - low;
+    // Written as selects (compiled to `maxsd`), not branches: their direction is random.
+    let range = high - low;
     let up = (high - prev_close).abs();
-    if up > tr {
-        tr = up;
-    }
+    let tr = if up > range { up } else { range };
     let down = (low - prev_close).abs();
-    if down > tr {
-        tr = down;
-    }
-    tr
+    if down > tr { down } else { tr }
 }
 
 /// Streaming [`trange`].

@@ -32,6 +32,23 @@ impl Ring {
         }
     }
 
+    /// The value pushed `back` updates ago (0 = the latest), if held.
+    #[inline]
+    pub(crate) fn get_back(&self, back: usize) -> Option<f64> {
+        if back >= self.len {
+            return None;
+        }
+        let cap = self.buf.len();
+        let idx = if self.head > back { self.head - 1 - back } else { self.head + cap - 1 - back };
+        Some(self.buf[idx])
+    }
+
+    /// Number of values held.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// Whether the ring holds `cap` values.
     #[inline]
     pub(crate) fn is_full(&self) -> bool {
@@ -114,5 +131,105 @@ impl MonoDeque {
         self.head = 0;
         self.tail = 0;
         self.nan_until = 0;
+    }
+}
+
+/// Outputs per segment of [`sliding_extremes`]: the scratch stays in L1/L2.
+const SEGMENT: usize = 2048;
+
+/// Calls `f(i, max(high[i+1-w..=i]), min(low[i+1-w..=i]))` for every `i` in `w-1..n`, in order.
+///
+/// The van Herk / Gil-Werman scheme: split the series into blocks of `w`; inside each block keep
+/// running maxima from its start (prefix) and to its end (suffix); the window ending at `i` is
+/// then `max(suffix[i+1-w], prefix[i])`. That is three comparisons per bar and per extreme
+/// whatever `w` is (O(1) worst case, not only amortised) and none of them is a branch, which is
+/// what makes it faster than a monotonic deque in batch. The work goes by segments so the
+/// scratch is O(w + 2048) values.
+///
+/// Returns `(any high < low, any NaN)` over every bar when `n >= w` (and `(false, false)`
+/// without looking otherwise): the check rides along instead of costing a pass over memory.
+/// With a NaN the extremes are unspecified and the caller must fall back to [`MonoDeque`].
+#[inline(always)]
+pub(crate) fn sliding_extremes(
+    high: &[f64],
+    low: &[f64],
+    w: usize,
+    mut f: impl FnMut(usize, f64, f64),
+) -> (bool, bool) {
+    let n = high.len().min(low.len());
+    if w == 0 || n < w {
+        return (false, false);
+    }
+    let (mut bad, mut nan) = (false, false);
+    let cap = SEGMENT.max(w) + w;
+    let (mut pmax, mut pmin, mut smax, mut smin) = (vec![0.0; cap], vec![0.0; cap], vec![0.0; cap], vec![0.0; cap]);
+    let mut t0 = w - 1;
+    while t0 < n {
+        let t1 = (t0 + SEGMENT.max(w)).min(n);
+        let u0 = t0 + 1 - w;
+        let mut p = u0;
+        while p < t1 {
+            let end = ((p / w + 1) * w).min(t1);
+            let (mut mx, mut mn) = (high[p], low[p]);
+            for q in p..end {
+                let (h, l) = (high[q], low[q]);
+                bad |= h < l;
+                nan |= h.is_nan() | l.is_nan();
+                mx = if h > mx { h } else { mx };
+                mn = if l < mn { l } else { mn };
+                pmax[q - u0] = mx;
+                pmin[q - u0] = mn;
+            }
+            let (mut mx, mut mn) = (high[end - 1], low[end - 1]);
+            for q in (p..end).rev() {
+                let (h, l) = (high[q], low[q]);
+                mx = if h > mx { h } else { mx };
+                mn = if l < mn { l } else { mn };
+                smax[q - u0] = mx;
+                smin[q - u0] = mn;
+            }
+            p = end;
+        }
+        let len = t1 - t0;
+        let (pmax, pmin) = (&pmax[w - 1..w - 1 + len], &pmin[w - 1..w - 1 + len]);
+        let (smax, smin) = (&smax[..len], &smin[..len]);
+        for k in 0..len {
+            let (a, b) = (smax[k], pmax[k]);
+            let (c, d) = (smin[k], pmin[k]);
+            f(t0 + k, if a > b { a } else { b }, if c < d { c } else { d });
+        }
+        t0 = t1;
+    }
+    (bad, nan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn prop_sliding_extremes_match_a_rescan(x in prop::collection::vec(-50i32..50, 1..5000), w in 1usize..70) {
+            let high: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+            let low: Vec<f64> = high.iter().map(|v| v - 3.0).collect();
+            let mut got = Vec::new();
+            sliding_extremes(&high, &low, w, |i, hh, ll| got.push((i, hh, ll)));
+            let mut deque_hi = MonoDeque::new(w, true);
+            let mut deque_lo = MonoDeque::new(w, false);
+            let mut want = Vec::new();
+            for i in 0..high.len() {
+                deque_hi.push(i, high[i]);
+                deque_lo.push(i, low[i]);
+                if i + 1 >= w {
+                    let hh = high[i + 1 - w..=i].iter().copied().fold(f64::MIN, f64::max);
+                    let ll = low[i + 1 - w..=i].iter().copied().fold(f64::MAX, f64::min);
+                    prop_assert_eq!(deque_hi.front(i).0, hh);
+                    prop_assert_eq!(deque_lo.front(i).0, ll);
+                    want.push((i, hh, ll));
+                }
+            }
+            prop_assert_eq!(got, want);
+        }
     }
 }

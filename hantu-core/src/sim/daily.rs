@@ -23,11 +23,16 @@ pub(super) const MIN_DAILY_VOLUME: u64 = 400;
 
 const GARCH_ALPHA: f64 = 0.07;
 const GARCH_BETA: f64 = 0.90;
-const TREND_PERSISTENCE: f64 = 0.995;
-const TREND_NOISE: f64 = 0.000_2;
+/// Trend episodes last about a month or two (half-life 35 days) ...
+const TREND_PERSISTENCE: f64 = 0.98;
+/// ... with a stationary drift of 0.4% a day (one standard deviation).
+const TREND_SD: f64 = 0.004;
 const REVERSION_SPEED: f64 = 0.08;
 const FAIR_VALUE_NOISE: f64 = 0.004;
 const JUMP_SD: f64 = 0.09;
+/// Below this the price drifts up, above the ceiling down: the band real KRX stocks live in.
+const FLOOR_WON: i64 = 300;
+const CEILING_WON: i64 = 2_000_000;
 
 /// Generates the bars of stock `index` (its generation index) over `dates`, whose daily-bar
 /// stamps are `stamps`.
@@ -51,12 +56,13 @@ pub(super) fn daily_bars(
     let mut last_shock = 0.0;
     let mut prev_close = TickTable::for_date(first, p.market, kind).round_nearest(p.start_price as i64).max(1);
     let mut drift = match p.style {
-        Style::Trending => rng.range(0.000_5, 0.002_5) * if rng.chance(0.5) { 1.0 } else { -1.0 },
+        Style::Trending => TREND_SD * rng.normal(),
         _ => 0.0,
     };
     let mut fair_value = math::ln(prev_close as f64);
+    let trend_noise = TREND_SD * (1.0 - TREND_PERSISTENCE * TREND_PERSISTENCE).sqrt();
     let mut volume_state = 0.0;
-    let (floor, ceiling) = (math::ln(300.0), math::ln(2_000_000.0));
+    let log_base_volume = math::ln(p.base_volume);
 
     for (t, &date) in dates.iter().enumerate() {
         let regime = factors.regime_mult[t];
@@ -64,17 +70,16 @@ pub(super) fn daily_bars(
         let sd = var.sqrt() * regime;
         let z = rng.normal();
         last_shock = var.sqrt() * z;
-        let x = math::ln(prev_close as f64);
 
         let mut r = p.beta * factors.market[t] + p.sector_loading * factors.sector[p.sector][t] + sd * z;
         match p.style {
             Style::Trending => {
-                drift = TREND_PERSISTENCE * drift + TREND_NOISE * rng.normal();
+                drift = TREND_PERSISTENCE * drift + trend_noise * rng.normal();
                 r += drift;
             }
             Style::MeanReverting => {
                 fair_value += FAIR_VALUE_NOISE * rng.normal();
-                r -= REVERSION_SPEED * (x - fair_value);
+                r -= REVERSION_SPEED * (math::ln(prev_close as f64) - fair_value);
             }
             Style::RandomWalk => {}
         }
@@ -84,10 +89,12 @@ pub(super) fn daily_bars(
         if rng.chance(p.surge_prob) {
             r += 0.35; // a theme-stock day that closes at the upper limit
         }
-        // Keep prices inside the band real KRX stocks live in (a few hundred won to a few million).
-        if x < floor {
+        if rng.chance(p.crash_prob) {
+            r -= 0.4;
+        }
+        if prev_close < FLOOR_WON {
             r += 0.01;
-        } else if x > ceiling {
+        } else if prev_close > CEILING_WON {
             r -= 0.01;
         }
 
@@ -97,22 +104,21 @@ pub(super) fn daily_bars(
         let (lower, upper) = price_limits(prev_close, date, p.market, kind);
         let table = TickTable::for_date(date, p.market, kind);
         let base = prev_close as f64;
-        let to_grid = |v: f64| table.round_nearest((v.round() as i64).clamp(lower, upper));
+        let to_grid = |v: f64| table.round_nearest(math::round(v).clamp(lower, upper));
         let open = to_grid(base * math::exp(r_open));
         let close = to_grid(base * math::exp(r));
         let (body_hi, body_lo) = (open.max(close), open.min(close));
         let up = math::exp(0.5 * day_sd * rng.normal().abs());
         let down = math::exp(0.5 * day_sd * rng.normal().abs());
-        let high = table.round_up((body_hi as f64 * up).round() as i64).clamp(body_hi, upper);
-        let low = table.round_down((body_lo as f64 / down).round() as i64).clamp(lower, body_lo);
+        let high = table.round_up(math::round(body_hi as f64 * up)).clamp(body_hi, upper);
+        let low = table.round_down(math::round(body_lo as f64 / down)).clamp(lower, body_lo);
 
         volume_state = 0.9 * volume_state + 0.2 * rng.normal();
-        let mut log_v =
-            math::ln(p.base_volume) + volume_state + (0.6 * (r.abs() / day_sd)).min(3.0) + 0.3 * rng.normal();
+        let mut log_v = log_base_volume + volume_state + (0.6 * (r.abs() / day_sd)).min(3.0) + 0.3 * rng.normal();
         if rng.chance(0.02) {
             log_v += rng.range(0.7, 2.0);
         }
-        let volume = (math::exp(log_v).round() as u64).max(MIN_DAILY_VOLUME);
+        let volume = (math::round(math::exp(log_v)).max(0) as u64).max(MIN_DAILY_VOLUME);
 
         bars.push(Bar {
             code,
@@ -132,4 +138,77 @@ pub(super) fn daily_bars(
 /// why `Price::new` cannot panic here.
 pub(super) fn won(price: i64) -> Price {
     Price::new(price.clamp(1, Price::MAX_WON))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Market;
+    use crate::sim::SimConfig;
+    use crate::sim::universe::{code_for, profile};
+
+    /// Mean over stocks of `stat(log returns)` for stocks forced into `style`.
+    fn mean_stat(style: Style, stat: impl Fn(&[f64]) -> f64) -> f64 {
+        let cfg = SimConfig::default();
+        let dates = crate::krx::KrxCalendar::trading_days(cfg.start, cfg.start + chrono::Duration::days(1_100));
+        let stamps: Vec<Timestamp> = dates.iter().map(|d| Timestamp::daily_close(*d)).collect();
+        let factors = Factors::generate(&cfg, dates.len());
+        let n = 150;
+        let total: f64 = (0..n)
+            .map(|i| {
+                let p = Profile { style, surge_prob: 0.0, crash_prob: 0.0, jump_prob: 0.0, ..profile(&cfg, i) };
+                let bars = daily_bars(cfg.seed, i, code_for(i).unwrap(), &p, &factors, &dates, &stamps);
+                let r: Vec<f64> = bars.windows(2).map(|w| (w[1].close.as_f64() / w[0].close.as_f64()).ln()).collect();
+                stat(&r)
+            })
+            .sum();
+        total / f64::from(n as u32)
+    }
+
+    fn lag1_autocorr(r: &[f64]) -> f64 {
+        let m = r.iter().sum::<f64>() / r.len() as f64;
+        let var: f64 = r.iter().map(|x| (x - m) * (x - m)).sum();
+        r.windows(2).map(|w| (w[0] - m) * (w[1] - m)).sum::<f64>() / var
+    }
+
+    /// Variance of 20-day returns over 20 × the variance of daily returns: 1 for a random walk.
+    fn variance_ratio(r: &[f64]) -> f64 {
+        let var = |v: &[f64]| {
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64
+        };
+        let monthly: Vec<f64> = r.chunks_exact(20).map(|c| c.iter().sum()).collect();
+        var(&monthly) / (20.0 * var(r))
+    }
+
+    #[test]
+    fn styles_leave_findable_footprints() {
+        let mr = mean_stat(Style::MeanReverting, lag1_autocorr);
+        let rw = mean_stat(Style::RandomWalk, lag1_autocorr);
+        assert!(mr < rw - 0.02, "mean reversion shows as negative autocorrelation: {mr} vs {rw}");
+        let trend = mean_stat(Style::Trending, variance_ratio);
+        let walk = mean_stat(Style::RandomWalk, variance_ratio);
+        let revert = mean_stat(Style::MeanReverting, variance_ratio);
+        assert!(trend > walk + 0.2 && revert < walk, "variance ratios {trend} {walk} {revert}");
+    }
+
+    #[test]
+    fn volume_rises_with_the_size_of_the_move() {
+        let cfg = SimConfig::default();
+        let dates = crate::krx::KrxCalendar::trading_days(cfg.start, cfg.start + chrono::Duration::days(700));
+        let stamps: Vec<Timestamp> = dates.iter().map(|d| Timestamp::daily_close(*d)).collect();
+        let factors = Factors::generate(&cfg, dates.len());
+        let p = Profile { market: Market::Kosdaq, ..profile(&cfg, 3) };
+        let bars = daily_bars(cfg.seed, 3, code_for(3).unwrap(), &p, &factors, &dates, &stamps);
+        let (x, y): (Vec<f64>, Vec<f64>) = bars
+            .windows(2)
+            .map(|w| ((w[1].close.as_f64() / w[0].close.as_f64()).ln().abs(), (w[1].volume as f64).ln()))
+            .unzip();
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let (mx, my) = (mean(&x), mean(&y));
+        let cov: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
+        let sx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum::<f64>().sqrt();
+        let sy: f64 = y.iter().map(|b| (b - my) * (b - my)).sum::<f64>().sqrt();
+        assert!(cov / (sx * sy) > 0.2, "corr(|r|, ln volume) = {}", cov / (sx * sy));
+    }
 }

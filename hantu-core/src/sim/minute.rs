@@ -146,7 +146,7 @@ fn minute_path(rng: &mut SimRng, day: &Bar, n: usize, table: &TickTable) -> Vec<
         for k in ta + 1..=tb {
             let f = (k - ta) as f64 / span;
             let v = pa as f64 + (pb - pa) as f64 * f + walk[k] - walk[tb] * f;
-            path[k] = table.round_nearest((v.round() as i64).clamp(l, h)).clamp(l, h);
+            path[k] = table.round_nearest(math::round(v).clamp(l, h)).clamp(l, h);
         }
         path[tb] = pb;
     }

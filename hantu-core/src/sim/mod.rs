@@ -25,6 +25,7 @@ mod names;
 mod rng;
 mod sectors;
 mod universe;
+mod ziggurat;
 
 pub use broker::{SimBroker, SimBrokerConfig, SimEvent};
 pub use config::SimConfig;

@@ -5,7 +5,7 @@
 //! stream from `(seed, purpose, index...)`, which keeps results independent of thread count and
 //! evaluation order.
 
-use super::math;
+use super::{math, ziggurat};
 
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
@@ -36,11 +36,10 @@ pub(super) enum Purpose {
     Names = 6,
 }
 
-/// xoshiro256** with a cached second normal deviate.
+/// xoshiro256**.
 #[derive(Clone, Debug)]
 pub(super) struct SimRng {
     s: [u64; 4],
-    spare: Option<f64>,
 }
 
 impl SimRng {
@@ -54,7 +53,7 @@ impl SimRng {
         }
         let mut st = mix;
         let s = [splitmix(&mut st), splitmix(&mut st), splitmix(&mut st), splitmix(&mut st)];
-        Self { s, spare: None }
+        Self { s }
     }
 
     /// The next 64 random bits.
@@ -95,21 +94,16 @@ impl SimRng {
         self.uniform() < p
     }
 
-    /// A standard normal deviate (Marsaglia's polar method).
+    /// Uniform in `(0, 1)`, never 0 (for logarithms).
+    #[inline]
+    pub(super) fn open01(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / 9_007_199_254_740_992.0)
+    }
+
+    /// A standard normal deviate (256-layer ziggurat).
+    #[inline]
     pub(super) fn normal(&mut self) -> f64 {
-        if let Some(z) = self.spare.take() {
-            return z;
-        }
-        loop {
-            let u = 2.0 * self.uniform() - 1.0;
-            let v = 2.0 * self.uniform() - 1.0;
-            let s = u * u + v * v;
-            if s > 0.0 && s < 1.0 {
-                let f = (-2.0 * math::ln(s) / s).sqrt();
-                self.spare = Some(v * f);
-                return u * f;
-            }
-        }
+        ziggurat::normal(self)
     }
 
     /// `exp(mu + sigma × N(0,1))`.
@@ -165,24 +159,32 @@ mod tests {
     fn algorithms_match_the_reference_vectors() {
         let mut sm = 1_234_567u64;
         assert_eq!([splitmix(&mut sm), splitmix(&mut sm)], [6_457_827_717_110_365_317, 3_203_168_211_198_807_973]);
-        let mut x = SimRng { s: [1, 2, 3, 4], spare: None };
+        let mut x = SimRng { s: [1, 2, 3, 4] };
         let got = [x.next_u64(), x.next_u64(), x.next_u64(), x.next_u64()];
         assert_eq!(got, [11_520, 0, 1_509_978_240, 1_215_971_899_390_074_240]);
     }
 
     #[test]
-    fn normal_moments_are_right() {
+    fn normal_moments_and_tails_are_right() {
         let mut r = SimRng::stream(42, Purpose::Daily, &[0]);
-        let n = 200_000;
-        let (mut s1, mut s2, mut s4) = (0.0, 0.0, 0.0);
+        let n = 1_000_000;
+        let (mut s1, mut s2, mut s4, mut beyond2, mut beyond3, mut beyond4) = (0.0, 0.0, 0.0, 0, 0, 0);
         for _ in 0..n {
             let z = r.normal();
             s1 += z;
             s2 += z * z;
             s4 += z * z * z * z;
+            beyond2 += usize::from(z.abs() > 2.0);
+            beyond3 += usize::from(z.abs() > 3.0);
+            beyond4 += usize::from(z.abs() > 4.0);
         }
         let (m, v, k) = (s1 / n as f64, s2 / n as f64, s4 / n as f64);
-        assert!(m.abs() < 0.01 && (v - 1.0).abs() < 0.01 && (k - 3.0).abs() < 0.06, "{m} {v} {k}");
+        assert!(m.abs() < 0.005 && (v - 1.0).abs() < 0.005 && (k - 3.0).abs() < 0.03, "{m} {v} {k}");
+        // Two-sided normal tail masses: 4.550%, 0.270%, 0.00633%.
+        let share = |c: usize| c as f64 / n as f64;
+        assert!((share(beyond2) - 0.045_50).abs() < 0.001, "{beyond2}");
+        assert!((share(beyond3) - 0.002_70).abs() < 0.000_2, "{beyond3}");
+        assert!((20..110).contains(&beyond4), "{beyond4}");
     }
 
     #[test]

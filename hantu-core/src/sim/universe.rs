@@ -1,6 +1,6 @@
 //! Who is listed: each stock's code, market, sector, style and starting point.
 
-use crate::domain::{Market, StockCode};
+use crate::domain::{Market, StockCode, ValidationError};
 
 use super::SimConfig;
 use super::math;
@@ -46,21 +46,19 @@ pub(super) struct Profile {
     pub jump_prob: f64,
     /// Daily probability of a theme-stock surge to the upper limit.
     pub surge_prob: f64,
+    /// Daily probability of a collapse to the lower limit (a failed trial, an audit opinion).
+    pub crash_prob: f64,
 }
 
 /// The code of the `i`-th generated stock: a permutation of `00001_0..=99999_0` (common
 /// stocks end in 0 on KRX), starting at `005930`, so codes never repeat for `i < 99,999`.
-pub(super) fn code_for(i: usize) -> StockCode {
+///
+/// # Errors
+/// None in practice: the text is always six digits; the check is [`StockCode`]'s own.
+pub(super) fn code_for(i: usize) -> Result<StockCode, ValidationError> {
     // 7,919 is prime and does not divide 99,999 = 3² × 41 × 271, so i ↦ n is a bijection.
     let n = (i as u64 % 99_999 * 7_919 + 592) % 99_999 + 1;
-    let text = format!("{n:05}0");
-    StockCode::new_checked(&text).unwrap_or_else(|_| unreachable_code())
-}
-
-#[cold]
-fn unreachable_code() -> StockCode {
-    // `format!("{n:05}0")` with n < 100,000 always yields six digits.
-    StockCode::new("000000")
+    StockCode::new_checked(&format!("{n:05}0"))
 }
 
 /// Draws the profile of the `i`-th stock.
@@ -98,7 +96,9 @@ pub(super) fn profile(cfg: &SimConfig, i: usize) -> Profile {
     let shares = ((cap / start_price) as u64).max(100_000);
     // Large companies move less on their own news: vol ∝ cap^-0.1.
     let size_mult = math::exp(-0.1 * math::ln(cap / 1.0e11));
-    let annual_vol = sec.vol * vol_mult * size_mult * rng.log_normal(1.0, 0.25);
+    // Trending stocks are quieter, so their drift stands out of the noise.
+    let style_mult = if style == Style::Trending { 0.7 } else { 1.0 };
+    let annual_vol = sec.vol * vol_mult * size_mult * style_mult * rng.log_normal(1.0, 0.25);
     let base_volume = (shares as f64 * rng.log_normal(turnover, 0.8)).max(2_000.0);
     Profile {
         market,
@@ -112,6 +112,7 @@ pub(super) fn profile(cfg: &SimConfig, i: usize) -> Profile {
         base_volume,
         jump_prob: cfg.jump_prob * if market == Market::Kospi { 0.7 } else { 1.2 },
         surge_prob: surge,
+        crash_prob: surge / 4.0,
     }
 }
 
@@ -123,8 +124,8 @@ mod tests {
 
     #[test]
     fn codes_are_unique_valid_and_start_at_005930() {
-        assert_eq!(code_for(0).as_str(), "005930");
-        let codes: BTreeSet<StockCode> = (0..SimConfig::MAX_STOCKS).map(code_for).collect();
+        assert_eq!(code_for(0).unwrap().as_str(), "005930");
+        let codes: BTreeSet<StockCode> = (0..SimConfig::MAX_STOCKS).map(|i| code_for(i).unwrap()).collect();
         assert_eq!(codes.len(), SimConfig::MAX_STOCKS);
         assert!(codes.iter().all(|c| c.as_str().ends_with('0') && c.as_str().bytes().all(|b| b.is_ascii_digit())));
     }

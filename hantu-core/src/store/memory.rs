@@ -301,7 +301,7 @@ impl Store for MemoryStore {
         let mut g = self.lock();
         let id = g.runs.len() as i64 + 1;
         let mut trades = trades.to_vec();
-        trades.sort_by_key(|t| t.exit_ts);
+        trades.sort_by_key(|t| t.entry_ts);
         let mut daily = daily.to_vec();
         daily.sort_by_key(|d| d.date);
         g.runs.push(StoredRun { id, run: run.clone(), trades, daily });

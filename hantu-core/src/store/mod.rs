@@ -11,12 +11,31 @@
 //! fundamentals); the pipeline (screen runs with watchlists, selections, predictions and
 //! outcomes, market regimes); runs (backtest/paper/live with trades and daily returns); and
 //! operations (API calls, events, settings).
+//!
+//! | table (SQLite) | natural key | written by | read by |
+//! |---|---|---|---|
+//! | `instruments` | code | [`Store::upsert_instruments`], `SqliteStore::import_instruments` | [`Store::instruments`] |
+//! | `daily_bars` | (code, date) | [`Store::upsert_daily_bars`], `SqliteStore::import_csv_dir` | [`Store::daily_bars`] |
+//! | `minute_bars` | (code, ts) | [`Store::upsert_minute_bars`] | [`Store::minute_bars`] |
+//! | `fundamentals` | (code, as_of) | [`Store::upsert_fundamentals`] | [`Store::latest_fundamentals`] |
+//! | `screen_runs`, `watchlist_entries` | (run, code), (run, rank) | [`Store::save_screen_run`] | [`Store::latest_watchlist`] |
+//! | `selections` | (date, code) | [`Store::save_selections`] | [`Store::selections_on`] |
+//! | `predictions`, `outcomes` | (date, code, horizon, source) | [`Store::save_predictions`], [`Store::record_outcomes`] | [`Store::open_predictions`], [`Store::outcomes_since`] |
+//! | `orders`, `order_events` | client id | [`Store::journal_order`], [`Store::update_order`] | [`Store::order`], [`Store::open_orders`], [`Store::order_history`] |
+//! | `fills` | — (append) | [`Store::record_fill`] | [`Store::fills_for`], [`Store::fills_since`] |
+//! | `position_snapshots`, `positions` | (ts, code) | [`Store::save_positions`] | [`Store::positions`] |
+//! | `runs`, `trades`, `daily_returns` | run id; (run, date) | [`Store::save_run`], [`save_backtest_report`] | [`Store::run`], [`Store::runs`] |
+//! | `market_regimes` | date | [`Store::set_regime`] | [`Store::regime_on`] |
+//! | `api_calls`, `events` | — (append) | [`Store::record_api_calls`], [`Store::record_event`] | [`Store::api_calls_since`], [`Store::events_since`] |
+//! | `settings` | key | [`Store::set_setting`] | [`Store::setting`], [`emergency_stop`] |
 
+mod backtest;
 mod memory;
 mod records;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use backtest::save_backtest_report;
 pub use memory::MemoryStore;
 pub use records::{
     ApiCallRecord, DailyReturnRecord, EventKind, EventRecord, NamedValues, OutcomeRecord, PredictionRecord,

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Money, Price, StockCode, Timestamp};
+use crate::domain::{Money, StockCode, Timestamp};
 
 /// Named numeric values in a fixed order (criteria of a screen, factor scores of a pick).
 /// Values may be NaN ("could not be computed"); the store keeps them as such.
@@ -132,25 +132,28 @@ pub struct RunRecord {
     pub stats: serde_json::Value,
 }
 
-/// A round-trip trade: an entry and the exit that closed it.
+/// A round trip: a position opened from flat and closed back to flat (or still open at the
+/// end of the run).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TradeRecord {
     /// The stock.
     pub code: StockCode,
-    /// Shares.
+    /// Shares bought over the trip.
     pub qty: u64,
-    /// Entry time.
+    /// First buy.
     pub entry_ts: Timestamp,
-    /// Average entry price.
-    pub entry_price: Price,
-    /// Exit time.
-    pub exit_ts: Timestamp,
-    /// Average exit price.
-    pub exit_price: Price,
-    /// P&L net of costs.
+    /// Average buy price in won (an average, so not a whole-won [`crate::domain::Price`]).
+    pub entry_price: f64,
+    /// The sell that brought the position back to zero; `None` while open.
+    pub exit_ts: Option<Timestamp>,
+    /// Average sell price in won; `None` while open.
+    pub exit_price: Option<f64>,
+    /// P&L net of all costs.
     pub pnl: Money,
     /// Commission and tax paid.
     pub costs: Money,
+    /// `pnl` over the cost of the shares bought, in percent (5.0 = +5%), as the backtest reports it.
+    pub return_pct: f64,
 }
 
 /// Equity at the end of one day of a run.
@@ -171,7 +174,7 @@ pub struct StoredRun {
     pub id: i64,
     /// The run.
     pub run: RunRecord,
-    /// Its round trips, by exit time.
+    /// Its round trips, by entry time.
     pub trades: Vec<TradeRecord>,
     /// Its daily returns, by date.
     pub daily: Vec<DailyReturnRecord>,

@@ -10,10 +10,12 @@
 //! `--param`, Python's `strategy=` and `params=`).
 
 mod grid;
+mod picks;
 mod rsi_reversion;
 mod sma_cross;
 
 pub use grid::Grid;
+pub use picks::{PicksConfig, PicksStrategy};
 pub use rsi_reversion::RsiReversion;
 pub use sma_cross::SmaCross;
 
@@ -74,9 +76,9 @@ pub fn by_name(name: &str, params: &Params) -> crate::Result<Box<dyn Strategy + 
         ),
         "rsi-reversion" => Box::new(
             RsiReversion::new(
-                param(params, "period", 14.0, true)? as usize,
-                param(params, "oversold", 30.0, false)?,
-                param(params, "overbought", 70.0, false)?,
+                param(params, "period", 2.0, true)? as usize,
+                param(params, "oversold", 10.0, false)?,
+                param(params, "overbought", 90.0, false)?,
                 param(params, "trend", 200.0, true)? as usize,
             )?
             .with_weight(param(params, "weight", 1.0, false)?)?,

@@ -7,6 +7,8 @@ use crate::strategy::{Context, Strategy};
 
 /// Buys when RSI falls below `oversold` while the close is above its `trend`-bar SMA (dips in
 /// an uptrend); sells when RSI rises above `overbought` or the close drops below the trend SMA.
+/// `by_name` defaults to the short-horizon form (RSI(2) below 10 / above 90, 200-bar trend):
+/// a 14-bar RSI rarely reaches 30 while price stays above a long average.
 #[derive(Debug, Clone)]
 pub struct RsiReversion {
     period: usize,

@@ -1,6 +1,6 @@
 //! Moving-average crossover.
 
-use crate::domain::{Bar, Side};
+use crate::domain::{Bar, Side, StockCode};
 use crate::engine::CodeMap;
 use crate::indicators::Sma;
 use crate::strategy::{Context, Strategy};
@@ -19,7 +19,10 @@ pub struct SmaCross {
     fast: usize,
     slow: usize,
     weight: f64,
-    state: CodeMap<State>,
+    slots: CodeMap<usize>,
+    states: Vec<State>,
+    /// The last code seen and its slot: bars of one stock often come in runs.
+    last: Option<(StockCode, usize)>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,7 +41,7 @@ impl SmaCross {
         if fast == 0 || fast >= slow {
             return Err(crate::Error::config("params.fast", format!("need 0 < fast ({fast}) < slow ({slow})")));
         }
-        Ok(Self { fast, slow, weight: 1.0, state: CodeMap::default() })
+        Ok(Self { fast, slow, weight: 1.0, slots: CodeMap::default(), states: Vec::new(), last: None })
     }
 
     /// Fraction of buying power per entry, in (0, 1] (default 1: all in).
@@ -57,12 +60,23 @@ impl Strategy for SmaCross {
     }
 
     fn on_bar(&mut self, ctx: &mut Context<'_>, bar: &Bar) {
-        let (fast, slow) = (self.fast, self.slow);
-        let st = self.state.entry(bar.code).or_insert_with(|| State {
-            fast: Sma::new(fast).unwrap_or_else(|_| unreachable!("period checked in new")),
-            slow: Sma::new(slow).unwrap_or_else(|_| unreachable!("period checked in new")),
-            above: None,
-        });
+        let slot = match self.last {
+            Some((c, i)) if c == bar.code => i,
+            _ => {
+                let next = self.states.len();
+                let i = *self.slots.entry(bar.code).or_insert(next);
+                if i == next {
+                    self.states.push(State {
+                        fast: Sma::new(self.fast).unwrap_or_else(|_| unreachable!("period checked in new")),
+                        slow: Sma::new(self.slow).unwrap_or_else(|_| unreachable!("period checked in new")),
+                        above: None,
+                    });
+                }
+                self.last = Some((bar.code, i));
+                i
+            }
+        };
+        let st = &mut self.states[slot];
         let x = bar.close.as_f64();
         let (f, s) = (st.fast.next(x), st.slow.next(x));
         if s.is_nan() {

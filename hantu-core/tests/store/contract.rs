@@ -253,11 +253,21 @@ fn runs(s: &dyn Store) {
         code: StockCode::new("005930"),
         qty: 10,
         entry_ts: Timestamp::daily_close(day(2024, 1, 2)),
-        entry_price: Price::new(70_000),
-        exit_ts: Timestamp::daily_close(day(2024, 1, 9)),
-        exit_price: Price::new(72_000),
+        entry_price: 70_000.5,
+        exit_ts: Some(Timestamp::daily_close(day(2024, 1, 9))),
+        exit_price: Some(72_000.0),
         pnl: Money::new(dec!(18_540.5)),
         costs: Money::new(dec!(1_459.5)),
+        return_pct: 2.65,
+    };
+    let open_trip = TradeRecord {
+        code: StockCode::new("000660"),
+        entry_ts: Timestamp::daily_close(day(2024, 1, 3)),
+        exit_ts: None,
+        exit_price: None,
+        pnl: Money::ZERO,
+        return_pct: 0.0,
+        ..trade.clone()
     };
     let daily = [
         DailyReturnRecord { date: day(2024, 1, 3), equity: Money::from_won(10_010_000), ret: 0.001 },
@@ -265,10 +275,10 @@ fn runs(s: &dyn Store) {
     ];
     let bad = [daily[0].clone(), daily[0].clone()];
     assert!(matches!(s.save_run(&run, &[], &bad), Err(StoreError::Constraint(_))));
-    let id = s.save_run(&run, std::slice::from_ref(&trade), &daily).unwrap();
+    let id = s.save_run(&run, &[open_trip.clone(), trade.clone()], &daily).unwrap();
     let got = s.run(id).unwrap().unwrap();
     assert_eq!(got.run, run);
-    assert_eq!(got.trades, vec![trade]);
+    assert_eq!(got.trades, vec![trade, open_trip]);
     assert_eq!(got.daily, vec![daily[1].clone(), daily[0].clone()]);
     assert_eq!(s.runs().unwrap(), vec![(id, run)]);
     assert!(s.run(id + 100).unwrap().is_none());

@@ -114,3 +114,36 @@ fn real_krx_lists_and_a_slice_of_daily_files_import_cleanly() {
     let back = store.daily_bars(*code, bars[0].ts.kst_date(), bars[bars.len() - 1].ts.kst_date()).unwrap();
     assert_eq!(&back, bars);
 }
+
+#[test]
+#[ignore = "slow in debug builds: imports 2.1 M rows; run with --release -- --ignored"]
+fn the_whole_krx_daily_folder_imports_and_exports_losslessly() {
+    let Some(krx) = krx() else {
+        eprintln!("shared KRX data not present; skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("krx.db")).unwrap();
+    let started = std::time::Instant::now();
+    let report = store.import_csv_dir(krx.join("daily"), |_| {}).unwrap();
+    let took = started.elapsed();
+    eprintln!(
+        "imported {} rows from {} files in {took:?} ({} transactions); {} rows rejected, {} files refused",
+        report.rows_written,
+        report.files.len(),
+        report.transactions,
+        report.rejected(),
+        report.files_refused()
+    );
+    for f in report.files.iter().filter(|f| !f.is_clean()) {
+        eprintln!("  {f}");
+    }
+    assert_eq!(store.daily_bar_count().unwrap(), report.rows_written as u64);
+    assert!(store.integrity_check().unwrap().is_empty());
+
+    let out = dir.path().join("export");
+    assert_eq!(store.export_csv_dir(&out).unwrap(), report.files.len() - report.files_refused());
+    let again = io::read_csv_dir(&out).unwrap();
+    assert_eq!(again.accepted(), report.rows_written);
+    assert_eq!(again.rejected(), 0);
+}

@@ -94,6 +94,27 @@ fn migrates_from_every_earlier_version() {
 }
 
 #[test]
+fn version_2_round_trips_survive_the_rebuild_of_their_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    let mut conn = raw(&path);
+    migrations::migrate(&mut conn, &MIGRATIONS[..2]).unwrap();
+    conn.execute_batch(
+        "INSERT INTO runs (id, kind, strategy, started, config, stats) VALUES (1, 'backtest', 'sma', 0, '{}', '{}');
+         INSERT INTO trades (run_id, code, qty, entry_ts, entry_price, exit_ts, exit_price, pnl, costs)
+             VALUES (1, '005930', 10, 1, 1000, 2, 1100, '900', '100');",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    let run = store.run(1).unwrap().unwrap();
+    let t = &run.trades[0];
+    assert_eq!((t.qty, t.entry_price, t.exit_price), (10, 1_000.0, Some(1_100.0)));
+    assert!((t.return_pct - 9.0).abs() < 1e-12);
+    assert!(store.integrity_check().unwrap().is_empty());
+}
+
+#[test]
 fn a_failing_migration_applies_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.db");
@@ -138,9 +159,10 @@ fn a_newer_database_is_refused_and_left_untouched() {
 fn two_processes_write_the_same_file_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.db");
-    let store = SqliteStore::open(&path).unwrap();
     let n = 150;
+    // The child starts first, so both processes race to create and migrate the new file.
     let mut child = spawn_child(&format!("journal|{}|{n}", path.display()));
+    let store = SqliteStore::open(&path).unwrap();
     for i in 0..n {
         store.journal_order(&order(&format!("parent-{i}"), i)).unwrap();
     }
@@ -149,6 +171,33 @@ fn two_processes_write_the_same_file_at_once() {
     assert!(store.order(&ClientOrderId::new_checked("child-0").unwrap()).unwrap().is_some());
     assert!(emergency_stop(&store).unwrap(), "the other process's emergency stop is not visible");
     assert!(store.integrity_check().unwrap().is_empty());
+}
+
+#[test]
+fn readers_in_other_threads_never_see_half_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(SqliteStore::open(dir.path().join("threads.db")).unwrap());
+    let batch = 5_000;
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            for round in 0..8u64 {
+                let bars: Vec<_> = (0..batch)
+                    .map(|i| bar("005930", day(1900, 1, 1) + chrono::Days::new(round * batch + i), 1_000))
+                    .collect();
+                store.upsert_daily_bars(&bars).unwrap();
+            }
+        })
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    while !writer.is_finished() {
+        let n = store.daily_bar_count().unwrap();
+        assert_eq!(n % batch, 0, "a reader saw {n} rows: part of a batch");
+        seen.insert(n);
+    }
+    writer.join().unwrap();
+    assert_eq!(store.daily_bar_count().unwrap(), 8 * batch);
+    assert!(!seen.is_empty());
 }
 
 /// Writes `files` synthetic `<code>.csv` files of `rows` bars each.

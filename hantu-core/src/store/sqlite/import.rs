@@ -71,6 +71,14 @@ impl ImportReport {
 
 type Parsed = Vec<(Option<(StockCode, Vec<Bar>)>, FileReport)>;
 
+/// Files parsed but not yet committed.
+#[derive(Default)]
+struct Pending {
+    series: Vec<Vec<Bar>>,
+    reports: Vec<FileReport>,
+    rows: usize,
+}
+
 impl SqliteStore {
     /// Imports every `<code>.csv` daily-bar file of `dir` (see [`crate::io::read_csv_dir`]),
     /// upserting by (code, date), with default batching.
@@ -112,27 +120,9 @@ impl SqliteStore {
                 }
             });
             let mut report = ImportReport::default();
-            let mut pending: Vec<(StockCode, Vec<Bar>)> = Vec::new();
-            let mut pending_reports: Vec<FileReport> = Vec::new();
-            let mut pending_rows = 0usize;
-            let mut flush = |pending: &mut Vec<(StockCode, Vec<Bar>)>,
-                             reports: &mut Vec<FileReport>,
-                             rows: &mut usize,
-                             report: &mut ImportReport|
-             -> Result<(), StoreError> {
-                if !pending.is_empty() {
-                    self.write(|t| {
-                        for (_, bars) in pending.iter() {
-                            market::upsert_daily_bars(t, bars)?;
-                        }
-                        Ok(())
-                    })?;
-                    report.transactions += 1;
-                }
-                report.rows_written += *rows;
-                report.files.append(reports);
-                pending.clear();
-                *rows = 0;
+            let mut pending = Pending::default();
+            let mut commit = |pending: &mut Pending, report: &mut ImportReport| -> Result<(), StoreError> {
+                self.commit(pending, report)?;
                 progress(&ImportProgress {
                     files_done: report.files.len(),
                     files_total: total,
@@ -143,19 +133,30 @@ impl SqliteStore {
             };
             for parsed in rx {
                 for (series, file_report) in parsed {
-                    if let Some((code, bars)) = series {
-                        pending_rows += bars.len();
-                        pending.push((code, bars));
-                    }
-                    pending_reports.push(file_report);
-                    if pending_rows >= options.batch_rows {
-                        flush(&mut pending, &mut pending_reports, &mut pending_rows, &mut report)?;
+                    pending.rows += series.as_ref().map_or(0, |(_, bars)| bars.len());
+                    pending.series.extend(series.map(|(_, bars)| bars));
+                    pending.reports.push(file_report);
+                    if pending.rows >= options.batch_rows {
+                        commit(&mut pending, &mut report)?;
                     }
                 }
             }
-            flush(&mut pending, &mut pending_reports, &mut pending_rows, &mut report)?;
+            commit(&mut pending, &mut report)?;
             Ok(report)
         })
+    }
+
+    /// Writes the pending files in one transaction and moves their reports into `report`.
+    fn commit(&self, pending: &mut Pending, report: &mut ImportReport) -> Result<(), StoreError> {
+        if !pending.series.is_empty() {
+            self.write(|t| pending.series.iter().try_for_each(|bars| market::upsert_daily_bars(t, bars).map(drop)))?;
+            report.transactions += 1;
+        }
+        report.rows_written += pending.rows;
+        report.files.append(&mut pending.reports);
+        pending.series.clear();
+        pending.rows = 0;
+        Ok(())
     }
 
     /// Imports an instrument list in the `stocks.csv` layout (see

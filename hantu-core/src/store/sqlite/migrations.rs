@@ -27,7 +27,11 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first. The schema version of a database is the number applied.
-pub const MIGRATIONS: &[Migration] = &[Migration { name: "initial schema", sql: V1 }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { name: "initial schema", sql: V1 },
+    Migration { name: "drop the by-date index of daily bars", sql: V2 },
+    Migration { name: "round trips with average prices and open trips", sql: V3 },
+];
 
 /// The schema version this code writes.
 #[must_use]
@@ -312,4 +316,35 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_ts ON events (ts);
 CREATE INDEX events_by_kind ON events (kind, ts);
+";
+
+// A second B-tree keyed (date, code) took every bulk insert out of append order and halved the
+// ingest rate; every read path goes by code first (the primary key), so it earned nothing.
+const V2: &str = "DROP INDEX daily_bars_by_date;";
+
+// The backtest's round trips carry average (fractional) prices and may still be open at the end
+// of a run; SQLite cannot alter column types, so the table is rebuilt with its rows.
+const V3: &str = r"
+CREATE TABLE trades_v3 (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    code        TEXT NOT NULL,
+    qty         INTEGER NOT NULL CHECK (qty > 0),
+    entry_ts    INTEGER NOT NULL,
+    entry_price REAL NOT NULL CHECK (entry_price > 0),
+    exit_ts     INTEGER,
+    exit_price  REAL CHECK (exit_price > 0),
+    pnl         TEXT NOT NULL,
+    costs       TEXT NOT NULL,
+    return_pct  REAL NOT NULL,
+    CHECK ((exit_ts IS NULL) = (exit_price IS NULL))
+);
+INSERT INTO trades_v3 (id, run_id, code, qty, entry_ts, entry_price, exit_ts, exit_price, pnl, costs, return_pct)
+    SELECT id, run_id, code, qty, entry_ts, entry_price, exit_ts, exit_price, pnl, costs,
+           100.0 * CAST(pnl AS REAL) / (entry_price * qty)
+    FROM trades;
+DROP TABLE trades;
+ALTER TABLE trades_v3 RENAME TO trades;
+CREATE INDEX trades_by_run ON trades (run_id, exit_ts);
+CREATE INDEX trades_by_code ON trades (code);
 ";

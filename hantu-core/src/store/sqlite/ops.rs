@@ -33,14 +33,25 @@ pub(super) fn save_run(
     let e = |err| map_err_in("trades", err);
     let mut stmt = conn
         .prepare_cached(
-            "INSERT INTO trades (run_id, code, qty, entry_ts, entry_price, exit_ts, exit_price, pnl, costs)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO trades (run_id, code, qty, entry_ts, entry_price, exit_ts, exit_price, pnl, costs, return_pct)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .map_err(e)?;
     for t in trades {
         let qty = i64::try_from(t.qty).map_err(|_| StoreError::Constraint(format!("trade qty {} too large", t.qty)))?;
-        stmt.execute(params![id, t.code, qty, t.entry_ts, t.entry_price, t.exit_ts, t.exit_price, t.pnl, t.costs])
-            .map_err(e)?;
+        stmt.execute(params![
+            id,
+            t.code,
+            qty,
+            t.entry_ts,
+            t.entry_price,
+            t.exit_ts,
+            t.exit_price,
+            t.pnl,
+            t.costs,
+            t.return_pct
+        ])
+        .map_err(e)?;
     }
     let e = |err| map_err_in("daily_returns", err);
     let mut stmt = conn
@@ -91,8 +102,8 @@ pub(super) fn run(conn: &Connection, id: i64) -> Result<Option<StoredRun>, Store
     let e = |err| map_err_in("trades", err);
     let mut stmt = conn
         .prepare_cached(
-            "SELECT code, qty, entry_ts, entry_price, exit_ts, exit_price, pnl, costs FROM trades
-             WHERE run_id = ?1 ORDER BY exit_ts, id",
+            "SELECT code, qty, entry_ts, entry_price, exit_ts, exit_price, pnl, costs, return_pct FROM trades
+             WHERE run_id = ?1 ORDER BY entry_ts, id",
         )
         .map_err(e)?;
     let trades = stmt
@@ -107,6 +118,7 @@ pub(super) fn run(conn: &Connection, id: i64) -> Result<Option<StoredRun>, Store
                 exit_price: r.get(5)?,
                 pnl: r.get(6)?,
                 costs: r.get(7)?,
+                return_pct: r.get(8)?,
             })
         })
         .map_err(e)?

@@ -1,0 +1,89 @@
+//! Connecting to KIS (real or paper, from the configuration and secrets) or to the local KIS
+//! server (`--sandbox`), shared by `trade`, `data refresh` and `health`.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use hantu_core::clock::{Clock, LiveClock, SimClock};
+use hantu_core::domain::Timestamp;
+use hantu_core::krx::KrxCalendar;
+use hantu_kis::auth::{AccountNo, Credential};
+use hantu_kis::mock::{MockConfig, MockMarket, MockServer};
+use hantu_kis::{Environment, KisBroker, KisClient, KisConfig};
+
+use super::Ctx;
+use crate::config::ConfigError;
+
+/// A live connection; keeps the local server alive while in use.
+pub struct Kis {
+    /// The broker and market data.
+    pub broker: KisBroker,
+    /// Which environment.
+    pub env: Environment,
+    /// Whether this is the local server.
+    pub sandbox: bool,
+    server: Option<MockServer>,
+}
+
+impl Kis {
+    /// Stops the local server, if any.
+    pub async fn close(self) {
+        if let Some(s) = self.server {
+            s.stop().await;
+        }
+    }
+}
+
+fn config_error(key: &str, e: impl std::fmt::Display) -> ConfigError {
+    ConfigError { key: key.into(), source_desc: "environment".into(), message: e.to_string() }
+}
+
+/// The trading day a sandbox session runs on: today if KRX trades today, else the last one.
+fn sandbox_day(today: NaiveDate) -> NaiveDate {
+    if KrxCalendar::is_trading_day(today) { today } else { KrxCalendar::prev_trading_day(today) }
+}
+
+/// Connects as configured. With `sandbox`, starts the local KIS server on 127.0.0.1 over a
+/// small simulated market, its clock set to 10:00 KST of a trading day so orders are accepted
+/// at any wall-clock time.
+pub async fn connect(ctx: &Ctx, sandbox: bool) -> anyhow::Result<Kis> {
+    let kis = &ctx.cfg.config.kis;
+    let env: Environment = kis.env.parse().map_err(|e| config_error("kis.env", e))?;
+    if sandbox {
+        let day = sandbox_day(LiveClock.now().kst_date());
+        let clock: Arc<dyn Clock> = Arc::new(SimClock::new(Timestamp::kst(day, 10, 0)));
+        let config = MockConfig::new(env, MockMarket::fixture(day)).with_clock(clock.clone());
+        let server = MockServer::start(config).await.context("starting the local KIS server")?;
+        let (key, secret) = server.app();
+        let account = AccountNo::parse(&server.account()).context("local server account")?;
+        let cfg = KisConfig::new(env, Credential::new(key, secret)?)
+            .with_rest_url(server.base_url())
+            .with_account(account)
+            .with_clock(clock);
+        let broker = KisBroker::new(KisClient::new(cfg)?)?;
+        tracing::info!(url = %server.base_url(), "Local KIS server started");
+        return Ok(Kis { broker, env, sandbox: true, server: Some(server) });
+    }
+    let key = ctx.cfg.secret("HANTU_KIS_APP_KEY")?;
+    let secret = ctx.cfg.secret("HANTU_KIS_APP_SECRET")?;
+    let account = ctx.cfg.secret("HANTU_KIS_ACCOUNT")?;
+    let credential =
+        Credential::new(key.expose(), secret.expose()).map_err(|e| config_error("HANTU_KIS_APP_KEY", e))?;
+    let account = AccountNo::parse(account.expose()).map_err(|e| config_error("HANTU_KIS_ACCOUNT", e))?;
+    let dir = &ctx.cfg.config.data.dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut cfg = KisConfig::new(env, credential)
+        .with_account(account)
+        .with_token_cache(dir.join(format!("kis-token-{}.json", kis.env)));
+    if let Some(url) = &kis.rest_url {
+        cfg = cfg.with_rest_url(url.clone());
+    }
+    let broker = KisBroker::new(KisClient::new(cfg)?)?;
+    Ok(Kis { broker, env, sandbox: false, server: None })
+}
+
+/// A single-threaded runtime for one command.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")
+}

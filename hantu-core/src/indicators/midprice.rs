@@ -1,0 +1,86 @@
+//! Midpoint of the window's range (TA-Lib `MIDPRICE`): `(HH + LL) / 2` over the last `p` bars.
+//!
+//! - **Parameters**: `period` p ≥ 1.
+//! - **Warm-up**: `p - 1` bars of NaN.
+//! - **Complexity**: O(1) amortised per bar (monotonic deques for HH and LL), O(p) memory.
+//!
+//! ```
+//! # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
+//! let out = hantu_core::indicators::midprice(&[10.0, 12.0, 11.0], &[8.0, 9.0, 10.0], 2)?;
+//! assert_eq!(&out[1..], &[10.0, 10.5]);
+//! # Ok(()) }
+//! ```
+
+use super::IndicatorError;
+use super::util::{batch_from_stream, check_period};
+use super::window::MonoDeque;
+
+/// Number of leading NaN outputs of [`midprice`] for `period`.
+#[must_use]
+pub fn midprice_lookback(period: usize) -> usize {
+    period.saturating_sub(1)
+}
+
+batch_from_stream!("MIDPRICE", midprice, midprice_into, MidPrice, inputs: [high, low], params: [period: usize], fits: period);
+
+/// Streaming [`midprice`].
+#[doc(alias = "MIDPRICE")]
+#[derive(Debug, Clone)]
+pub struct MidPrice {
+    hi: MonoDeque,
+    lo: MonoDeque,
+    period: usize,
+    i: usize,
+}
+
+impl MidPrice {
+    /// A midprice over `period` bars.
+    ///
+    /// # Errors
+    /// [`IndicatorError::PeriodTooSmall`] for `period == 0`.
+    pub fn new(period: usize) -> Result<Self, IndicatorError> {
+        check_period("period", period, 1)?;
+        Ok(Self { hi: MonoDeque::new(period, true), lo: MonoDeque::new(period, false), period, i: 0 })
+    }
+
+    /// Feeds one bar; NaN until `period` bars were seen (and while a NaN is in the window).
+    #[inline]
+    pub fn next(&mut self, high: f64, low: f64) -> f64 {
+        let i = self.i;
+        self.i += 1;
+        self.hi.push(i, high);
+        self.lo.push(i, low);
+        if i + 1 < self.period {
+            return f64::NAN;
+        }
+        (self.hi.front(i).0 + self.lo.front(i).0) / 2.0
+    }
+
+    /// Forgets all bars.
+    pub fn reset(&mut self) {
+        self.hi.clear();
+        self.lo.clear();
+        self.i = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::testing::{assert_warmup, bars};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn prop_matches_a_rescan((h, l, _c, _v) in bars(), p in 1usize..30) {
+            prop_assume!(p <= h.len());
+            let out = midprice(&h, &l, p).unwrap();
+            assert_warmup(&out, p - 1);
+            for i in p - 1..h.len() {
+                let hh = h[i + 1 - p..=i].iter().copied().fold(f64::MIN, f64::max);
+                let ll = l[i + 1 - p..=i].iter().copied().fold(f64::MAX, f64::min);
+                prop_assert_eq!(out[i], (hh + ll) / 2.0);
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Parabolic SAR (TA-Lib `SAR`).
+//!
+//! Wilder's stop-and-reverse: the stop moves toward the extreme point `EP` by
+//! `AF·(EP - SAR)`, `AF` starting at `acceleration` and growing by it at each new extreme up to
+//! `maximum`; when price crosses the stop the position reverses and the stop jumps to `EP`. The
+//! stop never enters the last two bars' range.
+//!
+//! - **Parameters**: `acceleration` ≥ 0 and `maximum` ≥ 0, finite (TA-Lib's 0.02 and 0.2);
+//!   `acceleration` is capped at `maximum`.
+//! - **Warm-up**: 1 bar of NaN.
+//! - **Complexity**: O(1) per bar and O(1) memory.
+//! - **TA-Lib quirks kept**: the first direction is short if the second bar has a positive
+//!   `-DM` (a lower low that beats the higher high), long otherwise; the first stop is the first
+//!   bar's low (long) or high (short), and the first bar is treated as its own "previous" bar.
+//!
+//! ```
+//! # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
+//! let h = [10.0, 11.0, 12.0, 13.0];
+//! let l = [9.0, 10.0, 11.0, 12.0];
+//! let out = hantu_core::indicators::sar(&h, &l, 0.02, 0.2)?;
+//! assert_eq!(out[1], 9.0); // long from the first low
+//! assert!(out[3] > out[2]);
+//! # Ok(()) }
+//! ```
+
+use super::IndicatorError;
+use super::util::batch_from_stream;
+
+/// Number of leading NaN outputs of [`sar`]: 1.
+#[must_use]
+pub fn sar_lookback() -> usize {
+    1
+}
+
+batch_from_stream!("SAR", sar, sar_into, Sar, inputs: [high, low], params: [acceleration: f64, maximum: f64], fits: 1);
+
+/// Streaming [`sar`].
+#[doc(alias = "SAR")]
+#[derive(Debug, Clone)]
+pub struct Sar {
+    step: f64,
+    max: f64,
+    first: Option<(f64, f64)>,
+    started: bool,
+    long: bool,
+    sar: f64,
+    ep: f64,
+    af: f64,
+    prev_high: f64,
+    prev_low: f64,
+}
+
+impl Sar {
+    /// A parabolic SAR.
+    ///
+    /// # Errors
+    /// [`IndicatorError::Param`] for a negative or non-finite factor.
+    pub fn new(acceleration: f64, maximum: f64) -> Result<Self, IndicatorError> {
+        for (param, v) in [("acceleration", acceleration), ("maximum", maximum)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(IndicatorError::Param { param, reason: format!("{v} is not a finite factor >= 0") });
+            }
+        }
+        let step = acceleration.min(maximum);
+        Ok(Self {
+            step,
+            max: maximum,
+            first: None,
+            started: false,
+            long: true,
+            sar: 0.0,
+            ep: 0.0,
+            af: step,
+            prev_high: 0.0,
+            prev_low: 0.0,
+        })
+    }
+
+    /// Feeds one bar; NaN on the first.
+    #[inline]
+    pub fn next(&mut self, high: f64, low: f64) -> f64 {
+        if !self.started {
+            let Some((h0, l0)) = self.first else {
+                self.first = Some((high, low));
+                return f64::NAN;
+            };
+            self.started = true;
+            let (up, down) = (high - h0, l0 - low);
+            self.long = !(down > 0.0 && up < down);
+            (self.ep, self.sar) = if self.long { (high, l0) } else { (low, h0) };
+            (self.prev_high, self.prev_low) = (high, low);
+        }
+        let (prev_high, prev_low) = (self.prev_high, self.prev_low);
+        (self.prev_high, self.prev_low) = (high, low);
+        let out;
+        if self.long {
+            if low <= self.sar {
+                self.long = false;
+                self.sar = self.ep.max_nan(prev_high).max_nan(high);
+                out = self.sar;
+                self.af = self.step;
+                self.ep = low;
+                self.sar += self.af * (self.ep - self.sar);
+                self.sar = self.sar.max_nan(prev_high).max_nan(high);
+            } else {
+                out = self.sar;
+                if high > self.ep {
+                    self.ep = high;
+                    self.af = (self.af + self.step).min(self.max);
+                }
+                self.sar += self.af * (self.ep - self.sar);
+                self.sar = self.sar.min_nan(prev_low).min_nan(low);
+            }
+        } else if high >= self.sar {
+            self.long = true;
+            self.sar = self.ep.min_nan(prev_low).min_nan(low);
+            out = self.sar;
+            self.af = self.step;
+            self.ep = high;
+            self.sar += self.af * (self.ep - self.sar);
+            self.sar = self.sar.min_nan(prev_low).min_nan(low);
+        } else {
+            out = self.sar;
+            if low < self.ep {
+                self.ep = low;
+                self.af = (self.af + self.step).min(self.max);
+            }
+            self.sar += self.af * (self.ep - self.sar);
+            self.sar = self.sar.max_nan(prev_high).max_nan(high);
+        }
+        out
+    }
+
+    /// Forgets all bars.
+    pub fn reset(&mut self) {
+        self.first = None;
+        self.started = false;
+        self.af = self.step;
+    }
+}
+
+/// TA-Lib's `if (sar < x) sar = x` clamps, which leave `sar` alone when `x` is NaN.
+trait Clamp {
+    fn max_nan(self, x: f64) -> f64;
+    fn min_nan(self, x: f64) -> f64;
+}
+
+impl Clamp for f64 {
+    #[inline(always)]
+    fn max_nan(self, x: f64) -> f64 {
+        if self < x { x } else { self }
+    }
+
+    #[inline(always)]
+    fn min_nan(self, x: f64) -> f64 {
+        if self > x { x } else { self }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::testing::{assert_same, bars};
+    use proptest::prelude::*;
+
+    #[test]
+    fn rejects_bad_factors() {
+        assert!(matches!(sar(&[1.0], &[1.0], -0.1, 0.2), Err(IndicatorError::Param { param: "acceleration", .. })));
+    }
+
+    proptest! {
+        #[test]
+        fn prop_stop_stays_outside_the_bar((h, l, _c, _v) in bars()) {
+            prop_assume!(h.len() >= 2);
+            let out = sar(&h, &l, 0.02, 0.2).unwrap();
+            prop_assert!(out[0].is_nan());
+            prop_assert!(out.iter().skip(1).all(|v| v.is_finite()));
+            let mut s = Sar::new(0.02, 0.2).unwrap();
+            s.next(2.0, 1.0);
+            s.next(3.0, 1.0);
+            s.reset();
+            assert_same(&out, &(0..h.len()).map(|i| s.next(h[i], l[i])).collect::<Vec<_>>());
+        }
+    }
+}

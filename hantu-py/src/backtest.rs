@@ -1,0 +1,139 @@
+//! Backtests from Python: one run with a Python or built-in strategy, or a batch of built-in
+//! runs in parallel.
+
+use hantu_core::backtest::{Backtest, BacktestConfig, BacktestReport, BatchJob, run_batch};
+use hantu_core::domain::{Instrument, Market, StockCode};
+use hantu_core::strategies::{self, Params};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::error::{ConfigError, core_err, validation_err};
+use crate::frames::{PyBarData, report_dict};
+use crate::gil::detached;
+use crate::pystrategy::{Hooks, PyStrategy};
+
+/// Parses a backtest configuration given as JSON (the Python side serialises its dict).
+pub(crate) fn parse_config(json: &str) -> PyResult<BacktestConfig> {
+    let de = &mut serde_json::Deserializer::from_str(json);
+    let cfg: BacktestConfig =
+        serde::Deserialize::deserialize(de).map_err(|e| ConfigError::new_err(format!("config: {e}")))?;
+    if !(cfg.broker.participation > 0.0 && cfg.broker.participation <= 1.0) {
+        return Err(ConfigError::new_err("config: broker.participation: must be in (0, 1]"));
+    }
+    Ok(cfg)
+}
+
+/// Runs a Python strategy (its overridden hooks, `None` for the no-op ones) over `data`.
+#[pyfunction]
+#[pyo3(name = "run_python", signature = (data, config, name, on_bar, on_start, on_fill, on_order_update, on_day_end, on_stop, instruments = None))]
+#[allow(clippy::too_many_arguments, reason = "one argument per hook")]
+pub(crate) fn py_run_python<'py>(
+    py: Python<'py>,
+    data: &PyBarData,
+    config: &str,
+    name: String,
+    on_bar: Bound<'py, PyAny>,
+    on_start: Option<Bound<'py, PyAny>>,
+    on_fill: Option<Bound<'py, PyAny>>,
+    on_order_update: Option<Bound<'py, PyAny>>,
+    on_day_end: Option<Bound<'py, PyAny>>,
+    on_stop: Option<Bound<'py, PyAny>>,
+    instruments: Option<InstrumentRows>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let cfg = parse_config(config)?;
+    let instruments = parse_instruments(instruments)?;
+    let hooks = Hooks { on_start, on_bar, on_fill, on_order_update, on_day_end, on_stop };
+    let mut strategy = PyStrategy::new(py, name, hooks)?;
+    // A Python strategy needs the interpreter on every bar, so this run keeps the GIL.
+    let report = Backtest::new(cfg).with_instruments(&instruments).run(&data.merged, &mut strategy);
+    if let Some(e) = strategy.take_error() {
+        return Err(e);
+    }
+    report_dict(py, &report.map_err(core_err)?)
+}
+
+/// Keeps a finished report on the Rust side until Python asks for its tables.
+#[pyclass(frozen, name = "Report", module = "hantu._hantu")]
+pub(crate) struct PyReport(pub(crate) BacktestReport);
+
+#[pymethods]
+impl PyReport {
+    /// The report's tables as columns.
+    fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        report_dict(py, &self.0)
+    }
+}
+
+/// Instruments given as `(code, name, market, sector)` rows (market `KOSPI`/`KOSDAQ`/`KONEX`).
+pub(crate) type InstrumentRows = Vec<(String, String, String, Option<String>)>;
+
+/// Parses instrument rows; a bad code or market raises `ValidationError` naming it.
+pub(crate) fn parse_instruments(rows: Option<InstrumentRows>) -> PyResult<Vec<Instrument>> {
+    rows.unwrap_or_default()
+        .into_iter()
+        .map(|(code, name, market, sector)| {
+            let code = StockCode::new_checked(&code).map_err(|e| validation_err(&e))?;
+            let market: Market = market.parse().map_err(|e| validation_err(&e))?;
+            Ok(Instrument::stock(code, name, market, sector))
+        })
+        .collect()
+}
+
+/// Runs a built-in strategy (by name, with `key=value` parameters) without the GIL.
+#[pyfunction]
+#[pyo3(name = "run_builtin", signature = (data, config, name, params, instruments = None))]
+pub(crate) fn py_run_builtin(
+    py: Python<'_>,
+    data: &PyBarData,
+    config: &str,
+    name: &str,
+    params: Params,
+    instruments: Option<InstrumentRows>,
+) -> PyResult<PyReport> {
+    let cfg = parse_config(config)?;
+    let instruments = parse_instruments(instruments)?;
+    let mut strategy = strategies::by_name(name, &params).map_err(core_err)?;
+    let bars = &data.merged;
+    let report = detached(py, move || Backtest::new(cfg).with_instruments(&instruments).run(bars, &mut *strategy))
+        .map_err(core_err)?;
+    Ok(PyReport(report))
+}
+
+/// Runs a built-in strategy once per parameter set (and, with `per_code`, once per stock), all
+/// in parallel without the GIL. Returns `(code or None, params index, report)` in job order.
+#[pyfunction]
+#[pyo3(name = "run_builtin_batch", signature = (data, config, name, params, per_code, instruments = None))]
+pub(crate) fn py_run_builtin_batch(
+    py: Python<'_>,
+    data: &PyBarData,
+    config: &str,
+    name: &str,
+    params: Vec<Params>,
+    per_code: bool,
+    instruments: Option<InstrumentRows>,
+) -> PyResult<Vec<(Option<String>, usize, PyReport)>> {
+    let cfg = parse_config(config)?;
+    let instruments = parse_instruments(instruments)?;
+    // Check every parameter set up front, so a typo fails before any work.
+    for p in &params {
+        strategies::by_name(name, p).map_err(core_err)?;
+    }
+    let mut jobs = Vec::new();
+    let mut labels = Vec::new();
+    if per_code {
+        for (code, bars) in &data.series {
+            for (i, p) in params.iter().enumerate() {
+                jobs.push(BatchJob { bars: bars.as_slice(), params: p });
+                labels.push((Some(code.to_string()), i));
+            }
+        }
+    } else {
+        for (i, p) in params.iter().enumerate() {
+            jobs.push(BatchJob { bars: data.merged.as_slice(), params: p });
+            labels.push((None, i));
+        }
+    }
+    let bt = Backtest::new(cfg).with_instruments(&instruments);
+    let reports = detached(py, || run_batch(&bt, &jobs, |p: &&Params| strategies::by_name(name, p)));
+    labels.into_iter().zip(reports).map(|((code, i), r)| r.map(|r| (code, i, PyReport(r))).map_err(core_err)).collect()
+}

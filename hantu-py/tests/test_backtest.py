@@ -1,0 +1,226 @@
+import gc
+import math
+
+import hantu
+import numpy as np
+import pandas as pd
+import pytest
+
+
+class BuyOnce(hantu.Strategy):
+    def __init__(self):
+        self.seen = 0
+        self.fills = []
+        self.updates = []
+        self.days = 0
+
+    def on_bar(self, ctx, bar):
+        self.seen += 1
+        if bar.code == "005930" and ctx.qty(bar.code) == 0 and not ctx.has_open_order(bar.code) and not self.fills:
+            ctx.buy(bar.code, 10)
+
+    def on_fill(self, ctx, fill):
+        self.fills.append(fill)
+
+    def on_order_update(self, ctx, order):
+        self.updates.append(order.status)
+
+    def on_day_end(self, ctx):
+        self.days += 1
+
+
+def test_python_strategy_hooks_and_result(bars):
+    s = BuyOnce()
+    r = hantu.backtest(bars, s, cash=10_000_000)
+    assert s.seen == len(bars)
+    assert s.days == bars.date.nunique()
+    assert len(s.fills) == 1 and s.fills[0].qty == 10 and s.fills[0].side == "buy"
+    assert "accepted" in s.updates and "filled" in s.updates
+    assert isinstance(r.equity, pd.Series)
+    assert isinstance(r.equity.index, pd.DatetimeIndex)
+    assert len(r.equity) == bars.date.nunique()
+    assert r.equity.index[0] == bars.date.min()
+    assert list(r.fills.code) == ["005930"] and r.fills.qty.iloc[0] == 10
+    assert r.orders.status.tolist() == ["filled"]
+    assert len(r.trades) == 1 and pd.isna(r.trades.exit.iloc[0])
+    assert r.stats["fills"] == 1 and r.stats["initial_equity"] == 10_000_000
+    assert r.strategy == "BuyOnce"
+    assert "<table>" in r._repr_html_()
+    assert "BuyOnce" in repr(r)
+
+
+def test_context_is_only_valid_during_a_callback(bars):
+    kept = []
+
+    class Keep(hantu.Strategy):
+        def on_bar(self, ctx, bar):
+            kept.append(ctx)
+            assert ctx.cash > 0
+
+    hantu.backtest(bars.head(3), Keep())
+    with pytest.raises(hantu.HantuError, match="only valid during"):
+        kept[0].buy("005930", 1)
+    with pytest.raises(hantu.HantuError):
+        kept[0].cash
+
+
+def test_strategy_exception_propagates(bars):
+    class Boom(hantu.Strategy):
+        def __init__(self):
+            self.calls = 0
+
+        def on_bar(self, ctx, bar):
+            self.calls += 1
+            if self.calls == 5:
+                raise KeyError("boom")
+
+    s = Boom()
+    with pytest.raises(KeyError, match="boom"):
+        hantu.backtest(bars, s)
+    assert s.calls == 5
+
+
+def test_bad_orders_raise_validation_error(bars):
+    class Bad(hantu.Strategy):
+        def on_bar(self, ctx, bar):
+            ctx.buy("12345", 1)
+
+    with pytest.raises(hantu.ValidationError, match="12345"):
+        hantu.backtest(bars, Bad())
+
+    class Zero(hantu.Strategy):
+        def on_bar(self, ctx, bar):
+            ctx.buy(bar.code, 0)
+
+    with pytest.raises(hantu.ValidationError, match="quantity"):
+        hantu.backtest(bars, Zero())
+
+
+def test_strategy_must_override_on_bar(bars):
+    with pytest.raises(hantu.ValidationError, match="on_bar"):
+        hantu.backtest(bars, hantu.Strategy())
+
+
+def test_config_errors(bars):
+    class Noop(hantu.Strategy):
+        def on_bar(self, ctx, bar):
+            pass
+
+    with pytest.raises(hantu.ConfigError, match="cash"):
+        hantu.backtest(bars, Noop(), cash=-1)
+    with pytest.raises(hantu.ConfigError, match="participation"):
+        hantu.backtest(bars, Noop(), participation=0)
+    with pytest.raises(hantu.ConfigError, match="nonsense"):
+        hantu.backtest(bars, Noop(), config={"engine": {"nonsense": 1}})
+    with pytest.raises(hantu.ValidationError):
+        hantu.backtest(bars, 42)
+
+
+def test_risk_refusal_reaches_the_strategy(bars):
+    class Big(hantu.Strategy):
+        def __init__(self):
+            self.reasons = []
+
+        def on_bar(self, ctx, bar):
+            if not self.reasons and bar.code == "005930":
+                ctx.buy(bar.code, 100)
+
+        def on_order_update(self, ctx, order):
+            if order.status == "rejected":
+                self.reasons.append(order.reason)
+
+    s = Big()
+    r = hantu.backtest(bars, s, risk={"max_order_notional": 1000})
+    assert s.reasons and r.orders.status.iloc[0] == "rejected"
+
+
+class PySmaCross(hantu.Strategy):
+    """The built-in "sma-cross", line for line, in Python."""
+
+    def __init__(self, fast=10, slow=30, weight=1.0):
+        self.fast, self.slow, self.weight = fast, slow, weight
+        self.state = {}
+
+    def on_bar(self, ctx, bar):
+        code = bar.code
+        st = self.state.get(code)
+        if st is None:
+            st = self.state[code] = [hantu.indicators.SMA(self.fast), hantu.indicators.SMA(self.slow), None]
+        x = float(bar.close)
+        f = st[0].update(x)
+        s = st[1].update(x)
+        if s != s:
+            return
+        above = f > s
+        crossed = st[2] is not None and st[2] != above
+        st[2] = above
+        if not crossed or ctx.has_open_order(code):
+            return
+        held = ctx.qty(code)
+        if above and held == 0:
+            budget = ctx.buying_power * self.weight / (1.0 + 0.00015)
+            qty = 0 if budget <= 0 else math.floor(budget / bar.close)
+            if qty > 0:
+                ctx.buy(code, qty)
+        elif not above and held > 0:
+            ctx.sell(code, held)
+
+
+@pytest.mark.parametrize("fast,slow,weight", [(5, 20, 1.0), (10, 30, 0.3)])
+def test_python_sma_cross_equals_builtin(bars, fast, slow, weight):
+    native = hantu.backtest(bars, "sma-cross", {"fast": fast, "slow": slow, "weight": weight})
+    python = hantu.backtest(bars, PySmaCross(fast, slow, weight))
+    assert len(native.trades) > 5
+    pd.testing.assert_frame_equal(native.trades, python.trades)
+    pd.testing.assert_frame_equal(native.fills, python.fills)
+    pd.testing.assert_frame_equal(native.orders, python.orders)
+    pd.testing.assert_series_equal(native.equity, python.equity)
+    assert native.stats == python.stats
+
+
+def test_builtin_on_sim_market_uses_its_instruments():
+    df = hantu.sim.market(n=4, days=120, seed=11)
+    r = hantu.backtest(df, "sma-cross", {"fast": 5, "slow": 20})
+    assert r.stats["days"] == 120 and r.bars == len(df)
+    assert r.equity.index.equals(pd.DatetimeIndex(sorted(df.date.unique()), name="date"))
+    inst = hantu.sim.instruments(df).assign(market="KONEX")
+    konex = hantu.backtest(df, "sma-cross", {"fast": 5, "slow": 20}, instruments=inst)
+    if r.stats["tax"] > 0:
+        # KONEX's transaction tax is lower than KOSPI/KOSDAQ's.
+        assert konex.stats["tax"] < r.stats["tax"]
+
+
+def test_unknown_builtin_and_params():
+    df = hantu.sim.market(n=2, days=40, seed=1)
+    with pytest.raises(hantu.ConfigError, match="unknown strategy"):
+        hantu.backtest(df, "nope")
+    with pytest.raises(hantu.ConfigError, match="params.fats"):
+        hantu.backtest(df, "sma-cross", {"fats": 3})
+    with pytest.raises(hantu.ConfigError, match="fast"):
+        hantu.backtest(df, "sma-cross", {"fast": 30, "slow": 10})
+
+
+def test_batch_over_params_and_codes_matches_single_runs(bars):
+    grid = [{"fast": 5, "slow": 20}, {"fast": 10, "slow": 40}]
+    batch = hantu.backtest_many(bars, "sma-cross", grid)
+    assert len(batch) == 2 and list(batch.stats["param.fast"]) == [5.0, 10.0]
+    for p, r in zip(grid, batch):
+        single = hantu.backtest(bars, "sma-cross", p)
+        pd.testing.assert_frame_equal(single.trades, r.trades)
+        assert single.stats == r.stats
+    per = hantu.backtest_many(bars, "sma-cross", grid, per_code=True)
+    assert len(per) == 3 * 2
+    assert list(per.stats.code) == ["000660", "000660", "005930", "005930", "035420", "035420"]
+    alone = hantu.backtest(bars[bars.code == "005930"], "sma-cross", grid[1])
+    assert per[3].code == "005930" and per[3].stats == alone.stats
+    python = hantu.backtest_many(bars, PySmaCross, [{"fast": 5, "slow": 20}], per_code=True)
+    assert [r.stats for r in python] == [per[i].stats for i in (0, 2, 4)]
+
+
+def test_plot_returns_a_figure(bars):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    r = hantu.backtest(bars, "sma-cross")
+    fig = r.plot()
+    assert len(fig.axes) == 2
+    assert r.drawdown.max() == 0.0 and r.drawdown.min() == pytest.approx(r.stats["max_drawdown"])

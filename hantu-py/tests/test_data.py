@@ -1,0 +1,49 @@
+import hantu
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def write_csv(path, rows):
+    path.write_text("date,open,high,low,close,volume\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+
+
+def test_read_csv_dir_long_frame(tmp_path):
+    write_csv(tmp_path / "005930.csv", [("2024-01-02", 100, 110, 90, 105, 1000), ("2024-01-03", 105, 120, 100, 118, 2000)])
+    write_csv(tmp_path / "000660.csv", [("2024-01-03", 200, 210, 190, 205, 500)])
+    df = hantu.data.read_csv_dir(tmp_path)
+    assert list(df.columns) == ["date", "code", "open", "high", "low", "close", "volume"]
+    assert list(df.code) == ["005930", "000660", "005930"]
+    assert list(df.date) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03"), pd.Timestamp("2024-01-03")]
+    assert df.close.tolist() == [105, 205, 118]
+    assert df.volume.tolist() == [1000, 500, 2000]
+
+
+def test_read_csv_dir_bad_rows_warn_or_raise(tmp_path):
+    write_csv(tmp_path / "005930.csv", [("2024-01-02", 100, 110, 90, 105, 1000), ("2024-01-03", 105, 90, 100, 118, 2000)])
+    with pytest.warns(UserWarning, match="005930.csv"):
+        df = hantu.data.read_csv_dir(tmp_path)
+    assert len(df) == 1
+    with pytest.raises(hantu.DataError, match="line 3"):
+        hantu.data.read_csv_dir(tmp_path, strict=True)
+
+
+def test_read_csv_dir_missing_folder(tmp_path):
+    with pytest.raises(hantu.DataError, match="nope"):
+        hantu.data.read_csv_dir(tmp_path / "nope")
+
+
+def test_frame_errors_name_the_problem(bars):
+    with pytest.raises(hantu.DataError, match="missing column"):
+        hantu.backtest(bars.drop(columns="volume"), hantu.Strategy())
+    bad = bars.copy()
+    bad.loc[5, "high"] = 1.0
+    with pytest.raises(hantu.DataError, match="row 5"):
+        hantu.backtest(bad, hantu.Strategy())
+    bad = bars.copy()
+    bad["code"] = bad["code"].str.replace("005930", "5930")
+    with pytest.raises(hantu.DataError, match="5930"):
+        hantu.backtest(bad, hantu.Strategy())
+    dup = pd.concat([bars, bars.iloc[:1]])
+    with pytest.raises(hantu.DataError, match="duplicated|out of order"):
+        hantu.backtest(dup, hantu.Strategy())
