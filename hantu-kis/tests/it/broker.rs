@@ -162,7 +162,7 @@ async fn market_data_pages_daily_bars_and_reads_minutes() {
     let mins = broker.minute_bars(code("005930")).await.unwrap();
     assert_eq!(mins.len(), 61, "09:00 through 10:00");
     assert!(mins.windows(2).all(|w| w[0].ts < w[1].ts));
-    assert!(matches!(broker.quote(code("999999")).await, Err(BrokerError::Malformed(_))));
+    assert!(matches!(broker.quote(code("999999")).await, Err(BrokerError::InvalidRequest(_))));
 }
 
 #[tokio::test]
