@@ -224,3 +224,23 @@ fn universe_refuses_bars_out_of_order() {
     let u = Universe::new(vec![], [(code, series(code, &days, 1_000, 1, 10))], []).unwrap();
     assert_eq!(u.dropped(), &[code]);
 }
+
+#[test]
+fn results_do_not_depend_on_the_number_of_threads() {
+    let market = crate::sim::SimMarket::generate(&crate::sim::SimConfig {
+        stocks: 300,
+        days: 260,
+        seed: 3,
+        ..Default::default()
+    })
+    .unwrap();
+    let u = Universe::from_sim(&market).unwrap();
+    let s = screener(include_str!("../../../examples/config/screen.toml"));
+    let as_of = *market.dates().last().unwrap();
+    let many = s.run(&u, as_of).unwrap();
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| s.run(&u, as_of).unwrap());
+    assert!(!many.entries.is_empty());
+    assert_eq!(many.entries, one.entries);
+    let code = many.entries[0].code;
+    assert_eq!(many.why(code).detail, one.why(code).detail);
+}
