@@ -1,7 +1,8 @@
 //! Phase 1 + 2 over the whole market: screen 2,875 stocks × 500 daily bars (simulated market,
-//! bars in memory) with the sample screen (`examples/config/screen.toml`: 13 tests over 17
-//! criteria, rank and percentile terms), then select from its watchlist with the sample
-//! selection (`examples/config/select.toml`: 5 factors over 13 criteria, filters, levels, sizing).
+//! bars in memory) with the sample screen (`examples/config/screen.toml`: 17 tests over 17
+//! criteria, including a universe-wide rank and 4 percentile score terms), then select from its
+//! watchlist with the sample selection (`examples/config/select.toml`: 5 factors over 14
+//! criteria, filters, price levels, sizing).
 //!
 //! Target: < 100 ms wall for screen + select on the 2-core CI machine.
 //! Measured (criterion median, `cargo bench -p hantu-benches -- screen/`) on that machine while
