@@ -198,6 +198,38 @@ impl Criterion {
         )
     }
 
+    /// Bars of history needed before the value can be known (0 for fundamentals).
+    #[must_use]
+    pub fn min_bars(self) -> usize {
+        let series = |s: Series| match s {
+            Series::Close => 1,
+            Series::Sma(n) | Series::Ema(n) => usize::from(n),
+        };
+        match self {
+            Criterion::Close => 1,
+            Criterion::Gap => 2,
+            Criterion::AvgTradedValue(n) | Criterion::HighDistance(n) | Criterion::PriceVsMa(n) => usize::from(n),
+            Criterion::Return(n)
+            | Criterion::Rsi(n)
+            | Criterion::AtrPct(n)
+            | Criterion::VolumeSurge(n)
+            | Criterion::NewHigh(n)
+            | Criterion::NewLow(n) => usize::from(n) + 1,
+            Criterion::Level(s) => series(s),
+            Criterion::MaAligned(a, b, c) => usize::from(a.max(b).max(c)),
+            Criterion::Adx(n) => 2 * usize::from(n),
+            Criterion::Trend(_, slow) => usize::from(slow) + crate::indicators::TrendParams::default().slope_bars,
+            Criterion::BarsSinceCross { fast, slow, .. } => series(fast).max(series(slow)) + 1,
+            Criterion::MarketCap
+            | Criterion::Per
+            | Criterion::Pbr
+            | Criterion::Roe
+            | Criterion::DebtRatio
+            | Criterion::EarningsYield
+            | Criterion::BookYield => 0,
+        }
+    }
+
     /// The moving-average series this criterion reads (computed once per stock and shared).
     pub(crate) fn series(self, out: &mut Vec<Series>) {
         let mut add = |s: Series| {
