@@ -237,3 +237,21 @@ fn logs_reads_the_log_file_written_by_earlier_commands() {
     let missing = tempfile::tempdir().unwrap();
     assert_eq!(hantu(missing.path(), &["logs"], &[]).status.code(), Some(1));
 }
+
+#[test]
+fn data_refresh_downloads_from_the_local_server_at_the_rate_limit_and_logs_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = hantu(
+        dir.path(),
+        &["data", "refresh", "--sandbox", "--sim-stocks", "8", "--json"],
+        &[("HANTU_KIS_ENV", "real")],
+    );
+    let v = json(&o);
+    assert_eq!(v["codes"], 8);
+    assert_eq!(v["failed"].as_array().unwrap().len(), 0);
+    assert!(v["bars"].as_u64().unwrap() >= 8 * 250, "{v}");
+    // Never faster than the real-account limit of 20 requests a second.
+    assert!(v["requests_per_sec"].as_f64().unwrap() <= 20.5, "{v}");
+    let v = json(&hantu(dir.path(), &["backtest", "--store", "--json"], &[]));
+    assert_eq!(v["runs"][0]["bars"].as_u64().unwrap(), 8 * 300);
+}

@@ -13,6 +13,7 @@
 //! | `indicators` | every indicator on numpy arrays, and the streaming types |
 //! | `sim` | the simulated KRX market |
 //! | `screen` | screening and selection |
+//! | `store` | the SQLite store, read as DataFrames |
 //! | `pystrategy` | the adapter that lets a Python object implement the core `Strategy` |
 
 use pyo3::prelude::*;
@@ -26,6 +27,7 @@ mod indicators;
 mod pystrategy;
 mod screen;
 mod sim;
+mod store;
 
 /// The extension module.
 #[pymodule]
@@ -38,6 +40,7 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pystrategy::PyFill>()?;
     m.add_class::<pystrategy::PyOrder>()?;
     m.add_class::<backtest::PyReport>()?;
+    m.add_class::<store::PyStore>()?;
     m.add_function(wrap_pyfunction!(frames::py_bars_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(data::py_read_csv_dir, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::py_run_python, m)?)?;

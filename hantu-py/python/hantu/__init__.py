@@ -30,6 +30,7 @@ from ._hantu import (
 )
 from ._backtest import BacktestResult, BatchResult, backtest, backtest_many
 from .screening import screen, select
+from .store import Store
 from .strategy import Strategy
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "HantuError",
     "Order",
     "RateLimitError",
+    "Store",
     "StoreError",
     "Strategy",
     "ValidationError",

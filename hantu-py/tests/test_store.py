@@ -1,0 +1,37 @@
+import hantu
+import pandas as pd
+import pytest
+
+
+def test_bars_round_trip_through_the_store(tmp_path):
+    df = hantu.sim.market(n=3, days=20, seed=2)
+    store = hantu.Store(tmp_path / "h.db")
+    assert store.schema_version >= 1
+    assert store.write_bars(df) == len(df)
+    inst = store.instruments()
+    assert set(inst.code) == set(df.code) and set(inst.market) <= {"KOSPI", "KOSDAQ", "KONEX"}
+    back = store.bars()
+    pd.testing.assert_frame_equal(back, df, check_dtype=False)
+    code = df.code.iloc[0]
+    days = sorted(df.date.unique())
+    part = store.bars([code], start=days[5], end=days[9])
+    assert list(part.date) == days[5:10] and set(part.code) == {code}
+    # A second handle on the same file sees the same data.
+    assert len(hantu.Store(tmp_path / "h.db").bars([code])) == 20
+
+
+def test_empty_store_reads_empty_frames():
+    store = hantu.Store(":memory:")
+    assert store.bars().empty and store.instruments().empty
+    assert store.open_orders().empty and store.fills().empty and store.runs().empty
+    assert store.watchlist().empty and store.selections("2024-01-02").empty
+    assert store.run(1) is None
+
+
+def test_store_errors(tmp_path):
+    bad = tmp_path / "not.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(hantu.StoreError):
+        hantu.Store(bad)
+    with pytest.raises(hantu.ValidationError):
+        hantu.Store(":memory:").bars(["12"])
