@@ -5,15 +5,16 @@
 //! kernel (whose asyncio loop is busy running the cell) as well as in plain scripts. The local
 //! server's tasks run on its runtime's workers, so it keeps answering between calls.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use hantu_core::broker::Broker;
-use hantu_core::clock::{Clock, LiveClock};
+use hantu_core::clock::{Clock, LiveClock, SimClock};
 use hantu_core::data::MarketData;
-use hantu_core::domain::{StockCode, Timestamp};
+use hantu_core::domain::{Price, Side, StockCode, Timestamp};
 use hantu_kis::auth::{AccountNo, Credential};
 use hantu_kis::mock::{MockConfig, MockMarket, MockServer};
+use hantu_kis::rest::{OrderCash, OrderDivision};
 use hantu_kis::{Environment, ErrorClass, KisBroker, KisClient, KisConfig, KisError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -56,6 +57,13 @@ fn code(s: &str) -> PyResult<StockCode> {
     StockCode::new_checked(s).map_err(|e| validation_err(&e))
 }
 
+/// A KST wall-clock time `YYYY-MM-DD HH:MM`.
+fn kst(s: &str) -> PyResult<Timestamp> {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+        .map(Timestamp::from_kst)
+        .map_err(|e| ConfigError::new_err(format!("config: at: {s:?}: {e} (expected YYYY-MM-DD HH:MM, KST)")))
+}
+
 fn date(s: &str) -> PyResult<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| ConfigError::new_err(format!("date {s:?}: {e}")))
 }
@@ -65,8 +73,57 @@ fn date(s: &str) -> PyResult<NaiveDate> {
 pub(crate) struct PyClient {
     rt: tokio::runtime::Runtime,
     broker: KisBroker,
+    account: AccountNo,
     env: Environment,
     url: String,
+}
+
+impl PyClient {
+    fn build(
+        env: Environment,
+        credential: Credential,
+        account: AccountNo,
+        url: Option<String>,
+        token_cache: Option<std::path::PathBuf>,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> PyResult<Self> {
+        let mut cfg = KisConfig::new(env, credential).with_account(account.clone());
+        if let Some(u) = url {
+            cfg = cfg.with_rest_url(u);
+        }
+        if let Some(p) = token_cache {
+            cfg = cfg.with_token_cache(p);
+        }
+        if let Some(c) = clock {
+            cfg = cfg.with_clock(c);
+        }
+        let url = cfg.rest_url.clone();
+        let rt = runtime()?;
+        let broker = {
+            let _guard = rt.enter();
+            KisBroker::new(KisClient::new(cfg).map_err(|e| kis_err(&e))?).map_err(|e| kis_err(&e))?
+        };
+        Ok(Self { rt, broker, account, env, url })
+    }
+
+    fn order(&self, py: Python<'_>, side: Side, code: &str, qty: u64, price: Option<i64>) -> PyResult<String> {
+        let code = self::code(code)?;
+        if qty == 0 {
+            return Err(crate::error::ValidationError::new_err("order quantity must be at least 1 share"));
+        }
+        let price = price.map(|p| Price::new_checked(p).map_err(|e| validation_err(&e))).transpose()?;
+        let req = OrderCash {
+            account: self.account.clone(),
+            side,
+            code,
+            division: if price.is_some() { OrderDivision::Limit } else { OrderDivision::Market },
+            qty,
+            price,
+            legacy: false,
+        };
+        let ack = detached(py, || self.rt.block_on(self.broker.client().call(&req))).map_err(|e| kis_err(&e))?;
+        Ok(ack.order_no)
+    }
 }
 
 #[pymethods]
@@ -86,20 +143,8 @@ impl PyClient {
     ) -> PyResult<Self> {
         let env = self::env(env)?;
         let credential = Credential::new(app_key, app_secret).map_err(|e| kis_err(&e))?;
-        let mut cfg = KisConfig::new(env, credential).with_account(AccountNo::parse(account).map_err(|e| kis_err(&e))?);
-        if let Some(u) = url {
-            cfg = cfg.with_rest_url(u);
-        }
-        if let Some(p) = token_cache {
-            cfg = cfg.with_token_cache(p);
-        }
-        let url = cfg.rest_url.clone();
-        let rt = runtime()?;
-        let broker = {
-            let _guard = rt.enter();
-            KisBroker::new(KisClient::new(cfg).map_err(|e| kis_err(&e))?).map_err(|e| kis_err(&e))?
-        };
-        Ok(Self { rt, broker, env, url })
+        let account = AccountNo::parse(account).map_err(|e| kis_err(&e))?;
+        Self::build(env, credential, account, url, token_cache, None)
     }
 
     fn __repr__(&self) -> String {
@@ -153,6 +198,20 @@ impl PyClient {
         json(&detached(py, || self.rt.block_on(self.broker.fills_since(since))).map_err(|e| broker_err(&e))?)
     }
 
+    /// Places a day order to buy `qty` shares of `code` (at the market, or at `price` won or
+    /// better) straight at KIS; returns the KIS order number. This bypasses the engine's risk
+    /// checks and journal: it is for manual orders. KIS validates tick, price band and cash.
+    #[pyo3(signature = (code, qty, price = None))]
+    fn buy(&self, py: Python<'_>, code: &str, qty: u64, price: Option<i64>) -> PyResult<String> {
+        self.order(py, Side::Buy, code, qty, price)
+    }
+
+    /// Places a day order to sell, as [`PyClient::buy`].
+    #[pyo3(signature = (code, qty, price = None))]
+    fn sell(&self, py: Python<'_>, code: &str, qty: u64, price: Option<i64>) -> PyResult<String> {
+        self.order(py, Side::Sell, code, qty, price)
+    }
+
     /// Cancels the working order with KIS order number `broker_id`.
     fn cancel(&self, py: Python<'_>, broker_id: &str) -> PyResult<()> {
         detached(py, || self.rt.block_on(self.broker.cancel(broker_id))).map_err(|e| broker_err(&e))
@@ -163,6 +222,7 @@ impl PyClient {
 #[pyclass(frozen, name = "LocalServer", module = "hantu.kis")]
 pub(crate) struct PyLocalServer {
     rt: tokio::runtime::Runtime,
+    clock: Option<Arc<SimClock>>,
     server: Mutex<Option<MockServer>>,
     url: String,
     app: (String, String),
@@ -183,13 +243,22 @@ impl PyLocalServer {
     /// stocks (005930, 000660, 035720, 247540, 293490), or `stocks` synthetic ones (`000001`...)
     /// with `days` of history. `port` 0 picks a free port.
     #[new]
-    #[pyo3(signature = (env = "paper", cash = 10_000_000, stocks = None, days = 300, port = 0))]
-    fn new(py: Python<'_>, env: &str, cash: i64, stocks: Option<usize>, days: usize, port: u16) -> PyResult<Self> {
+    #[pyo3(signature = (env = "paper", cash = 10_000_000, stocks = None, days = 300, port = 0, at = None))]
+    fn new(
+        py: Python<'_>,
+        env: &str,
+        cash: i64,
+        stocks: Option<usize>,
+        days: usize,
+        port: u16,
+        at: Option<&str>,
+    ) -> PyResult<Self> {
         let environment = self::env(env)?;
         if cash < 0 {
             return Err(ConfigError::new_err(format!("config: cash: {cash} must not be negative")));
         }
-        let today = LiveClock.now().kst_date();
+        let clock = at.map(|s| kst(s).map(|ts| Arc::new(SimClock::new(ts)))).transpose()?;
+        let today = clock.as_ref().map_or_else(|| LiveClock.now(), |c| c.now()).kst_date();
         let market = match stocks {
             None => MockMarket::fixture(today),
             Some(n) if n > 0 && days > 1 => MockMarket::synthetic(n, days, today),
@@ -198,14 +267,16 @@ impl PyLocalServer {
             }
         };
         let rt = runtime()?;
-        let server = detached(py, || {
-            rt.block_on(MockServer::start_on(MockConfig::new(environment, market).with_cash(cash), port))
-        })
-        .map_err(|e| BrokerError::new_err(format!("cannot start the local KIS server: {e}")))?;
+        let mut cfg = MockConfig::new(environment, market).with_cash(cash);
+        if let Some(c) = &clock {
+            cfg = cfg.with_clock(c.clone());
+        }
+        let server = detached(py, || rt.block_on(MockServer::start_on(cfg, port)))
+            .map_err(|e| BrokerError::new_err(format!("cannot start the local KIS server: {e}")))?;
         let url = server.base_url();
         let app = server.app();
         let account = server.account();
-        Ok(Self { rt, server: Mutex::new(Some(server)), url, app, account, env: env.to_ascii_lowercase() })
+        Ok(Self { rt, clock, server: Mutex::new(Some(server)), url, app, account, env: env.to_ascii_lowercase() })
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -259,6 +330,24 @@ impl PyLocalServer {
     fn set_price(&self, code: &str, price: i64) -> PyResult<()> {
         let c = self::code(code)?;
         self.with(|s| s.set_price(c, price))
+    }
+
+    /// A client of this server with its test credentials (and its clock, when it has one).
+    fn client(&self) -> PyResult<PyClient> {
+        let credential = Credential::new(self.app.0.as_str(), self.app.1.as_str()).map_err(|e| kis_err(&e))?;
+        let account = AccountNo::parse(&self.account).map_err(|e| kis_err(&e))?;
+        let clock = self.clock.clone().map(|c| c as Arc<dyn Clock>);
+        PyClient::build(self::env(&self.env)?, credential, account, Some(self.url.clone()), None, clock)
+    }
+
+    /// Moves a server started with `at` to another KST time `YYYY-MM-DD HH:MM` and matches
+    /// resting orders.
+    fn set_time(&self, at: &str) -> PyResult<()> {
+        let Some(clock) = &self.clock else {
+            return Err(ConfigError::new_err("config: at: this server runs on the wall clock; start it with at=..."));
+        };
+        clock.set(kst(at)?);
+        self.with(MockServer::match_now)
     }
 
     /// Stops the server (idempotent).

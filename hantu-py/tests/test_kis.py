@@ -57,3 +57,25 @@ def test_stop_is_idempotent():
     assert not s.running
     with pytest.raises(hantu.BrokerError, match="stopped"):
         s.cash()
+
+
+def test_orders_fill_and_cancel_during_a_session():
+    with hantu.kis.LocalServer(cash=10_000_000, at="2025-07-25 10:00") as s:
+        kis = s.client()
+        price = s.price("005930")
+        odno = kis.buy("005930", 10)
+        assert odno.isdigit()
+        assert s.holding("005930") == 10
+        pos = kis.positions()
+        assert list(pos.code) == ["005930"] and pos.qty.iloc[0] == 10
+        assert kis.balance()["cash"] < 10_000_000 - 10 * price + 1
+        low = int(price * 0.8) // 100 * 100  # inside the ±30% band, on the 100-won tick
+        rest = kis.buy("005930", 1, price=low)
+        open_ = kis.open_orders()
+        assert len(open_) == 1 and int(open_.broker_id.iloc[0]) == int(rest) and open_.qty.iloc[0] == 1
+        kis.cancel(rest)
+        assert kis.open_orders().empty
+        with pytest.raises(hantu.BrokerError):
+            kis.sell("000660", 1)  # nothing held
+        with pytest.raises(hantu.ValidationError):
+            kis.buy("005930", 0)

@@ -92,8 +92,27 @@ class Client:
             raise _hantu.ConfigError(f"config: kis: environment variable {e.args[0]} is not set") from None
         return cls(key, secret, account, env or os.environ.get("KIS_ENV", "paper"), **kwargs)
 
+    @classmethod
+    def _wrap(cls, inner: Any) -> "Client":
+        c = cls.__new__(cls)
+        c._inner = inner
+        return c
+
     def __repr__(self) -> str:
         return repr(self._inner)
+
+    def buy(self, code: str, qty: int, price: Optional[int] = None) -> str:
+        """Places a day order to buy ``qty`` shares of ``code``: at the market, or at ``price``
+        won or better. Returns the KIS order number.
+
+        This is a manual order sent straight to KIS (real money with ``env="real"``): it bypasses
+        the engine's risk checks and order journal. KIS checks the tick grid, price band and cash.
+        """
+        return self._inner.buy(code, int(qty), None if price is None else int(price))
+
+    def sell(self, code: str, qty: int, price: Optional[int] = None) -> str:
+        """Places a day order to sell, like :meth:`buy`."""
+        return self._inner.sell(code, int(qty), None if price is None else int(price))
 
     def quote(self, code: str) -> Dict[str, Any]:
         """The latest quote: last, bid, ask, their sizes, previous close, volume, ts (KST)."""
@@ -148,19 +167,34 @@ class LocalServer:
             or a number of synthetic stocks (``000001``...).
         days: days of history of synthetic stocks.
         port: 0 for a free port.
+        at: a KST time ``"YYYY-MM-DD HH:MM"`` to run at instead of the wall clock (the server
+            enforces KRX sessions, so use e.g. ``"2025-07-25 10:00"`` to trade outside market
+            hours); move it with :meth:`set_time`.
     """
 
-    def __init__(self, env: str = "paper", cash: int = 10_000_000, stocks: Optional[int] = None, days: int = 300, port: int = 0):
-        self._inner = _raw.LocalServer(env, cash, stocks, days, port)
+    def __init__(
+        self,
+        env: str = "paper",
+        cash: int = 10_000_000,
+        stocks: Optional[int] = None,
+        days: int = 300,
+        port: int = 0,
+        at: Optional[str] = None,
+    ):
+        self._inner = _raw.LocalServer(env, cash, stocks, days, port, at)
 
     url = property(lambda self: self._inner.url, doc="``http://127.0.0.1:<port>``.")
     account = property(lambda self: self._inner.account, doc="The account number it serves.")
     env = property(lambda self: self._inner.env, doc="``paper`` or ``real``.")
     running = property(lambda self: self._inner.running, doc="Whether it is running.")
 
-    def client(self, **kwargs: Any) -> Client:
-        """A :class:`Client` connected to this server with its test credentials."""
-        return Client(self._inner.app_key, self._inner.app_secret, self.account, self.env, url=self.url, **kwargs)
+    def client(self) -> Client:
+        """A :class:`Client` connected to this server with its test credentials (and its clock)."""
+        return Client._wrap(self._inner.client())
+
+    def set_time(self, at: str) -> None:
+        """Moves a server started with ``at`` to another KST time and matches resting orders."""
+        self._inner.set_time(at)
 
     def cash(self) -> int:
         """Cash on deposit now (won)."""
