@@ -141,7 +141,10 @@ pub async fn broker_contract(broker: &dyn Broker, setup: &ContractSetup) {
     assert_eq!(o.client_id.as_ref(), Some(&resting.order().client_id), "{name}: the client id is carried");
     assert_eq!((o.code, o.side, o.kind), (s.code, Side::Buy, OrderKind::Limit(below)));
     broker.cancel(&ack.broker_id).await.unwrap_or_else(|e| panic!("{name}: cancel: {e}"));
-    assert!(broker.open_orders().await.unwrap_or_default().is_empty(), "{name}: nothing open after the cancel");
+    assert!(
+        broker.open_orders().await.unwrap_or_else(|e| panic!("{name}: open orders: {e}")).is_empty(),
+        "{name}: nothing open after the cancel"
+    );
     let today = broker.orders_today().await.unwrap_or_else(|e| panic!("{name}: orders today: {e}"));
     let cancelled = today.iter().find(|x| x.broker_id == ack.broker_id);
     assert_eq!(cancelled.map(|x| x.status), Some(OrderStatus::Cancelled), "{name}: the cancelled order is listed");

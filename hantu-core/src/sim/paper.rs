@@ -1,32 +1,4 @@
 //! `PaperBroker`: a [`Broker`] that trades on paper against the prices the caller feeds it.
-//!
-//! It stands in for KIS in a live paper session: the caller passes on the market data it
-//! receives ([`PaperBroker::set_price`] for trades, [`PaperBroker::on_bar`] for bars), and the
-//! engine talks to it through the [`Broker`] trait exactly as it would to `KisBroker`. It is
-//! runtime-free: the state sits behind a [`std::sync::Mutex`] and no call awaits anything.
-//!
-//! Rules (each pinned by a test):
-//! - A market order fills at once, entirely, at the last price fed; without one it is rejected.
-//! - A marketable limit order (a buy at or above the last price, a sell at or below it) fills at
-//!   once at the last price, the better of the two. Any other limit order rests, and fills
-//!   entirely when a later price reaches it: at that price from [`PaperBroker::set_price`]; from
-//!   a bar stamped after the order, by [`SimBroker`](super::SimBroker)'s rule (`min(open, limit)`
-//!   for a buy when `low <= limit`, `max(open, limit)` for a sell when `high >= limit`).
-//! - There is no volume model, hence no partial fills: IOC and FOK orders that cannot fill at
-//!   once are cancelled.
-//! - Prices are checked as KRX checks them: limit prices and fed prices must be on the day's
-//!   tick grid and inside the daily limits around the base price, which is the last price fed
-//!   on an earlier day (until a second day is seen only the grid is checked).
-//! - Cash and holdings are checked as KIS checks them: a buy needs its amount plus commission
-//!   within the orderable cash (cash less what working buys set aside; a market buy is valued at
-//!   the day's upper limit, or at the last price while the base price is unknown), and a sell
-//!   needs sellable shares (held less what working sells set aside). Other orders are rejected
-//!   with the reason, and get no order number.
-//! - Commission and tax follow [`FeeModel`] on the fill's trade date.
-//! - Day orders expire when an order, price or query of a later day arrives.
-//! - Order numbers are ten zero-padded digits, like KIS's; `cancel` also takes them unpadded.
-//! - Sale proceeds count as cash at once (KIS lets them buy at once too); settlement is not
-//!   modelled. Average prices are purchase prices without fees, as KIS reports them.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -276,7 +248,35 @@ fn internal(e: crate::Error) -> BrokerError {
 }
 
 /// A paper-trading broker: orders fill against the prices the caller feeds it, with KIS's
-/// checks on prices, cash and holdings, and KRX fees by date. See the [module docs](self).
+/// checks on prices, cash and holdings, and KRX fees by date.
+///
+/// It stands in for KIS in a live paper session: the caller passes on the market data it
+/// receives ([`PaperBroker::set_price`] for trades, [`PaperBroker::on_bar`] for bars), and the
+/// engine talks to it through the [`Broker`] trait exactly as it would to `KisBroker`. It is
+/// runtime-free: the state sits behind a [`std::sync::Mutex`] and no call awaits anything.
+///
+/// Rules (each pinned by a test):
+/// - A market order fills at once, entirely, at the last price fed; without one it is rejected.
+/// - A marketable limit order (a buy at or above the last price, a sell at or below it) fills at
+///   once at the last price, the better of the two. Any other limit order rests, and fills
+///   entirely when a later price reaches it: at that price from [`PaperBroker::set_price`]; from
+///   a bar stamped after the order, by [`SimBroker`](super::SimBroker)'s rule (`min(open, limit)`
+///   for a buy when `low <= limit`, `max(open, limit)` for a sell when `high >= limit`).
+/// - There is no volume model, hence no partial fills: IOC and FOK orders that cannot fill at
+///   once are cancelled.
+/// - Prices are checked as KRX checks them: limit prices and fed prices must be on the day's
+///   tick grid and inside the daily limits around the base price, which is the last price fed
+///   on an earlier day (until a second day is seen only the grid is checked).
+/// - Cash and holdings are checked as KIS checks them: a buy needs its amount plus commission
+///   within the orderable cash (cash less what working buys set aside; a market buy is valued at
+///   the day's upper limit, or at the last price while the base price is unknown), and a sell
+///   needs sellable shares (held less what working sells set aside). Other orders are rejected
+///   with the reason, and get no order number.
+/// - Commission and tax follow [`FeeModel`] on the fill's trade date.
+/// - Day orders expire when an order, price or query of a later day arrives.
+/// - Order numbers are ten zero-padded digits, like KIS's; `cancel` also takes them unpadded.
+/// - Sale proceeds count as cash at once (KIS lets them buy at once too); settlement is not
+///   modelled. Average prices are purchase prices without fees, as KIS reports them.
 ///
 /// ```
 /// use hantu_core::broker::Broker;
