@@ -8,7 +8,8 @@ use hantu_core::broker::contract::{ContractSetup, broker_contract};
 use hantu_core::broker::{Broker, BrokerError};
 use hantu_core::clock::SimClock;
 use hantu_core::domain::{
-    Bar, Money, OrderKind, OrderRequest, OrderStatus, Price, Qty, Side, StockCode, TimeInForce, Timestamp,
+    Bar, InstrumentKind, Market, Money, OrderKind, OrderRequest, OrderStatus, Price, Qty, Side, StockCode, TimeInForce,
+    Timestamp,
 };
 use hantu_core::risk::Approved;
 use hantu_core::sim::PaperBroker;
@@ -210,4 +211,22 @@ async fn an_order_is_placed_once() {
     assert!(reason.contains(&ack.broker_id), "{reason}");
     broker.cancel("3").await.unwrap_err();
     broker.cancel("1").await.unwrap();
+}
+
+#[tokio::test]
+async fn instruments_bring_their_own_tick_grid_and_tax() {
+    let etf = StockCode::new("069500");
+    let s = ContractSetup::new(etf, Price::new(40_005), Money::ZERO, day())
+        .with_instrument(Market::Kospi, InstrumentKind::Etf);
+    let clock = Arc::new(SimClock::new(Timestamp::kst(day(), 10, 0)));
+    let broker = PaperBroker::new()
+        .with_clock(clock)
+        .with_instrument(etf, Market::Kospi, InstrumentKind::Etf)
+        .with_holding(etf, Qty::from_shares(10), Price::new(40_000));
+    // A 5-won tick, which a stock at this price would not have.
+    broker.set_price(etf, Price::new(40_005), Timestamp::kst(day(), 10, 0)).unwrap();
+    let req = OrderRequest::market(etf, Side::Sell, Qty::from_shares(10)).unwrap();
+    broker.place(&s.approve(req, 10).unwrap()).await.unwrap();
+    // 400,050 less 60 commission, and no transaction tax on ETFs.
+    assert_eq!(broker.balance().await.unwrap().cash, Money::from_won(400_050 - 60));
 }
