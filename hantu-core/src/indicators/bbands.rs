@@ -110,7 +110,12 @@ pub fn bbands_into(
             (s[j], q[j]) = (sum, sq);
         }
         let mean = [s[0] * inv, s[1] * inv, s[2] * inv, s[3] * inv];
-        let var = [q[0] * inv - mean[0] * mean[0], q[1] * inv - mean[1] * mean[1], q[2] * inv - mean[2] * mean[2], q[3] * inv - mean[3] * mean[3]];
+        let var = [
+            q[0] * inv - mean[0] * mean[0],
+            q[1] * inv - mean[1] * mean[1],
+            q[2] * inv - mean[2] * mean[2],
+            q[3] * inv - mean[3] * mean[3],
+        ];
         let root = [var[0].sqrt(), var[1].sqrt(), var[2].sqrt(), var[3].sqrt()];
         for j in 0..4 {
             let sd = if var[j] < TA_EPSILON { 0.0 } else { root[j] };
