@@ -5,7 +5,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`env`] | `Environment::{Real, Paper}`: hosts, tr_id variants, quotas |
+//! | [`env`](mod@env) | `Environment::{Real, Paper}`: hosts, tr_id variants, quotas |
 //! | [`auth`] | credentials (redacted), access token (memory + 0600 file), approval key |
 //! | [`rest`] | [`KisClient`] and one typed request per endpoint |
 //! | [`parse`], [`json`] | KIS string numbers to domain types, errors naming the field; borrowed JSON |
