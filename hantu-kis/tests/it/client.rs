@@ -174,7 +174,8 @@ async fn injected_throttling_is_recovered_for_reads() {
     let rig = Rig::start(Environment::Real).await;
     let (hook, log) = recorder();
     let c = KisClient::new(rig.config().with_call_hook(hook)).unwrap();
-    rig.server.inject(FaultRule::times(Fault::RateLimit, 2));
+    rig.server.inject(FaultRule::times(Fault::RateLimit, 1));
+    rig.server.inject(FaultRule::times(Fault::RateLimitInOk, 1));
     c.call(&rest::InquirePrice { code: code("005930") }).await.unwrap();
     rig.server.inject(FaultRule::times(Fault::LedgerRateLimit, 1).on("inquire-balance"));
     c.call_all(&rest::InquireBalance { account: c.config().account.clone().unwrap() }).await.unwrap();
