@@ -5,7 +5,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`env`] | `Environment::{Real, Paper}`: hosts, tr_id variants, quotas |
+//! | [`env`](mod@env) | `Environment::{Real, Paper}`: hosts, tr_id variants, quotas |
 //! | [`auth`] | credentials (redacted), access token (memory + 0600 file), approval key |
 //! | [`rest`] | [`KisClient`] and one typed request per endpoint |
 //! | [`parse`], [`json`] | KIS string numbers to domain types, errors naming the field; borrowed JSON |
@@ -18,6 +18,21 @@
 //! | feature | default | enables |
 //! |---|---|---|
 //! | `mock` | yes | [`mock`]: an axum server on 127.0.0.1 speaking KIS's wire format |
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use hantu_core::data::MarketData;
+//! use hantu_kis::auth::{AccountNo, Credential};
+//! use hantu_kis::{Environment, KisBroker, KisClient, KisConfig};
+//!
+//! let config = KisConfig::new(Environment::Paper, Credential::from_env()?)
+//!     .with_account(AccountNo::from_env()?)
+//!     .with_token_cache("kis-token.json"); // 0600, reused across restarts
+//! let broker = KisBroker::new(KisClient::new(config)?)?;
+//! let quote = broker.quote("005930".parse()?).await?;
+//! println!("{}", quote.last);
+//! # Ok(()) }
+//! ```
 
 pub mod auth;
 pub mod breaker;

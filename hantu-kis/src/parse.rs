@@ -407,19 +407,23 @@ pub fn parse_dec(s: &str) -> Option<Decimal> {
 /// Parses `YYYYMMDD`.
 #[must_use]
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    let b = s.as_bytes();
+    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    NaiveDate::parse_from_str(s, "%Y%m%d").ok()
+    let n = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
+    NaiveDate::from_ymd_opt(i32::try_from(n(0..4)).ok()?, n(4..6), n(6..8))
 }
 
 /// Parses `HHMMSS`.
 #[must_use]
 pub fn parse_time(s: &str) -> Option<NaiveTime> {
-    if s.len() != 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    let b = s.as_bytes();
+    if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    NaiveTime::parse_from_str(s, "%H%M%S").ok()
+    let n = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+    NaiveTime::from_hms_opt(n(0), n(2), n(4))
 }
 
 /// Formats a date as `YYYYMMDD`.
@@ -442,6 +446,14 @@ mod tests {
             assert_eq!(parse_int(bad), None, "{bad:?}");
         }
         assert_eq!(parse_dec("64250.0000"), Some(Decimal::new(642_500_000, 4)));
+        assert_eq!(parse_date("20250725"), NaiveDate::from_ymd_opt(2025, 7, 25));
+        for bad in ["20250230", "2025072", "2025-7-25", "202507251", "abcdefgh"] {
+            assert_eq!(parse_date(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_time("094802"), NaiveTime::from_hms_opt(9, 48, 2));
+        for bad in ["246000", "096000", "09480", "9:48:2"] {
+            assert_eq!(parse_time(bad), None, "{bad:?}");
+        }
         for bad in ["", ".", "1.2.3", "NaN", "1e5", "--1"] {
             assert_eq!(parse_dec(bad), None, "{bad:?}");
         }

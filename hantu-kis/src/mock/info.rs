@@ -161,7 +161,7 @@ pub(super) fn psearch_result(s: &mut State, req: &Req) -> Reply {
         .map(|l| {
             let base = l.base(today);
             let (lo, hi) = l.limits(today);
-            let mut r = Map::new();
+            let mut r = template("psearch-result", "output2");
             let vol = l.bars.last().map_or(0, |b| b.volume);
             set(
                 &mut r,

@@ -528,6 +528,7 @@ async fn uapi(
                 tr_cont: None,
             }),
             Some(Fault::RateLimit) => Some(Reply::gateway("EGW00201", "초당 거래건수를 초과하였습니다.")),
+            Some(Fault::RateLimitInOk) => Some(Reply::reject("EGW00201", "초당 거래건수를 초과하였습니다.")),
             Some(Fault::LedgerRateLimit) => {
                 Some(Reply::gateway("EGW00215", "원장에서 허용 가능한 초당 거래건수를 초과하였습니다."))
             }

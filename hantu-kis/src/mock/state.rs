@@ -121,6 +121,8 @@ pub enum Fault {
     Timeout(Duration),
     /// Refuse with `EGW00201` (HTTP 500) without processing.
     RateLimit,
+    /// Refuse with `EGW00201` inside an HTTP 200 reply (seen by some clients) without processing.
+    RateLimitInOk,
     /// Refuse with `EGW00215` (HTTP 500) without processing.
     LedgerRateLimit,
     /// Expire every token now, then validate (so this request gets `EGW00123`).

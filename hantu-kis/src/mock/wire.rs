@@ -111,6 +111,8 @@ const SAMPLES: &[(&str, &str)] = &[
     ("search-stock-info", include_str!("../../test_data/search-stock-info.json")),
     ("chk-holiday", include_str!("../../test_data/chk-holiday.json")),
     ("psearch-title", include_str!("../../test_data/psearch-title.json")),
+    ("psearch-result", include_str!("../../test_data/psearch-result.json")),
+    ("inquire-time-dailychartprice", include_str!("../../test_data/inquire-time-dailychartprice.json")),
 ];
 
 fn samples() -> &'static HashMap<&'static str, Value> {
@@ -139,10 +141,13 @@ pub fn template(endpoint: &str, block: &str) -> Map<String, Value> {
     }
 }
 
-/// Sets string fields of a template object.
+/// Sets string fields of a template object. Keys the golden sample does not carry are left
+/// out, so a reply never has more (or fewer) keys than KIS sends.
 pub fn set(obj: &mut Map<String, Value>, fields: &[(&str, String)]) {
     for (k, v) in fields {
-        obj.insert((*k).to_owned(), Value::String(v.clone()));
+        if let Some(slot) = obj.get_mut(*k) {
+            *slot = Value::String(v.clone());
+        }
     }
 }
 

@@ -174,7 +174,8 @@ async fn injected_throttling_is_recovered_for_reads() {
     let rig = Rig::start(Environment::Real).await;
     let (hook, log) = recorder();
     let c = KisClient::new(rig.config().with_call_hook(hook)).unwrap();
-    rig.server.inject(FaultRule::times(Fault::RateLimit, 2));
+    rig.server.inject(FaultRule::times(Fault::RateLimit, 1));
+    rig.server.inject(FaultRule::times(Fault::RateLimitInOk, 1));
     c.call(&rest::InquirePrice { code: code("005930") }).await.unwrap();
     rig.server.inject(FaultRule::times(Fault::LedgerRateLimit, 1).on("inquire-balance"));
     c.call_all(&rest::InquireBalance { account: c.config().account.clone().unwrap() }).await.unwrap();
@@ -184,4 +185,32 @@ async fn injected_throttling_is_recovered_for_reads() {
         outcomes,
         [refused("EGW00201"), refused("EGW00201"), CallOutcome::Ok, refused("EGW00215"), CallOutcome::Ok]
     );
+}
+
+/// An inquire-price request with a caller-chosen tr_id.
+struct PriceWithTrId(&'static str);
+
+impl KisRequest for PriceWithTrId {
+    type Response = rest::PriceQuote;
+    const NAME: &'static str = "inquire-price";
+    const PATH: &'static str = rest::InquirePrice::PATH;
+    const METHOD: HttpMethod = HttpMethod::Get;
+    fn tr_id(&self, _env: Environment) -> Option<&'static str> {
+        Some(self.0)
+    }
+    fn params(&self) -> Vec<(&'static str, String)> {
+        rest::InquirePrice { code: code("005930") }.params()
+    }
+}
+
+#[tokio::test]
+async fn tr_ids_are_checked_against_the_path() {
+    let rig = Rig::start(Environment::Real).await;
+    let c = rig.client();
+    for wrong in ["FHKST01010400", "VTTC8434R", ""] {
+        let err = c.call(&PriceWithTrId(wrong)).await.unwrap_err();
+        assert_eq!(err.msg_cd(), Some("OPSQ0002"), "{wrong:?}: {err}");
+        assert_eq!(err.class(), hantu_kis::ErrorClass::Fatal);
+    }
+    c.call(&PriceWithTrId("FHKST01010100")).await.unwrap();
 }

@@ -6,5 +6,6 @@ mod broker;
 mod client;
 mod common;
 mod faults;
+mod fidelity;
 mod refresh;
 mod samples;
