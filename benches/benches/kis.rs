@@ -5,6 +5,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group};
+use hantu_kis::json::Json;
 use hantu_kis::parse::Obj;
 use hantu_kis::ratelimit::RateLimiter;
 use hantu_kis::rest::{AccountBalance, DailyChart, FromKis};
@@ -42,7 +43,14 @@ fn chart_body() -> Vec<u8> {
     serde_json::to_vec(&v).expect("serialises")
 }
 
+/// The client's path: borrowed JSON tree, then typed fields.
 fn parse<T: FromKis>(bytes: &[u8]) -> T {
+    let j = Json::parse(bytes).expect("JSON");
+    T::from_kis(Obj::root_json(&j).expect("object")).expect("parses")
+}
+
+/// The same through `serde_json::Value` (for comparison).
+fn parse_via_value<T: FromKis>(bytes: &[u8]) -> T {
     let v: Value = serde_json::from_slice(bytes).expect("JSON");
     T::from_kis(Obj::root(&v).expect("object")).expect("parses")
 }
@@ -57,6 +65,9 @@ fn bench_parsing(c: &mut Criterion) {
     let chart = chart_body();
     g.bench_function("inquire-daily-itemchartprice (100 bars)", |b| {
         b.iter(|| black_box(parse::<DailyChart>(black_box(&chart))))
+    });
+    g.bench_function("inquire-daily-itemchartprice via serde_json::Value (100 bars)", |b| {
+        b.iter(|| black_box(parse_via_value::<DailyChart>(black_box(&chart))))
     });
     g.finish();
 }

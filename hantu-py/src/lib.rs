@@ -13,6 +13,7 @@
 //! | `indicators` | every indicator on numpy arrays, and the streaming types |
 //! | `sim` | the simulated KRX market |
 //! | `screen` | screening and selection |
+//! | `kis` | a blocking KIS client and the local KIS server |
 //! | `store` | the SQLite store, read as DataFrames |
 //! | `pystrategy` | the adapter that lets a Python object implement the core `Strategy` |
 
@@ -24,6 +25,7 @@ mod error;
 mod frames;
 mod gil;
 mod indicators;
+mod kis;
 mod pystrategy;
 mod screen;
 mod sim;
@@ -50,5 +52,6 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(screen::py_screen_run, m)?)?;
     m.add_function(wrap_pyfunction!(screen::py_select_run, m)?)?;
     m.add_submodule(&indicators::module(m.py())?)?;
+    m.add_submodule(&kis::module(m.py())?)?;
     Ok(())
 }

@@ -12,7 +12,7 @@ STUB = Path(hantu.__file__).with_name("_hantu.pyi")
 
 def stub_names():
     tree = ast.parse(STUB.read_text())
-    top, indicators = set(), set()
+    top, indicators, kis = set(), set(), set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             top.add(node.name)
@@ -20,11 +20,13 @@ def stub_names():
             top.add(node.target.id)
         if isinstance(node, ast.ClassDef) and node.name == "_Indicators":
             indicators = {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    return top - {"_Indicators"}, indicators
+        if isinstance(node, ast.ClassDef) and node.name == "_Kis":
+            kis = {n.name for n in node.body if isinstance(n, ast.ClassDef)}
+    return top - {"_Indicators", "_Kis"}, indicators, kis
 
 
 def public(module):
-    return {n for n in dir(module) if not (n.startswith("__") and n != "__version__")} - {"indicators"}
+    return {n for n in dir(module) if not (n.startswith("__") and n != "__version__")} - {"indicators", "kis"}
 
 
 def test_stub_ships_with_the_wheel():
@@ -32,9 +34,10 @@ def test_stub_ships_with_the_wheel():
 
 
 def test_stub_matches_module():
-    top, indicators = stub_names()
-    assert top - {"indicators"} == public(_hantu)
+    top, indicators, kis = stub_names()
+    assert top - {"indicators", "kis"} == public(_hantu)
     assert indicators == public(_hantu.indicators)
+    assert kis == public(_hantu.kis)
 
 
 def test_stub_signatures_match_runtime():

@@ -153,6 +153,24 @@ impl MockMarket {
         m
     }
 
+    /// Every instrument of `store` with its daily bars in `from..=to` (bars loaded from a
+    /// database or imported CSV files).
+    ///
+    /// # Errors
+    /// The store's error.
+    pub fn from_store(
+        store: &dyn hantu_core::store::Store,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Self, hantu_core::store::StoreError> {
+        let mut m = Self::new();
+        for inst in store.instruments()? {
+            let bars = store.daily_bars(inst.code, from, to)?;
+            m.insert(inst, bars, 10_000_000);
+        }
+        Ok(m)
+    }
+
     /// The first trading day after the last bar of any listing ("today" for the server).
     #[must_use]
     pub fn next_day(&self) -> Option<NaiveDate> {

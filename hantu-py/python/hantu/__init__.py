@@ -8,11 +8,12 @@ Every computation runs in the Rust core; this package converts between numpy/pan
 >>> result.stats["sharpe"], result.plot()                         # doctest: +SKIP
 
 Modules: :mod:`hantu.indicators` (numpy/pandas indicators and streaming classes),
-:mod:`hantu.sim` (the simulated KRX market), :mod:`hantu.data` (CSV folders).
+:mod:`hantu.sim` (the simulated KRX market), :mod:`hantu.data` (CSV folders),
+:mod:`hantu.kis` (the KIS API and the local KIS server).
 Errors derive from :class:`HantuError`.
 """
 
-from . import data, indicators, sim
+from . import data, indicators, kis, sim
 from ._hantu import (
     Bar,
     BrokerError,
@@ -55,6 +56,7 @@ __all__ = [
     "backtest_many",
     "data",
     "indicators",
+    "kis",
     "screen",
     "select",
     "sim",

@@ -1,0 +1,226 @@
+"""``hantu.kis``: the Korea Investment & Securities Open API from Python, blocking, and the
+local KIS server for offline work.
+
+Calls block on the adapter's own I/O runtime with the GIL released, so they work the same in
+scripts and inside a running Jupyter kernel (no ``await``, no ``nest_asyncio``).
+
+>>> with hantu.kis.LocalServer() as server:              # doctest: +SKIP
+...     kis = server.client()
+...     kis.quote("005930")["last"], kis.balance()["cash"]
+
+For a real or paper account::
+
+    kis = hantu.kis.Client(app_key, app_secret, "12345678-01", env="paper")
+
+Errors: :class:`hantu.BrokerError` (refusals, outages, malformed replies),
+:class:`hantu.RateLimitError` (back off), :class:`hantu.ConfigError` (bad key or account).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, Optional, Union
+
+import pandas as pd
+
+from . import _hantu
+from ._frames import bars_frame
+
+__all__ = ["Client", "LocalServer"]
+
+_raw = _hantu.kis
+
+
+def _date(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _kst(col: pd.Series) -> pd.Series:
+    return pd.to_datetime(col, unit="ms") + pd.Timedelta(hours=9)
+
+
+_MONEY = {"cash", "buying_power", "total_equity", "avg_price"}
+
+
+def _numbers(d: Dict[str, Any]) -> Dict[str, Any]:
+    """Money travels as decimal strings; give Python numbers back."""
+    out = {}
+    for k, v in d.items():
+        if k in _MONEY and isinstance(v, str):
+            try:
+                f = float(v)
+                v = int(f) if f.is_integer() else f
+            except ValueError:
+                pass
+        out[k] = v
+    return out
+
+
+def _records(text: str, time_cols=("ts",)) -> pd.DataFrame:
+    df = pd.json_normalize([_numbers(r) for r in json.loads(text)])
+    for c in time_cols:
+        if c in df.columns:
+            df[c] = _kst(df[c])
+    return df
+
+
+class Client:
+    """A KIS account, blocking. ``env`` is ``"paper"`` (모의투자) or ``"real"``; ``url`` points at
+    another host such as a :class:`LocalServer`; ``token_cache`` keeps the access token in a file
+    (mode 0600) so a new session does not ask KIS for another one."""
+
+    def __init__(
+        self,
+        app_key: str,
+        app_secret: str,
+        account: str,
+        env: str = "paper",
+        url: Optional[str] = None,
+        token_cache: Optional[Union[str, "os.PathLike[str]"]] = None,
+    ):
+        self._inner = _raw.Client(
+            app_key, app_secret, account, env, url, None if token_cache is None else os.fspath(token_cache)
+        )
+
+    @classmethod
+    def from_env(cls, env: Optional[str] = None, **kwargs: Any) -> "Client":
+        """Reads ``KIS_APP_KEY``, ``KIS_APP_SECRET`` and ``KIS_ACCOUNT`` (and ``KIS_ENV``)."""
+        try:
+            key, secret, account = (os.environ[k] for k in ("KIS_APP_KEY", "KIS_APP_SECRET", "KIS_ACCOUNT"))
+        except KeyError as e:
+            raise _hantu.ConfigError(f"config: kis: environment variable {e.args[0]} is not set") from None
+        return cls(key, secret, account, env or os.environ.get("KIS_ENV", "paper"), **kwargs)
+
+    @classmethod
+    def _wrap(cls, inner: Any) -> "Client":
+        c = cls.__new__(cls)
+        c._inner = inner
+        return c
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+    def buy(self, code: str, qty: int, price: Optional[int] = None) -> str:
+        """Places a day order to buy ``qty`` shares of ``code``: at the market, or at ``price``
+        won or better. Returns the KIS order number.
+
+        This is a manual order sent straight to KIS (real money with ``env="real"``): it bypasses
+        the engine's risk checks and order journal. KIS checks the tick grid, price band and cash.
+        """
+        return self._inner.buy(code, int(qty), None if price is None else int(price))
+
+    def sell(self, code: str, qty: int, price: Optional[int] = None) -> str:
+        """Places a day order to sell, like :meth:`buy`."""
+        return self._inner.sell(code, int(qty), None if price is None else int(price))
+
+    def quote(self, code: str) -> Dict[str, Any]:
+        """The latest quote: last, bid, ask, their sizes, previous close, volume, ts (KST)."""
+        q = _numbers(json.loads(self._inner.quote_json(code)))
+        q["ts"] = _kst(pd.Series([q["ts"]])).iloc[0]
+        return q
+
+    def daily_bars(self, code: str, start: Any, end: Any) -> pd.DataFrame:
+        """Daily bars of ``code`` from ``start`` to ``end`` inclusive, as a long bar DataFrame."""
+        return bars_frame(self._inner.daily_bars(code, _date(start), _date(end)))
+
+    def minute_bars(self, code: str) -> pd.DataFrame:
+        """Today's one-minute bars of ``code`` so far (``date`` holds the KST minute)."""
+        return bars_frame(self._inner.minute_bars(code))
+
+    def balance(self) -> Dict[str, Any]:
+        """Cash, buying power and total equity (won)."""
+        return _numbers(json.loads(self._inner.balance_json()))
+
+    def positions(self) -> pd.DataFrame:
+        """Positions held: code, qty, sellable, avg_price, last_price."""
+        return _records(self._inner.positions_json())
+
+    def open_orders(self) -> pd.DataFrame:
+        """Orders still working."""
+        return _records(self._inner.open_orders_json())
+
+    def orders_today(self) -> pd.DataFrame:
+        """Every order of today."""
+        return _records(self._inner.orders_today_json())
+
+    def fills(self, since: Any = None) -> pd.DataFrame:
+        """Fills since ``since`` (KST; default: today's start)."""
+        start = pd.Timestamp(since) if since is not None else pd.Timestamp.now(tz="Asia/Seoul").normalize().tz_localize(None)
+        ms = int((start - pd.Timedelta(hours=9)).value // 1_000_000)
+        return _records(self._inner.fills_json(ms))
+
+    def cancel(self, broker_id: str) -> None:
+        """Cancels the working order with KIS order number ``broker_id``."""
+        self._inner.cancel(broker_id)
+
+
+class LocalServer:
+    """The local KIS server on 127.0.0.1: KIS's wire format, token and rate-limit rules, order
+    validation and matching over a simulated market. Use it as a context manager, or call
+    :meth:`stop`.
+
+    Args:
+        env: ``"paper"`` or ``"real"`` (which tr_ids and host rules to enforce).
+        cash: won on deposit.
+        stocks: ``None`` for five well-known stocks (005930, 000660, 035720, 247540, 293490),
+            or a number of synthetic stocks (``000001``...).
+        days: days of history of synthetic stocks.
+        port: 0 for a free port.
+        at: a KST time ``"YYYY-MM-DD HH:MM"`` to run at instead of the wall clock (the server
+            enforces KRX sessions, so use e.g. ``"2025-07-25 10:00"`` to trade outside market
+            hours); move it with :meth:`set_time`.
+    """
+
+    def __init__(
+        self,
+        env: str = "paper",
+        cash: int = 10_000_000,
+        stocks: Optional[int] = None,
+        days: int = 300,
+        port: int = 0,
+        at: Optional[str] = None,
+    ):
+        self._inner = _raw.LocalServer(env, cash, stocks, days, port, at)
+
+    url = property(lambda self: self._inner.url, doc="``http://127.0.0.1:<port>``.")
+    account = property(lambda self: self._inner.account, doc="The account number it serves.")
+    env = property(lambda self: self._inner.env, doc="``paper`` or ``real``.")
+    running = property(lambda self: self._inner.running, doc="Whether it is running.")
+
+    def client(self) -> Client:
+        """A :class:`Client` connected to this server with its test credentials (and its clock)."""
+        return Client._wrap(self._inner.client())
+
+    def set_time(self, at: str) -> None:
+        """Moves a server started with ``at`` to another KST time and matches resting orders."""
+        self._inner.set_time(at)
+
+    def cash(self) -> int:
+        """Cash on deposit now (won)."""
+        return self._inner.cash()
+
+    def holding(self, code: str) -> int:
+        """Shares held of ``code``."""
+        return self._inner.holding(code)
+
+    def price(self, code: str) -> Optional[int]:
+        """Current price of ``code``."""
+        return self._inner.price(code)
+
+    def set_price(self, code: str, price: int) -> None:
+        """Moves the price of ``code`` and matches resting orders against it."""
+        self._inner.set_price(code, price)
+
+    def stop(self) -> None:
+        """Stops the server (idempotent)."""
+        self._inner.stop()
+
+    def __enter__(self) -> "LocalServer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return repr(self._inner)

@@ -1,0 +1,81 @@
+"""The KIS facade against the local KIS server (127.0.0.1 only, no credentials)."""
+
+import asyncio
+
+import hantu
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def server():
+    with hantu.kis.LocalServer(cash=5_000_000) as s:
+        yield s
+
+
+def test_quotes_bars_and_balance(server):
+    kis = server.client()
+    q = kis.quote("005930")
+    assert q["code"] == "005930" and q["last"] == server.price("005930") and q["last"] > 0
+    end = pd.Timestamp.now(tz="Asia/Seoul").tz_localize(None).normalize()
+    bars = kis.daily_bars("005930", end - pd.Timedelta(days=60), end)
+    assert list(bars.columns) == ["date", "code", "open", "high", "low", "close", "volume"]
+    assert len(bars) > 20 and (bars.code == "005930").all() and bars.date.is_monotonic_increasing
+    bal = kis.balance()
+    assert bal["cash"] == server.cash() == 5_000_000
+    assert kis.positions().empty and kis.open_orders().empty
+
+
+def test_works_inside_a_running_event_loop(server):
+    async def notebook_cell():
+        # A Jupyter cell runs while the kernel's asyncio loop is running.
+        return server.client().quote("000660")["last"]
+
+    assert asyncio.run(notebook_cell()) == server.price("000660")
+
+
+def test_errors_have_the_right_class(server):
+    kis = server.client()
+    with pytest.raises(hantu.ValidationError):
+        kis.quote("nope")
+    with pytest.raises(hantu.BrokerError):
+        kis.quote("999999")
+    with pytest.raises(hantu.ConfigError, match="account"):
+        hantu.kis.Client("k", "s", "123", url=server.url)
+    with pytest.raises(hantu.ConfigError, match="env"):
+        hantu.kis.LocalServer(env="moon")
+    bad = hantu.kis.Client(server._inner.app_key, "wrong-secret", server.account, url=server.url)
+    with pytest.raises(hantu.BrokerError):
+        bad.balance()
+
+
+def test_stop_is_idempotent():
+    s = hantu.kis.LocalServer(stocks=3, days=30)
+    assert s.running and s.price("000001") > 0
+    s.stop()
+    s.stop()
+    assert not s.running
+    with pytest.raises(hantu.BrokerError, match="stopped"):
+        s.cash()
+
+
+def test_orders_fill_and_cancel_during_a_session():
+    with hantu.kis.LocalServer(cash=10_000_000, at="2025-07-25 10:00") as s:
+        kis = s.client()
+        price = s.price("005930")
+        odno = kis.buy("005930", 10)
+        assert odno.isdigit()
+        assert s.holding("005930") == 10
+        pos = kis.positions()
+        assert list(pos.code) == ["005930"] and pos.qty.iloc[0] == 10
+        assert kis.balance()["cash"] < 10_000_000 - 10 * price + 1
+        low = int(price * 0.8) // 100 * 100  # inside the ±30% band, on the 100-won tick
+        rest = kis.buy("005930", 1, price=low)
+        open_ = kis.open_orders()
+        assert len(open_) == 1 and int(open_.broker_id.iloc[0]) == int(rest) and open_.qty.iloc[0] == 1
+        kis.cancel(rest)
+        assert kis.open_orders().empty
+        with pytest.raises(hantu.BrokerError):
+            kis.sell("000660", 1)  # nothing held
+        with pytest.raises(hantu.ValidationError):
+            kis.buy("005930", 0)
