@@ -11,3 +11,5 @@ echo "== cargo test"
 cargo test --workspace
 echo "== python"
 bash scripts/test-python.sh
+echo "== benchmarks (quick mode: each runs briefly, to prove it works; numbers are in the bench docs)"
+cargo bench -p hantu-benches -- --quick --warm-up-time 0.2 --measurement-time 0.5 --noplot

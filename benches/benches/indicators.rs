@@ -24,6 +24,9 @@ use hantu_core::indicators as ind;
 
 const BARS: usize = 1_000_000;
 
+/// A size whose inputs and outputs stay in the L2/L3 caches: the kernels' compute cost.
+const IN_CACHE: usize = 50_000;
+
 /// Deterministic OHLCV bars: an LCG-driven random walk around 50,000 won on a 50-won tick.
 struct Bars {
     high: Vec<f64>,
@@ -53,16 +56,22 @@ fn bars(n: usize) -> Bars {
 
 fn indicators(c: &mut Criterion) {
     let b = bars(BARS);
-    let (h, l, cl, v) = (&b.high[..], &b.low[..], &b.close[..], &b.volume[..]);
-    let mut o1 = vec![0.0; BARS];
-    let mut o2 = vec![0.0; BARS];
-    let mut o3 = vec![0.0; BARS];
-    let mut g = c.benchmark_group("indicators");
-    g.throughput(Throughput::Elements(BARS as u64));
+    run(c, "indicators", &b, BARS);
+    run(c, "indicators_in_cache", &b, IN_CACHE);
+}
+
+/// The nine kernels with speed targets, on the first `n` bars of `b`.
+fn run(c: &mut Criterion, group: &str, b: &Bars, n: usize) {
+    let (h, l, cl, v) = (&b.high[..n], &b.low[..n], &b.close[..n], &b.volume[..n]);
+    let mut o1 = vec![0.0; n];
+    let mut o2 = vec![0.0; n];
+    let mut o3 = vec![0.0; n];
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Elements(n as u64));
     g.sample_size(20);
     macro_rules! bench {
         ($name:literal, $body:expr) => {
-            g.bench_function(BenchmarkId::new($name, BARS), |bench| bench.iter(|| black_box($body)));
+            g.bench_function(BenchmarkId::new($name, n), |bench| bench.iter(|| black_box($body)));
         };
     }
     bench!("sma_30", ind::sma_into(cl, 30, &mut o1));

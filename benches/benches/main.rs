@@ -7,7 +7,9 @@ use criterion::criterion_main;
 
 mod backtest;
 mod indicators;
+mod kis;
+mod screen;
 mod sim;
 mod store;
 
-criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches);
+criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches, kis::benches, screen::benches);

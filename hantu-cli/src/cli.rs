@@ -52,6 +52,10 @@ pub enum Command {
     Demo(commands::demo::DemoArgs),
     /// Backtest a built-in strategy over the simulated market, a CSV folder or the store
     Backtest(commands::backtest::BacktestArgs),
+    /// Phase 1: screen the market into a ranked watchlist (over the store, or --sim)
+    Screen(commands::screen::ScreenArgs),
+    /// Phase 2: select today's picks from the watchlist (over the store, or --sim)
+    Select(commands::select::SelectArgs),
     /// Import daily bars, instruments and fundamentals into the store, or export them
     #[command(subcommand)]
     Data(commands::data::DataCommand),

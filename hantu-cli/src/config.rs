@@ -156,7 +156,7 @@ pub const KEYS: &[KeySpec] = &[
 pub const SECRETS: &[(&str, &str)] = &[
     ("HANTU_KIS_APP_KEY", "KIS app key"),
     ("HANTU_KIS_APP_SECRET", "KIS app secret"),
-    ("HANTU_KIS_ACCOUNT", "KIS account: 8-digit CANO and 2-digit product code, e.g. 12345678-01"),
+    ("HANTU_KIS_ACCOUNT", "KIS account: 8-digit CANO, a dash, 2-digit product code (NNNNNNNN-NN)"),
     ("HANTU_TELEGRAM_TOKEN", "Telegram bot token"),
 ];
 

@@ -12,6 +12,9 @@
 //! | [`krx`] | tick sizes, price limits, sessions, holidays, tax and commission, by date |
 //! | [`indicators`] | TA-Lib-exact indicators, batch and streaming |
 //! | [`io`] | CSV files of daily bars, instruments and fundamentals |
+//! | [`screen`] | phase 1: the universe as of a date → a ranked, explained watchlist |
+//! | [`select`] | phase 2: watchlist → daily picks with class, confidence, levels and size |
+//! | [`pipeline`] | screen → select → trade, day by day over history, no look-ahead |
 //! | [`strategy`] | the `Strategy` trait and its `Context` |
 //! | [`broker`], [`data`], [`clock`], [`notify`], [`store`] | the ports to the outside |
 //!

@@ -321,7 +321,13 @@ fn to_bar(code: StockCode, b: &crate::rest::DailyBar) -> Result<Bar, BrokerError
 #[async_trait]
 impl MarketData for KisBroker {
     async fn quote(&self, code: StockCode) -> Result<Quote, BrokerError> {
-        let q = self.client.call(&InquirePrice { code }).await.map_err(|e| broker_error(&e))?;
+        let q = self.client.call(&InquirePrice { code }).await.map_err(|e| match &e {
+            // KIS answers an unknown code with rt_cd 0 and a zero-filled output.
+            KisError::Parse { source, .. } if source.field == "output.stck_prpr" && source.value == "0" => {
+                BrokerError::InvalidRequest(format!("unknown stock code {code}"))
+            }
+            _ => broker_error(&e),
+        })?;
         Ok(Quote {
             code,
             ts: self.client.config().clock.now(),

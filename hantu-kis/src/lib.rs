@@ -8,7 +8,7 @@
 //! | [`env`] | `Environment::{Real, Paper}`: hosts, tr_id variants, quotas |
 //! | [`auth`] | credentials (redacted), access token (memory + 0600 file), approval key |
 //! | [`rest`] | [`KisClient`] and one typed request per endpoint |
-//! | [`parse`] | KIS string numbers to domain types, errors naming the field |
+//! | [`parse`], [`json`] | KIS string numbers to domain types, errors naming the field; borrowed JSON |
 //! | [`ratelimit`], [`retry`], [`breaker`] | pacing per app key, read retries, circuit breaker |
 //! | [`broker`] | [`KisBroker`]: `hantu_core::broker::Broker` + `hantu_core::data::MarketData` |
 //! | [`refresh`] | full-universe daily-bar download at the rate limit |
@@ -26,6 +26,7 @@ pub mod calllog;
 mod config;
 pub mod env;
 mod error;
+pub mod json;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod parse;

@@ -9,10 +9,14 @@
 use std::fmt;
 use std::str::FromStr;
 
+use std::borrow::Cow;
+
 use chrono::{NaiveDate, NaiveTime};
 use hantu_core::domain::{Price, Side, StockCode};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
+
+use crate::json::Json;
 
 /// A reply field that is missing or malformed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -52,10 +56,66 @@ impl fmt::Display for Ctx<'_> {
     }
 }
 
+/// The members of an object, from either JSON representation.
+#[derive(Clone, Copy, Debug)]
+enum Fields<'a> {
+    Value(&'a Map<String, Value>),
+    Json(&'a [(Cow<'a, str>, Json<'a>)]),
+}
+
+/// One JSON value, from either representation.
+#[derive(Clone, Copy, Debug)]
+enum Node<'a> {
+    Value(&'a Value),
+    Json(&'a Json<'a>),
+}
+
+impl<'a> Node<'a> {
+    fn as_str(self) -> Option<&'a str> {
+        match self {
+            Node::Value(Value::String(s)) => Some(s),
+            Node::Json(Json::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn fields(self) -> Option<Fields<'a>> {
+        match self {
+            Node::Value(Value::Object(m)) => Some(Fields::Value(m)),
+            Node::Json(Json::Obj(m)) => Some(Fields::Json(m)),
+            _ => None,
+        }
+    }
+
+    fn items(self) -> Option<Vec<Node<'a>>> {
+        match self {
+            Node::Value(Value::Array(a)) => Some(a.iter().map(Node::Value).collect()),
+            Node::Json(Json::Arr(a)) => Some(a.iter().map(Node::Json).collect()),
+            _ => None,
+        }
+    }
+
+    fn render(self) -> String {
+        match self {
+            Node::Value(v) => v.to_string(),
+            Node::Json(j) => j.to_string(),
+        }
+    }
+}
+
+impl<'a> Fields<'a> {
+    fn get(self, key: &str) -> Option<Node<'a>> {
+        match self {
+            Fields::Value(m) => m.get(key).map(Node::Value),
+            Fields::Json(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| Node::Json(v)),
+        }
+    }
+}
+
 /// A JSON object of a KIS reply with strict typed field readers.
 #[derive(Clone, Copy, Debug)]
 pub struct Obj<'a> {
-    map: &'a Map<String, Value>,
+    map: Fields<'a>,
     ctx: Ctx<'a>,
 }
 
@@ -70,7 +130,18 @@ impl<'a> Obj<'a> {
     /// If `v` is not a JSON object.
     pub fn root(v: &'a Value) -> Result<Self, ParseError> {
         match v {
-            Value::Object(map) => Ok(Self { map, ctx: Ctx::Root }),
+            Value::Object(map) => Ok(Self { map: Fields::Value(map), ctx: Ctx::Root }),
+            other => Err(ParseError::body(&other.to_string(), "expected a JSON object")),
+        }
+    }
+
+    /// The top level of a reply parsed into the borrowed [`Json`] tree (the fast path).
+    ///
+    /// # Errors
+    /// If `v` is not a JSON object.
+    pub fn root_json(v: &'a Json<'a>) -> Result<Self, ParseError> {
+        match v {
+            Json::Obj(map) => Ok(Self { map: Fields::Json(map), ctx: Ctx::Root }),
             other => Err(ParseError::body(&other.to_string(), "expected a JSON object")),
         }
     }
@@ -82,7 +153,7 @@ impl<'a> Obj<'a> {
     /// Whether the object has `key`.
     #[must_use]
     pub fn has(&self, key: &str) -> bool {
-        self.map.contains_key(key)
+        self.map.get(key).is_some()
     }
 
     /// A string field, as sent (not trimmed).
@@ -91,8 +162,7 @@ impl<'a> Obj<'a> {
     /// If missing or not a string.
     pub fn raw(&self, key: &str) -> Result<&'a str, ParseError> {
         match self.map.get(key) {
-            Some(Value::String(s)) => Ok(s.as_str()),
-            Some(other) => Err(self.err(key, &other.to_string(), "expected a string")),
+            Some(node) => node.as_str().ok_or_else(|| self.err(key, &node.render(), "expected a string")),
             None => Err(self.err(key, "", "missing field")),
         }
     }
@@ -272,8 +342,10 @@ impl<'a> Obj<'a> {
     /// If missing or not an object.
     pub fn obj(&self, key: &'a str) -> Result<Obj<'a>, ParseError> {
         match self.map.get(key) {
-            Some(Value::Object(map)) => Ok(Obj { map, ctx: Ctx::Key(key) }),
-            Some(other) => Err(self.err(key, &other.to_string(), "expected an object")),
+            Some(node) => match node.fields() {
+                Some(map) => Ok(Obj { map, ctx: Ctx::Key(key) }),
+                None => Err(self.err(key, &node.render(), "expected an object")),
+            },
             None => Err(self.err(key, "", "missing field")),
         }
     }
@@ -283,22 +355,20 @@ impl<'a> Obj<'a> {
     /// # Errors
     /// If missing, not an array, or an element is not an object.
     pub fn arr(&self, key: &'a str) -> Result<Vec<Obj<'a>>, ParseError> {
-        match self.map.get(key) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::Object(map) => Ok(Obj { map, ctx: Ctx::Index(key, i) }),
-                    other => Err(ParseError {
-                        field: format!("{}{key}[{i}]", self.ctx),
-                        value: clip(&other.to_string()),
-                        reason: "expected an object",
-                    }),
-                })
-                .collect(),
-            Some(other) => Err(self.err(key, &other.to_string(), "expected an array")),
-            None => Err(self.err(key, "", "missing field")),
-        }
+        let Some(node) = self.map.get(key) else { return Err(self.err(key, "", "missing field")) };
+        let Some(items) = node.items() else { return Err(self.err(key, &node.render(), "expected an array")) };
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match v.fields() {
+                Some(map) => Ok(Obj { map, ctx: Ctx::Index(key, i) }),
+                None => Err(ParseError {
+                    field: format!("{}{key}[{i}]", self.ctx),
+                    value: clip(&v.render()),
+                    reason: "expected an object",
+                }),
+            })
+            .collect()
     }
 
     /// Maps each element of the array `key` with `f`.

@@ -152,6 +152,13 @@ pub fn run(args: &BacktestArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         let mut s = strategies::by_name(&args.strategy, &params)?;
         vec![bt.run(&bars, s.as_mut())?]
     };
+    if args.store {
+        // Runs over the store are kept in it: run, round trips, daily returns and stats.
+        let store = super::open_store(ctx)?;
+        for r in &reports {
+            hantu_core::store::save_backtest_report(&store, r)?;
+        }
+    }
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for (i, r) in reports.iter().enumerate() {

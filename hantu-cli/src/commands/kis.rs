@@ -1,14 +1,16 @@
 //! Connecting to KIS (real or paper, from the configuration and secrets) or to the local KIS
 //! server (`--sandbox`), shared by `trade`, `data refresh` and `health`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use hantu_core::clock::{Clock, LiveClock, SimClock};
 use hantu_core::domain::Timestamp;
 use hantu_core::krx::KrxCalendar;
+use hantu_core::store::{ApiCallRecord, Store};
 use hantu_kis::auth::{AccountNo, Credential};
+use hantu_kis::calllog::{CallHook, CallOutcome, CallRecord};
 use hantu_kis::mock::{MockConfig, MockMarket, MockServer};
 use hantu_kis::{Environment, KisBroker, KisClient, KisConfig};
 
@@ -18,15 +20,50 @@ use crate::config::ConfigError;
 /// A live connection; keeps the local server alive while in use.
 pub struct Kis {
     /// The broker and market data.
-    pub broker: KisBroker,
+    pub broker: Arc<KisBroker>,
     /// Which environment.
     pub env: Environment,
     /// Whether this is the local server.
     pub sandbox: bool,
     server: Option<MockServer>,
+    calls: Arc<Mutex<Vec<ApiCallRecord>>>,
+}
+
+/// A call hook that keeps every request for the store's `api_calls` table.
+fn call_log() -> (CallHook, Arc<Mutex<Vec<ApiCallRecord>>>) {
+    let calls: Arc<Mutex<Vec<ApiCallRecord>>> = Arc::default();
+    let sink = calls.clone();
+    let hook: CallHook = Arc::new(move |c: &CallRecord| {
+        let outcome = match &c.outcome {
+            CallOutcome::Ok => "ok".to_owned(),
+            CallOutcome::Refused(code) => format!("refused {code}"),
+            other => format!("{other:?}"),
+        };
+        let rec = ApiCallRecord {
+            ts: LiveClock.now(),
+            endpoint: c.endpoint.to_owned(),
+            tr_id: Some(c.tr_id.to_owned()),
+            latency_us: u64::try_from(c.latency.as_micros()).unwrap_or(u64::MAX),
+            status: c.status,
+            outcome,
+        };
+        sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(rec);
+    });
+    (hook, calls)
 }
 
 impl Kis {
+    /// Requests sent so far (retries included).
+    pub fn requests(&self) -> usize {
+        self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+    }
+
+    /// Writes the requests made so far to the store's `api_calls` table.
+    pub fn record_calls(&self, store: &dyn Store) -> anyhow::Result<()> {
+        let calls = std::mem::take(&mut *self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        store.record_api_calls(&calls).context("recording API calls")
+    }
+
     /// Stops the local server, if any.
     pub async fn close(self) {
         if let Some(s) = self.server {
@@ -45,26 +82,40 @@ fn sandbox_day(today: NaiveDate) -> NaiveDate {
 }
 
 /// Connects as configured. With `sandbox`, starts the local KIS server on 127.0.0.1 over a
-/// small simulated market, its clock set to 10:00 KST of a trading day so orders are accepted
-/// at any wall-clock time.
+/// small fixed market, its clock set to 10:00 KST of a trading day so orders are accepted at any
+/// wall-clock time.
 pub async fn connect(ctx: &Ctx, sandbox: bool) -> anyhow::Result<Kis> {
-    let kis = &ctx.cfg.config.kis;
-    let env: Environment = kis.env.parse().map_err(|e| config_error("kis.env", e))?;
     if sandbox {
         let day = sandbox_day(LiveClock.now().kst_date());
+        return connect_local(ctx, MockMarket::fixture(day), day).await;
+    }
+    connect_kis(ctx)
+}
+
+/// Starts the local KIS server over `market` with its clock at 10:00 KST on `day`, and connects.
+pub async fn connect_local(ctx: &Ctx, market: MockMarket, day: NaiveDate) -> anyhow::Result<Kis> {
+    let env: Environment = ctx.cfg.config.kis.env.parse().map_err(|e| config_error("kis.env", e))?;
+    {
         let clock: Arc<dyn Clock> = Arc::new(SimClock::new(Timestamp::kst(day, 10, 0)));
-        let config = MockConfig::new(env, MockMarket::fixture(day)).with_clock(clock.clone());
+        let config = MockConfig::new(env, market).with_clock(clock.clone());
         let server = MockServer::start(config).await.context("starting the local KIS server")?;
         let (key, secret) = server.app();
         let account = AccountNo::parse(&server.account()).context("local server account")?;
+        let (hook, calls) = call_log();
         let cfg = KisConfig::new(env, Credential::new(key, secret)?)
             .with_rest_url(server.base_url())
             .with_account(account)
-            .with_clock(clock);
-        let broker = KisBroker::new(KisClient::new(cfg)?)?;
+            .with_clock(clock)
+            .with_call_hook(hook);
+        let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
         tracing::info!(url = %server.base_url(), "Local KIS server started");
-        return Ok(Kis { broker, env, sandbox: true, server: Some(server) });
+        Ok(Kis { broker, env, sandbox: true, server: Some(server), calls })
     }
+}
+
+fn connect_kis(ctx: &Ctx) -> anyhow::Result<Kis> {
+    let kis = &ctx.cfg.config.kis;
+    let env: Environment = kis.env.parse().map_err(|e| config_error("kis.env", e))?;
     let key = ctx.cfg.secret("HANTU_KIS_APP_KEY")?;
     let secret = ctx.cfg.secret("HANTU_KIS_APP_SECRET")?;
     let account = ctx.cfg.secret("HANTU_KIS_ACCOUNT")?;
@@ -73,14 +124,16 @@ pub async fn connect(ctx: &Ctx, sandbox: bool) -> anyhow::Result<Kis> {
     let account = AccountNo::parse(account.expose()).map_err(|e| config_error("HANTU_KIS_ACCOUNT", e))?;
     let dir = &ctx.cfg.config.data.dir;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let (hook, calls) = call_log();
     let mut cfg = KisConfig::new(env, credential)
+        .with_call_hook(hook)
         .with_account(account)
         .with_token_cache(dir.join(format!("kis-token-{}.json", kis.env)));
     if let Some(url) = &kis.rest_url {
         cfg = cfg.with_rest_url(url.clone());
     }
-    let broker = KisBroker::new(KisClient::new(cfg)?)?;
-    Ok(Kis { broker, env, sandbox: false, server: None })
+    let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
+    Ok(Kis { broker, env, sandbox: false, server: None, calls })
 }
 
 /// A single-threaded runtime for one command.

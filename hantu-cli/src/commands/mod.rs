@@ -7,6 +7,9 @@ pub mod demo;
 pub mod health;
 pub mod kis;
 pub mod logs;
+pub mod rules;
+pub mod screen;
+pub mod select;
 pub mod trade;
 
 use std::path::PathBuf;
@@ -47,6 +50,8 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     match cmd {
         Command::Demo(a) => demo::run(&a, ctx),
         Command::Backtest(a) => backtest::run(&a, ctx),
+        Command::Screen(a) => screen::run(&a, ctx),
+        Command::Select(a) => select::run(&a, ctx),
         Command::Config(c) => config::run(&c, ctx),
         Command::Data(c) => data::run(&c, ctx),
         Command::Logs(a) => logs::run(&a, ctx),

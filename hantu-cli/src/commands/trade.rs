@@ -70,6 +70,11 @@ pub fn run(args: &TradeArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     runtime()?.block_on(async {
         let kis = connect(ctx, args.sandbox).await?;
         let result = dispatch(&args.command, &kis, ctx).await;
+        if let Ok(store) = super::open_store(ctx) {
+            if let Err(e) = kis.record_calls(&store) {
+                tracing::warn!(error = %e, "Could not record the API calls");
+            }
+        }
         kis.close().await;
         result
     })

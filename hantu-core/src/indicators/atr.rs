@@ -95,25 +95,24 @@ pub(crate) fn wilder_atr(
     let pw = Powers::new(a);
     let (high, low, prev) = (&high[period + 1..n], &low[period + 1..n], &close[period..n - 1]);
     let (close, out) = (&close[period + 1..], &mut out[period + 1..]);
-    let m = out.len();
-    let mut i = 0;
-    while i + 4 <= m {
-        let tr = |j: usize| true_range(high[i + j], low[i + j], prev[i + j]) * b;
+    // Exact-size chunks let the compiler drop every bounds check in the hot loop.
+    let (mut hc, mut lc, mut pc, mut cc) =
+        (high.chunks_exact(4), low.chunks_exact(4), prev.chunks_exact(4), close.chunks_exact(4));
+    let mut oc = out.chunks_exact_mut(4);
+    for ((((h, l), p), c), o) in (&mut hc).zip(&mut lc).zip(&mut pc).zip(&mut cc).zip(&mut oc) {
+        let tr = |j: usize| true_range(h[j], l[j], p[j]) * b;
         let y = pw.step4(atr, [tr(0), tr(1), tr(2), tr(3)]);
+        bad |= (h[0] < l[0]) | (h[1] < l[1]) | (h[2] < l[2]) | (h[3] < l[3]);
         for j in 0..4 {
-            bad |= high[i + j] < low[i + j];
-        }
-        for j in 0..4 {
-            out[i + j] = map(y[j], close[i + j]);
+            o[j] = map(y[j], c[j]);
         }
         atr = y[3];
-        i += 4;
     }
-    while i < m {
-        bad |= high[i] < low[i];
-        atr = pw.step(atr, true_range(high[i], low[i], prev[i]) * b);
-        out[i] = map(atr, close[i]);
-        i += 1;
+    let rest = hc.remainder().iter().zip(lc.remainder()).zip(pc.remainder()).zip(cc.remainder());
+    for ((((&h, &l), &p), &c), o) in rest.zip(oc.into_remainder()) {
+        bad |= h < l;
+        atr = pw.step(atr, true_range(h, l, p) * b);
+        *o = map(atr, c);
     }
     if bad { Err(high_below_low(all_high, all_low)) } else { Ok(()) }
 }

@@ -6,15 +6,22 @@
 //! with `f64::NAN` in the warm-up positions, exactly like Python TA-Lib. Next to it:
 //! - `<name>_lookback(params) -> usize`: how many leading outputs are NaN (TA-Lib's
 //!   `TA_<NAME>_Lookback` with the unstable period at its default of 0);
-//! - `<name>_into(inputs…, out)`: the same computation into caller-provided slices; it
-//!   allocates nothing (the windowed-extreme indicators STOCH, STOCHF, STOCHRSI, WILLR,
-//!   AROON, MIDPRICE allocate one O(period) deque and nothing per bar).
+//! - `<name>_into(inputs…, out)`: the same computation into caller-provided slices. The
+//!   kernels with speed targets (SMA, EMA, RSI, MACD, BBANDS, ATR, NATR, TRANGE, ADX, OBV)
+//!   allocate nothing; STOCH/STOCHF allocate one O(period) scratch for the window extremes; the
+//!   others run their streaming type over the input and allocate its O(period) state once.
+//!   Nothing allocates per bar.
 //!
 //! # Streaming
-//! A type per indicator in UpperCamelCase (`Sma`, `Rsi`, `Macd`...) with `new(params)`,
-//! `next(inputs) -> output` (NaN during the warm-up) and `reset()`. Every update is O(1).
-//! Streaming uses the very same arithmetic as batch, so it reproduces batch bit for bit; a
-//! property test per indicator checks that on random data.
+//! A type per indicator in UpperCamelCase (`Sma`, `Rsi`, `MacdStream`...) with `new(params)`,
+//! `next(inputs) -> output` (NaN during the warm-up) and `reset()`. Updates are O(1) (CCI's
+//! mean absolute deviation is O(period), as in TA-Lib: it has no running form). Where the
+//! output type name is taken by the batch result (`Macd`, `Stoch`, `Aroon`), the streaming type
+//! ends in `Stream`.
+//!
+//! Streaming reproduces batch bit for bit, except for EMA, RSI, MACD, ATR and NATR, whose batch
+//! kernels evaluate the recurrence four bars at a time for speed (see `recurrence.rs`) and agree
+//! with streaming to 1e-12 relative. A property test per indicator checks this on random data.
 //!
 //! # Agreement with TA-Lib
 //! After the lookback, outputs equal TA-Lib 0.8's to 1e-9 relative (`|a - b| <= 1e-9 *
@@ -27,13 +34,16 @@
 //!
 //! # Errors and NaN
 //! A period below its minimum, a period longer than the input, inputs of different lengths,
-//! an output slice of the wrong length, or `high < low` give an [`IndicatorError`]. Streaming
-//! types only check their parameters (per-bar checks would cost every caller).
+//! an output slice of the wrong length, or `high < low` give an [`IndicatorError`]; on an error
+//! the contents of an `_into` output are unspecified. Streaming types only check their
+//! parameters (per-bar checks would cost every caller).
 //!
 //! NaN inputs are not skipped, as in TA-Lib: a NaN enters the arithmetic and every output it
-//! reaches is NaN. For running sums and recursive smoothers (SMA, EMA, RSI, ATR, OBV...) that is
-//! every later output, so clean or forward-fill the data first. Windowed extremes (STOCH,
-//! WILLR...) compare with `<`/`>`, so a NaN is never chosen as the high or low.
+//! reaches is NaN. For running sums and recursive smoothers (SMA, EMA, RSI, ATR, BBANDS...) that
+//! is every later output, so clean or forward-fill the data first. The window extremes (raw
+//! %K of STOCHF, WILLR, MIDPRICE, AROON) are NaN exactly while a NaN is inside their window.
+//! Where TA-Lib's comparisons pass over a NaN, so do ours: a NaN previous close in the true
+//! range, a NaN close in OBV (counted as unchanged).
 
 mod ad;
 mod adosc;

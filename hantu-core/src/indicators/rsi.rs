@@ -74,8 +74,12 @@ pub fn rsi_into(close: &[f64], period: usize, out: &mut [f64]) -> Result<(), Ind
         let d = [split(x[1] - x[0]), split(x[2] - x[1]), split(x[3] - x[2]), split(x[4] - x[3])];
         let g = pw.step4(gain, [d[0].0 * b, d[1].0 * b, d[2].0 * b, d[3].0 * b]);
         let l = pw.step4(loss, [d[0].1 * b, d[1].1 * b, d[2].1 * b, d[3].1 * b]);
+        // Straight-line division of four independent lanes so the compiler can pair them into
+        // packed divides: the division, not the recurrence, bounds this loop.
+        let t = [g[0] + l[0], g[1] + l[1], g[2] + l[2], g[3] + l[3]];
+        let q = [g[0] / t[0], g[1] / t[1], g[2] / t[2], g[3] / t[3]];
         for j in 0..4 {
-            o[j] = rsi_value(g[j], l[j]);
+            o[j] = if is_zero(t[j]) { 0.0 } else { 100.0 * q[j] };
         }
         (gain, loss) = (g[3], l[3]);
     }

@@ -7,7 +7,7 @@
 
 use super::criterion::{Criterion, Series};
 use crate::domain::{Bar, Fundamentals};
-use crate::indicators::{adx_into, atr_into, ema_into, rsi_into, sma_into};
+use crate::indicators::{Trend, TrendParams, adx_into, atr_into, ema_into, rsi_into, sma_into, trend_into};
 
 /// Which criteria to compute, in column order, and the series they share.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,21 +41,25 @@ pub(crate) struct Scratch {
     close: Vec<f64>,
     volume: Vec<f64>,
     tmp: Vec<f64>,
+    trend: Vec<Trend>,
     series: Vec<Vec<f64>>,
 }
 
 impl Scratch {
     fn load(&mut self, bars: &[Bar]) {
-        let cols = [&mut self.open, &mut self.high, &mut self.low, &mut self.close, &mut self.volume];
-        for c in cols {
+        let n = bars.len();
+        for c in [&mut self.open, &mut self.high, &mut self.low, &mut self.close, &mut self.volume] {
             c.clear();
+            c.resize(n, 0.0);
         }
-        for b in bars {
-            self.open.push(b.open.as_f64());
-            self.high.push(b.high.as_f64());
-            self.low.push(b.low.as_f64());
-            self.close.push(b.close.as_f64());
-            self.volume.push(b.volume as f64);
+        let cols =
+            self.open.iter_mut().zip(&mut self.high).zip(&mut self.low).zip(&mut self.close).zip(&mut self.volume);
+        for (((((o, h), l), c), v), b) in cols.zip(bars) {
+            *o = b.open.as_f64();
+            *h = b.high.as_f64();
+            *l = b.low.as_f64();
+            *c = b.close.as_f64();
+            *v = b.volume as f64;
         }
     }
 }
@@ -84,7 +88,7 @@ pub(crate) fn compute_row(
             Series::Close => Ok(()),
         };
     }
-    let Scratch { open, high, low, close, volume, tmp, series: bufs } = scratch;
+    let Scratch { open, high, low, close, volume, tmp, trend, series: bufs } = scratch;
     let (open, high, low, close, volume, bufs) = (&*open, &*high, &*low, &*close, &*volume, &*bufs);
     let series = |s: Series| -> &[f64] {
         match s {
@@ -112,6 +116,17 @@ pub(crate) fn compute_row(
                 last_of(tmp, n, |out| atr_into(high, low, close, usize::from(p), out).is_ok()) / last(close) * 100.0
             }
             Criterion::Adx(p) => last_of(tmp, n, |out| adx_into(high, low, close, usize::from(p), out).is_ok()),
+            Criterion::Trend(f, s) => {
+                let params = TrendParams { fast: usize::from(f), slow: usize::from(s), ..TrendParams::default() };
+                trend.clear();
+                trend.resize(n, Trend::Unknown);
+                match trend_into(close, &params, trend).ok().and(trend.last()) {
+                    Some(Trend::Up) => 1.0,
+                    Some(Trend::Down) => -1.0,
+                    Some(Trend::Sideways) => 0.0,
+                    Some(Trend::Unknown) | None => f64::NAN,
+                }
+            }
             Criterion::HighDistance(k) => window(n, k).map_or(f64::NAN, |from| {
                 let high = high[from..].iter().copied().fold(f64::MIN, f64::max);
                 (close[n - 1] / high - 1.0) * 100.0
@@ -284,6 +299,17 @@ mod tests {
         assert!(v[4].is_nan() && v[5].is_nan());
         let v = run(&["per"], &b, None);
         assert!(v[0].is_nan());
+    }
+
+    #[test]
+    fn trend_classifier_reads_up_down_and_sideways() {
+        let up: Vec<i64> = (0..30).map(|k| 1_000 + k * 10).collect();
+        let down: Vec<i64> = up.iter().rev().copied().collect();
+        let flat = [1_000; 30];
+        for (closes, want) in [(&up[..], 1.0), (&down[..], -1.0), (&flat[..], 0.0)] {
+            let v = run(&["trend(5,10)"], &bars(closes, &[1; 30]), None);
+            assert_eq!(v[0], want, "{closes:?}");
+        }
     }
 
     #[test]

@@ -197,6 +197,7 @@ impl ScreenConfig {
             b.cross(col);
             score.push((col, t.weight, t.prefer));
         }
+        check_history(self.history, &b.columns, "history")?;
         Ok(Compiled {
             plan: Plan::new(b.columns),
             rule: Rule { root, leaves: b.leaves },
@@ -383,6 +384,16 @@ impl Builder {
     }
 }
 
+/// Refuses a history too short for any of `columns` (every stock would be unknown on it).
+pub(crate) fn check_history(history: usize, columns: &[Criterion], key: &str) -> crate::Result<()> {
+    match columns.iter().map(|c| (c.min_bars(), c)).max_by_key(|x| x.0) {
+        Some((need, c)) if need > history => {
+            Err(crate::Error::config(key, format!("{history} bars are too few for {c}, which needs {need}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn series(text: &str, key: &str) -> crate::Result<Series> {
     match parse(text, key)? {
         Criterion::Close => Ok(Series::Close),
@@ -452,6 +463,10 @@ weight = 2.0
         assert!(err(&base("cross = \"sma(5)\"\nabove = \"sma(20)\"")).starts_with("rule.within: missing"));
         assert!(err(&base("rank = \"close\"\ntop = 0")).starts_with("rule.top: must be at least 1"));
         assert!(err(&base("bogus = 1")).starts_with("toml: "));
+        assert_eq!(
+            err("name = \"s\"\nhistory = 100\n[rule]\nvalue = \"high_distance(250)\"\nmin = -10"),
+            "history: 100 bars are too few for high_distance(250), which needs 250"
+        );
         assert!(err("name = \"s\"\nmax_results = 0\n[rule]\nvalue = \"close\"\nmin = 1").starts_with("max_results:"));
         assert!(
             err("name = \"s\"\n[rule]\nvalue = \"close\"\nmin = 1\n[[score]]\nvalue = \"close\"\nweight = -1")

@@ -20,6 +20,7 @@
 //! | `price_vs_ma(n)` | close vs. `sma(n)`, % | not enough bars |
 //! | `ma_aligned(a,b,c)` | 1 when `sma(a) > sma(b) > sma(c)`, else 0 | not enough bars |
 //! | `adx(n)` | ADX trend strength | not enough bars |
+//! | `trend` / `trend(f,s)` | the indicators' trend classifier over `sma(f)`/`sma(s)` (default 20/60, slope over 5 bars): 1 up, -1 down, 0 sideways | warm-up |
 //! | `bars_since_cross_up(x,y)` / `bars_since_cross_down(x,y)` | bars since `x` last crossed above (below) `y`, 0 = on the last bar | no cross in the data |
 //! | `market_cap` | won | no fundamentals |
 //! | `per`, `pbr`, `roe`, `debt_ratio` | as reported (ROE and debt ratio in %) | not reported |
@@ -82,6 +83,8 @@ pub enum Criterion {
     MaAligned(u16, u16, u16),
     /// ADX over `n` bars.
     Adx(u16),
+    /// [`crate::indicators::trend`] with these fast and slow periods: 1 up, -1 down, 0 sideways.
+    Trend(u16, u16),
     /// Bars since the first series last crossed above (`up`) or below the second.
     BarsSinceCross {
         /// The series that crosses.
@@ -110,7 +113,7 @@ pub enum Criterion {
 impl Criterion {
     /// Names accepted by [`Criterion::parse`], for error messages.
     pub const NAMES: &'static str = "close, avg_traded_value(n), return(n), rsi(n), high_distance(n), atr_pct(n), \
-         volume_surge(n), new_high(n), new_low(n), gap, sma(n), ema(n), price_vs_ma(n), ma_aligned(a,b,c), adx(n), \
+         volume_surge(n), new_high(n), new_low(n), gap, sma(n), ema(n), price_vs_ma(n), ma_aligned(a,b,c), adx(n), trend, trend(f,s), \
          bars_since_cross_up(x,y), bars_since_cross_down(x,y), market_cap, per, pbr, roe, debt_ratio, \
          earnings_yield, book_yield";
 
@@ -159,6 +162,11 @@ impl Criterion {
             "ema" => one(name).map(|n| Criterion::Level(Series::Ema(n))),
             "price_vs_ma" => one(name).map(Criterion::PriceVsMa),
             "adx" => one(name).map(Criterion::Adx),
+            "trend" => match ints()?.as_slice() {
+                [] => Ok(Criterion::Trend(20, 60)),
+                [f, s] if f < s => Ok(Criterion::Trend(*f, *s)),
+                _ => Err("trend takes no periods or two, fast below slow, e.g. trend(20,60)".into()),
+            },
             "ma_aligned" => match ints()?.as_slice() {
                 [a, b, c] => Ok(Criterion::MaAligned(*a, *b, *c)),
                 _ => Err("ma_aligned takes three periods, e.g. ma_aligned(5,20,60)".into()),
@@ -188,6 +196,38 @@ impl Criterion {
                 | Criterion::EarningsYield
                 | Criterion::BookYield
         )
+    }
+
+    /// Bars of history needed before the value can be known (0 for fundamentals).
+    #[must_use]
+    pub fn min_bars(self) -> usize {
+        let series = |s: Series| match s {
+            Series::Close => 1,
+            Series::Sma(n) | Series::Ema(n) => usize::from(n),
+        };
+        match self {
+            Criterion::Close => 1,
+            Criterion::Gap => 2,
+            Criterion::AvgTradedValue(n) | Criterion::HighDistance(n) | Criterion::PriceVsMa(n) => usize::from(n),
+            Criterion::Return(n)
+            | Criterion::Rsi(n)
+            | Criterion::AtrPct(n)
+            | Criterion::VolumeSurge(n)
+            | Criterion::NewHigh(n)
+            | Criterion::NewLow(n) => usize::from(n) + 1,
+            Criterion::Level(s) => series(s),
+            Criterion::MaAligned(a, b, c) => usize::from(a.max(b).max(c)),
+            Criterion::Adx(n) => 2 * usize::from(n),
+            Criterion::Trend(_, slow) => usize::from(slow) + crate::indicators::TrendParams::default().slope_bars,
+            Criterion::BarsSinceCross { fast, slow, .. } => series(fast).max(series(slow)) + 1,
+            Criterion::MarketCap
+            | Criterion::Per
+            | Criterion::Pbr
+            | Criterion::Roe
+            | Criterion::DebtRatio
+            | Criterion::EarningsYield
+            | Criterion::BookYield => 0,
+        }
     }
 
     /// The moving-average series this criterion reads (computed once per stock and shared).
@@ -231,6 +271,7 @@ impl fmt::Display for Criterion {
             Criterion::PriceVsMa(n) => write!(f, "price_vs_ma({n})"),
             Criterion::MaAligned(a, b, c) => write!(f, "ma_aligned({a},{b},{c})"),
             Criterion::Adx(n) => write!(f, "adx({n})"),
+            Criterion::Trend(a, b) => write!(f, "trend({a},{b})"),
             Criterion::BarsSinceCross { fast, slow, up } => {
                 write!(f, "bars_since_cross_{}({fast},{slow})", if *up { "up" } else { "down" })
             }
@@ -342,6 +383,7 @@ mod tests {
             "price_vs_ma(20)",
             "ma_aligned(5,20,60)",
             "adx(14)",
+            "trend(10,30)",
             "bars_since_cross_up(sma(5),sma(20))",
             "bars_since_cross_down(close,ema(10))",
             "market_cap",
@@ -366,6 +408,8 @@ mod tests {
         assert!(Criterion::parse("sma(5").unwrap_err().contains("parenthesis"));
         assert!(Criterion::parse("bars_since_cross_up(rsi(14),sma(5))").unwrap_err().contains("not a series"));
         assert!(Criterion::parse("ma_aligned(5,20)").unwrap_err().contains("three"));
+        assert!(Criterion::parse("trend(60,20)").unwrap_err().contains("fast below slow"));
+        assert_eq!(Criterion::parse("trend").unwrap(), Criterion::Trend(20, 60));
     }
 
     #[test]

@@ -57,6 +57,7 @@ pub use rule::Outcome;
 pub use universe::Universe;
 
 pub(crate) use compute::{Plan, Scratch, compute_row};
+pub(crate) use config::check_history;
 pub(crate) use rule::CrossStats;
 
 use std::sync::Arc;

@@ -55,7 +55,7 @@ pub enum Standing {
 }
 
 /// Why a stock is in or out.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Explanation {
     /// The stock.
     pub code: StockCode,

@@ -224,3 +224,56 @@ fn universe_refuses_bars_out_of_order() {
     let u = Universe::new(vec![], [(code, series(code, &days, 1_000, 1, 10))], []).unwrap();
     assert_eq!(u.dropped(), &[code]);
 }
+
+#[test]
+fn results_do_not_depend_on_the_number_of_threads() {
+    let market = crate::sim::SimMarket::generate(&crate::sim::SimConfig {
+        stocks: 300,
+        days: 260,
+        seed: 3,
+        ..Default::default()
+    })
+    .unwrap();
+    let u = Universe::from_sim(&market).unwrap();
+    let s = screener(include_str!("../../../examples/config/screen.toml"));
+    let as_of = *market.dates().last().unwrap();
+    let many = s.run(&u, as_of).unwrap();
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| s.run(&u, as_of).unwrap());
+    assert!(!many.entries.is_empty());
+    assert_eq!(many.entries, one.entries);
+    let code = many.entries[0].code;
+    assert_eq!(many.why(code).detail, one.why(code).detail);
+}
+
+#[test]
+fn universes_from_csv_files_and_from_a_store_agree() {
+    use crate::store::{MemoryStore, Store};
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata"));
+    let u = Universe::from_csv(dir.join("daily"), dir.join("stocks.csv"), Some(&dir.join("fundamentals.csv"))).unwrap();
+    let i = u.index_of(c("900100")).unwrap();
+    assert_eq!(u.all_bars(i).len(), 40);
+    // The fundamentals are dated 2024-02-27, a day after the last bar: not known before.
+    let last = u.all_bars(i).last().unwrap().ts.kst_date();
+    assert!(u.fundamentals_as_of(i, last).is_none());
+    let next = NaiveDate::from_ymd_opt(2024, 2, 27).unwrap();
+    assert_eq!(u.fundamentals_as_of(i, next).and_then(|f| f.per), Some(12.1));
+
+    let store = MemoryStore::new();
+    store.upsert_instruments(u.instruments()).unwrap();
+    for k in 0..u.len() {
+        store.upsert_daily_bars(u.all_bars(k)).unwrap();
+    }
+    let funds: Vec<Fundamentals> = (0..u.len()).filter_map(|k| u.fundamentals_as_of(k, next).cloned()).collect();
+    store.upsert_fundamentals(&funds).unwrap();
+    let from = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let s = Universe::from_store(&store, from, next).unwrap();
+    assert_eq!(s.instruments(), u.instruments());
+    for k in 0..u.len() {
+        assert_eq!(s.all_bars(k), u.all_bars(k));
+        assert_eq!(s.fundamentals_as_of(k, next), u.fundamentals_as_of(k, next));
+    }
+    let screen =
+        screener("name = \"t\"\n[rule]\nvalue = \"return(10)\"\nmin = -100\n[[score]]\nvalue = \"return(10)\"");
+    assert_eq!(screen.run(&s, last).unwrap().entries, screen.run(&u, last).unwrap().entries);
+    assert!(!screen.run(&u, last).unwrap().entries.is_empty());
+}

@@ -155,6 +155,11 @@ impl Universe {
     pub fn bars_as_of(&self, i: usize, date: NaiveDate) -> &[Bar] {
         let bars = self.all_bars(i);
         let day = Timestamp::daily_close(date).kst_day_number();
+        // Screening as of the latest day is the common case; it needs no search (a binary
+        // search over a whole market's bars is a cache miss per step).
+        if bars.last().is_none_or(|b| b.ts.kst_day_number() <= day) {
+            return bars;
+        }
         let end = bars.partition_point(|b| b.ts.kst_day_number() <= day);
         &bars[..end]
     }

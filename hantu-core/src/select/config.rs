@@ -360,6 +360,10 @@ impl SelectConfig {
                 out.push((f, c, t.weight, t.prefer));
             }
         }
+        let mut needed: Vec<Criterion> = out.iter().map(|t| t.1).collect();
+        needed.push(Criterion::AtrPct(self.levels.atr_period));
+        needed.push(Criterion::AvgTradedValue(self.filters.liquidity_days));
+        crate::screen::check_history(self.history, &needed, "history")?;
         let fl = &self.filters;
         if fl.max_per_sector == Some(0) {
             return err("filters.max_per_sector", "must be at least 1 when set");
@@ -465,7 +469,13 @@ momentum = [ { value = "return(20)" }, { value = "return(60)", weight = 0.5 } ]
         assert_eq!(key("name = \"s\"\n[levels]\nstop_atr = 0.2"), "levels.stop_atr");
         assert_eq!(key("name = \"s\"\n[sizing]\nrisk_per_trade = 2"), "sizing.risk_per_trade");
         assert_eq!(key("name = \"s\"\nmax_picks = 0"), "max_picks");
+        assert_eq!(key("name = \"s\"\nhistory = 60"), "history");
         assert_eq!(key("name = \"s\"\n[filters]\nexclude = [\"bad\"]"), "toml");
+        let cfg =
+            SelectConfig::from_toml_str("name = \"s\"\n[sizing]\nrisk_per_trade = 0.02\nmax_position_weight = \"0.1\"")
+                .unwrap();
+        assert_eq!(cfg.sizing.risk_per_trade, Decimal::new(2, 2));
+        assert_eq!(cfg.sizing.max_position_weight, Decimal::new(1, 1));
         // A factor with weight 0 may have no terms.
         assert!(SelectConfig::from_toml_str("name = \"s\"\n[weights]\nvalue = 0\n[factors]\nvalue = []").is_ok());
     }

@@ -136,3 +136,105 @@ impl Strategy for PicksStrategy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backtest::{Backtest, BacktestConfig};
+    use crate::domain::{Qty, StockCode, Timestamp};
+    use crate::krx::FeeModel;
+    use crate::select::{Factor, FactorScore};
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 3, day).unwrap()
+    }
+
+    fn bar(day: u32, o: i64, h: i64, l: i64, c: i64) -> Bar {
+        let p = Price::new;
+        Bar::new_checked(StockCode::new("005930"), Timestamp::daily_close(d(day)), p(o), p(h), p(l), p(c), 1_000_000)
+            .unwrap()
+    }
+
+    fn selection(as_of: NaiveDate, class: PredictedClass) -> Selection {
+        let pick = Pick {
+            code: StockCode::new("005930"),
+            name: "s".into(),
+            sector: None,
+            rank: 1,
+            score: 80.0,
+            factors: vec![FactorScore { factor: Factor::Momentum, score: Some(80.0), contribution: 80.0 }],
+            class,
+            confidence: 0.9,
+            close: Price::new(10_000),
+            entry_low: Price::new(9_800),
+            entry_high: Price::new(10_000),
+            stop: Price::new(9_500),
+            target: Price::new(11_000),
+            qty: Qty::from_shares(100),
+        };
+        Selection {
+            as_of,
+            config: "t".into(),
+            weights_version: "1".into(),
+            fingerprint: 0,
+            screen: "s".into(),
+            screen_fingerprint: 0,
+            picks: vec![pick],
+            refused: vec![],
+        }
+    }
+
+    fn run(bars: &[Bar], class: PredictedClass, max_hold_days: u32) -> crate::backtest::BacktestReport {
+        let cfg = PicksConfig { min_class: PredictedClass::Buy, max_hold_days, max_weight: 1.0 };
+        let mut s = PicksStrategy::new(cfg, [selection(d(3), class)]).unwrap();
+        let bt = Backtest::new(BacktestConfig::default().with_fees(FeeModel::free()).with_cash(10_000_000));
+        bt.run(bars, &mut s).unwrap()
+    }
+
+    #[test]
+    fn buys_in_the_zone_next_session_and_sells_after_the_target_close() {
+        // Picked after the close of the 3rd; the 4th opens at 10,100 and trades down to 9,900.
+        let bars = [
+            bar(3, 10_000, 10_000, 10_000, 10_000),
+            bar(4, 10_100, 10_100, 9_900, 10_050),
+            bar(5, 10_500, 11_200, 10_400, 11_100),
+            bar(6, 11_050, 11_100, 10_900, 11_000),
+        ];
+        let r = run(&bars, PredictedClass::StrongBuy, 10);
+        assert_eq!(r.fills.len(), 2, "{:?}", r.fills);
+        assert_eq!((r.fills[0].side, r.fills[0].price, r.fills[0].qty.get()), (Side::Buy, Price::new(10_000), 100));
+        assert_eq!(r.fills[0].ts.kst_date(), d(4));
+        // The close of the 5th reached the target: sold at the next open.
+        assert_eq!((r.fills[1].side, r.fills[1].price), (Side::Sell, Price::new(11_050)));
+    }
+
+    #[test]
+    fn no_fill_above_the_zone_stop_and_time_exits_and_class_filter() {
+        // Never trades down to 10,000: no buy.
+        let high = [bar(3, 10_000, 10_000, 10_000, 10_000), bar(4, 10_200, 10_300, 10_100, 10_200)];
+        assert!(run(&high, PredictedClass::Buy, 10).fills.is_empty());
+        // A hold pick is not traded.
+        let dip = [bar(3, 10_000, 10_000, 10_000, 10_000), bar(4, 9_900, 9_950, 9_850, 9_900)];
+        assert!(run(&dip, PredictedClass::Hold, 10).fills.is_empty());
+        // Close at the stop: sold the next open.
+        let stop = [
+            bar(3, 10_000, 10_000, 10_000, 10_000),
+            bar(4, 9_900, 9_950, 9_850, 9_900),
+            bar(5, 9_700, 9_700, 9_400, 9_450),
+            bar(6, 9_400, 9_400, 9_300, 9_350),
+        ];
+        let r = run(&stop, PredictedClass::Buy, 10);
+        assert_eq!(r.fills.len(), 2);
+        assert_eq!((r.fills[1].side, r.fills[1].price), (Side::Sell, Price::new(9_400)));
+        // Held one day with max_hold_days = 1: sold at the open after the next bar.
+        let flat = [
+            bar(3, 10_000, 10_000, 10_000, 10_000),
+            bar(4, 9_900, 9_950, 9_850, 9_900),
+            bar(5, 9_950, 10_000, 9_900, 9_950),
+            bar(6, 9_960, 10_000, 9_900, 9_960),
+        ];
+        let r = run(&flat, PredictedClass::Buy, 1);
+        assert_eq!(r.fills.len(), 2);
+        assert_eq!((r.fills[1].price, r.fills[1].ts.kst_date()), (Price::new(9_960), d(6)));
+    }
+}

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use hantu_core::domain::{Bar, Instrument, Market, Price, StockCode, Timestamp};
 use hantu_core::krx::{KrxCalendar, TickTable, price_limits};
 
@@ -141,6 +141,43 @@ impl MockMarket {
         m
     }
 
+    /// Every stock of hantu-core's simulated market with all its daily bars. Use a server
+    /// clock on a trading day after the market's last date (see [`MockMarket::next_day`]).
+    #[must_use]
+    pub fn from_sim(sim: &hantu_core::sim::SimMarket) -> Self {
+        let mut m = Self::new();
+        for (i, inst) in sim.instruments.iter().enumerate() {
+            let shares = sim.fundamentals.get(i).and_then(|f| f.listed_shares).unwrap_or(10_000_000);
+            m.insert(inst.clone(), sim.bars.get(i).cloned().unwrap_or_default(), shares);
+        }
+        m
+    }
+
+    /// Every instrument of `store` with its daily bars in `from..=to` (bars loaded from a
+    /// database or imported CSV files).
+    ///
+    /// # Errors
+    /// The store's error.
+    pub fn from_store(
+        store: &dyn hantu_core::store::Store,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Self, hantu_core::store::StoreError> {
+        let mut m = Self::new();
+        for inst in store.instruments()? {
+            let bars = store.daily_bars(inst.code, from, to)?;
+            m.insert(inst, bars, 10_000_000);
+        }
+        Ok(m)
+    }
+
+    /// The first trading day after the last bar of any listing ("today" for the server).
+    #[must_use]
+    pub fn next_day(&self) -> Option<NaiveDate> {
+        let last = self.listings.values().filter_map(|l| l.bars.last()).map(|b| b.ts.kst_date()).max()?;
+        Some(KrxCalendar::next_trading_day(last))
+    }
+
     /// Codes, ascending.
     pub fn codes(&self) -> impl Iterator<Item = StockCode> + '_ {
         self.listings.keys().copied()
@@ -251,9 +288,7 @@ impl MockListing {
         let start = 9 * 60;
         let end = (15 * 60 + 20).min(until.hour() as i32 * 60 + until.minute() as i32);
         let n = (15 * 60 + 20 - start) as f64;
-        let seed = self.instrument.code.to_u64()
-            ^ u64::from(date.to_string().len() as u32)
-            ^ date.to_string().bytes().fold(0, |a, b| a * 31 + u64::from(b));
+        let seed = self.instrument.code.to_u64() ^ (date.num_days_from_ce() as u64).wrapping_mul(0x2545_f491_4f6c_dd1d);
         let path = |m: i32| -> i64 {
             let x = f64::from(m - start) / n;
             let anchor = if x < 0.3 {

@@ -9,6 +9,20 @@
 //! `tr_cont`, and injects faults per test ([`Fault`]). Replies start from the golden samples
 //! in `test_data/`, so they carry KIS's full key sets. Its clock is injectable.
 //!
+//! Choices where the references are silent (documented in ../shared/kis/KIS_API.md as
+//! UNCONFIRMED), so tests do not mistake them for facts:
+//!
+//! | case | what the local server sends |
+//! |---|---|
+//! | msg_cd of "모의투자 TR 이 아닙니다.", tick-grid, price-band, quantity, nothing-to-cancel and holdings rejections | `UNCONFIRMED` (as the reference samples do), with KIS's message text |
+//! | `tr_cont` letters | `F` first page with more, `M` middle, `D` last (also single) page |
+//! | ctx cursors | fk: request echo padded to 100; nk: next row offset padded to 100, blank on the last page |
+//! | chk-holiday page size | 20 days, two pages |
+//! | hashkey algorithm | four FNV-1a lanes (64 hex digits), stable per body |
+//! | market orders | fill at the current price; limit orders fill at the current price once it crosses |
+//! | settlement | cash and holdings move at the fill (D+2 settlement is not simulated) |
+//! | matching | continuous session only (09:00–15:20 KST); auctions collect orders without matching |
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use hantu_kis::Environment;
@@ -20,6 +34,7 @@
 //! ```
 
 mod account;
+mod clock;
 mod info;
 mod market;
 mod quotes;
@@ -28,6 +43,7 @@ mod state;
 mod trading;
 mod wire;
 
+pub use clock::ShiftedClock;
 pub use market::{DayStats, MockListing, MockMarket};
 pub use server::MockServer;
 pub use state::{Fault, FaultRule, MockConfig, MockStats};

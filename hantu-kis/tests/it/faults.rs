@@ -22,7 +22,7 @@ async fn transient_read_failures_are_retried() {
     for fault in [
         Fault::Status(503),
         Fault::Drop,
-        Fault::Timeout(Duration::from_secs(3)),
+        Fault::Timeout(Duration::from_secs(30)),
         Fault::Latency(Duration::from_millis(200)),
     ] {
         rig.server.inject(FaultRule::times(fault.clone(), 1));
@@ -74,7 +74,7 @@ async fn malformed_replies_are_typed_parse_errors() {
 async fn a_timed_out_order_is_never_sent_twice() {
     let rig = Rig::start(Environment::Real).await;
     let broker = rig.broker();
-    rig.server.inject(FaultRule::times(Fault::Timeout(Duration::from_secs(3)), 1).on("order-cash"));
+    rig.server.inject(FaultRule::times(Fault::Timeout(Duration::from_secs(30)), 1).on("order-cash"));
     let order = approve(limit("005930", Side::Buy, 3, 65_000), 66_000, 0);
     let err = broker.place(&order).await.unwrap_err();
     assert!(matches!(&err, BrokerError::Unknown { client_id, .. } if client_id == &order.order().client_id), "{err}");

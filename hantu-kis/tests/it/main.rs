@@ -6,4 +6,5 @@ mod broker;
 mod client;
 mod common;
 mod faults;
+mod refresh;
 mod samples;

@@ -11,12 +11,19 @@ fn load(name: &str) -> Value {
     v
 }
 
-fn ok<T: FromKis>(name: &str) -> T {
+/// Parses a sample through both JSON representations (the client's borrowed tree and
+/// `serde_json::Value`) and checks they agree.
+fn ok<T: FromKis + PartialEq + std::fmt::Debug>(name: &str) -> T {
     let v = load(name);
     let root = Obj::root(&v).unwrap();
     let env = Envelope::parse(root).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(env.rt_cd, "0", "{name}");
-    T::from_kis(root).unwrap_or_else(|e| panic!("{name}: {e}"))
+    let via_value = T::from_kis(root).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let bytes = serde_json::to_vec(&v).unwrap();
+    let tree = hantu_kis::json::Json::parse(&bytes).unwrap();
+    let via_tree = T::from_kis(Obj::root_json(&tree).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(via_value, via_tree, "{name}");
+    via_tree
 }
 
 fn refused(name: &str) -> Envelope {
