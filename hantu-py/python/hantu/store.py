@@ -109,7 +109,7 @@ class Store:
     def selections(self, date: Any) -> pd.DataFrame:
         """The picks stored for ``date``, with one column per factor."""
         rows = []
-        for s in json.loads(self._inner.selections_json(_date(date))):
+        for s in json.loads(self._inner.selections_json(pd.Timestamp(date).strftime("%Y-%m-%d"))):
             factors = dict(s.pop("factors"))
             s.pop("config", None)
             rows.append({**s, **factors})
