@@ -66,6 +66,9 @@ fn bench_parsing(c: &mut Criterion) {
     g.bench_function("inquire-daily-itemchartprice (100 bars)", |b| {
         b.iter(|| black_box(parse::<DailyChart>(black_box(&chart))))
     });
+    g.bench_function("inquire-daily-itemchartprice via serde_json::Value (100 bars)", |b| {
+        b.iter(|| black_box(parse_via_value::<DailyChart>(black_box(&chart))))
+    });
     g.finish();
 }
 

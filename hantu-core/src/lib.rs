@@ -17,10 +17,12 @@
 //! | [`pipeline`] | screen → select → trade, day by day over history, no look-ahead |
 //! | [`strategy`] | the `Strategy` trait and its `Context` |
 //! | [`broker`], [`data`], [`clock`], [`notify`], [`store`] | the ports to the outside |
+//! | [`sim`] | the simulated market, `SimBroker` for backtests, `PaperBroker` for paper trading |
 //!
 //! | feature | default | enables |
 //! |---|---|---|
 //! | `sqlite` | yes | the SQLite store |
+//! | `testing` | no | `broker::contract`: the contract every `Broker` implementation must meet |
 
 pub mod backtest;
 pub mod broker;

@@ -197,8 +197,7 @@ impl SimBroker {
                 (OrderKind::Market, side) => {
                     Some(slipped_open(bar, side, self.cfg.slippage_ticks, w.market, w.instrument_kind))
                 }
-                (OrderKind::Limit(l), Side::Buy) => (bar.low <= l).then(|| bar.open.min(l)),
-                (OrderKind::Limit(l), Side::Sell) => (bar.high >= l).then(|| bar.open.max(l)),
+                (OrderKind::Limit(l), side) => limit_fill_in_bar(l, side, bar),
             };
             let mut qty = match price {
                 Some(_) => w.remaining.min(liquidity),
@@ -300,6 +299,16 @@ fn slipped_open(bar: &crate::domain::Bar, side: Side, ticks: u32, market: Market
     let n = i64::from(ticks) * side.sign();
     let p = table.offset(bar.open.won(), n).clamp(bar.low.won(), bar.high.won());
     Price::new_checked(p).unwrap_or(bar.open)
+}
+
+/// The price at which a limit order at `limit` fills in `bar`, if the bar trades through it:
+/// a buy when `low <= limit`, at `min(open, limit)`; a sell when `high >= limit`, at
+/// `max(open, limit)`.
+pub(crate) fn limit_fill_in_bar(limit: Price, side: Side, bar: &crate::domain::Bar) -> Option<Price> {
+    match side {
+        Side::Buy => (bar.low <= limit).then(|| bar.open.min(limit)),
+        Side::Sell => (bar.high >= limit).then(|| bar.open.max(limit)),
+    }
 }
 
 /// Most shares `cash` buys at `price` with commission.

@@ -2,55 +2,14 @@
 //! positions, balance), order validation by the server, and `MarketData`.
 
 use chrono::Duration;
+use hantu_core::broker::contract::{ContractSetup, broker_contract};
 use hantu_core::broker::{Broker, BrokerError};
 use hantu_core::data::MarketData;
-use hantu_core::domain::{OrderKind, OrderStatus, Side, Timestamp};
+use hantu_core::domain::{Money, OrderKind, OrderStatus, Price, Side};
 use hantu_kis::Environment;
 use hantu_kis::rest::{OrderCash, OrderDivision};
 
-use crate::common::{Rig, approve, code, day, limit, market};
-
-/// The broker contract every `Broker` must meet, run against any implementation whose market
-/// trades 005930 at 66,000 with 10,000,000 won of cash and no holdings.
-async fn broker_contract(broker: &dyn Broker) {
-    // A resting limit buy is listed as open, with our client id, and can be cancelled.
-    let resting = approve(limit("005930", Side::Buy, 5, 60_000), 66_000, 0);
-    let ack = broker.place(&resting).await.unwrap();
-    let open = broker.open_orders().await.unwrap();
-    assert_eq!(open.len(), 1);
-    let o = &open[0];
-    assert_eq!((o.broker_id.as_str(), o.status, o.qty.get()), (ack.broker_id.as_str(), OrderStatus::Accepted, 5));
-    assert_eq!(o.client_id.as_ref(), Some(&resting.order().client_id));
-    assert_eq!(o.kind, OrderKind::Limit(hantu_core::domain::Price::new(60_000)));
-    broker.cancel(&ack.broker_id).await.unwrap();
-    assert!(broker.open_orders().await.unwrap().is_empty());
-    let today = broker.orders_today().await.unwrap();
-    assert_eq!(today.iter().find(|x| x.broker_id == ack.broker_id).unwrap().status, OrderStatus::Cancelled);
-    // Cancelling again is a rejection, not a success.
-    assert!(matches!(broker.cancel(&ack.broker_id).await, Err(BrokerError::Rejected { .. })));
-
-    // A market buy fills; the fill, the position and the cash all show it.
-    let before = broker.balance().await.unwrap();
-    let buy = approve(market("005930", Side::Buy, 10), 66_000, 0);
-    let ack = broker.place(&buy).await.unwrap();
-    let fills = broker.fills_since(Timestamp::kst(day(), 9, 0)).await.unwrap();
-    let fill = fills.iter().find(|f| f.broker_id == ack.broker_id).unwrap();
-    assert_eq!((fill.qty.get(), fill.price.won(), fill.side), (10, 66_000, Side::Buy));
-    let pos = broker.positions().await.unwrap();
-    assert_eq!(pos.len(), 1);
-    assert_eq!((pos[0].code, pos[0].qty.get(), pos[0].sellable.get()), (code("005930"), 10, 10));
-    let after = broker.balance().await.unwrap();
-    assert!(after.cash < before.cash - hantu_core::domain::Money::from_won(659_999));
-    let filled = broker.orders_today().await.unwrap();
-    assert_eq!(filled.iter().find(|x| x.broker_id == ack.broker_id).unwrap().status, OrderStatus::Filled);
-
-    // Selling what we hold works; selling more than we hold is refused by the broker.
-    let sell = approve(limit("005930", Side::Sell, 4, 66_000), 66_000, 10);
-    broker.place(&sell).await.unwrap();
-    let too_many = approve(limit("005930", Side::Sell, 50, 66_000), 66_000, 50);
-    assert!(matches!(broker.place(&too_many).await, Err(BrokerError::Rejected { .. })));
-    assert_eq!(broker.positions().await.unwrap()[0].qty.get(), 6);
-}
+use crate::common::{Rig, approve, code, day, limit};
 
 #[tokio::test]
 async fn kis_broker_meets_the_broker_contract_on_real_and_paper() {
@@ -58,7 +17,8 @@ async fn kis_broker_meets_the_broker_contract_on_real_and_paper() {
         let rig = Rig::start(env).await;
         let broker = rig.broker();
         assert_eq!(broker.name(), if env == Environment::Real { "kis-real" } else { "kis-paper" });
-        broker_contract(&broker).await;
+        let setup = ContractSetup::new(code("005930"), Price::new(66_000), Money::from_won(10_000_000), day());
+        broker_contract(&broker, &setup).await;
     }
 }
 

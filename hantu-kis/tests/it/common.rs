@@ -142,7 +142,3 @@ pub fn approve(request: OrderRequest, reference: i64, held: u64) -> Approved {
 pub fn limit(code_: &str, side: Side, qty: u64, price: i64) -> OrderRequest {
     OrderRequest::limit(code(code_), side, Qty::from_shares(qty), Price::new(price)).unwrap()
 }
-
-pub fn market(code_: &str, side: Side, qty: u64) -> OrderRequest {
-    OrderRequest::market(code(code_), side, Qty::from_shares(qty)).unwrap()
-}

@@ -1,8 +1,14 @@
 //! The `Broker` trait: where approved orders go to be executed.
 //!
 //! Brokers are asynchronous (a real one talks to KIS over HTTP). The backtest does not go
-//! through this trait: it drives [`crate::sim::SimBroker`] synchronously, which also
-//! implements `Broker` for paper trading.
+//! through this trait: it drives [`crate::sim::SimBroker`] synchronously, bar by bar. For paper
+//! trading against live prices, [`crate::sim::PaperBroker`] implements `Broker`.
+//!
+//! With the `testing` feature, the `contract` module holds the contract every implementation must meet,
+//! run by hantu-core against `PaperBroker` and by hantu-kis against `KisBroker`.
+
+#[cfg(feature = "testing")]
+pub mod contract;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
