@@ -373,12 +373,26 @@ impl<'py> PyStrategy<'py> {
         if self.error.is_some() {
             return;
         }
-        self.ctx.borrow_mut().open(ctx, std::mem::take(&mut self.positions_changed));
+        // The context is never borrowed between hooks (Python cannot keep a borrow past a
+        // method call), so these borrows succeed; failing one ends the run with an error
+        // rather than a panic.
+        match self.ctx.try_borrow_mut() {
+            Ok(mut c) => c.open(ctx, std::mem::take(&mut self.positions_changed)),
+            Err(e) => {
+                self.error = Some(e.into());
+                return;
+            }
+        }
         let result = f(self);
-        let pending = {
-            let mut c = self.ctx.borrow_mut();
-            c.active = false;
-            std::mem::take(&mut c.pending)
+        let pending = match self.ctx.try_borrow_mut() {
+            Ok(mut c) => {
+                c.active = false;
+                std::mem::take(&mut c.pending)
+            }
+            Err(e) => {
+                self.error = Some(e.into());
+                return;
+            }
         };
         for p in pending {
             match p {
