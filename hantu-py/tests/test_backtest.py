@@ -258,3 +258,26 @@ def test_result_pickles(bars):
     back = pickle.loads(pickle.dumps(r))
     pd.testing.assert_series_equal(back.equity, r.equity)
     assert back.stats == r.stats
+
+
+def test_bars_seen_by_a_strategy_match_the_frame_and_pickle(bars):
+    import pickle
+
+    class Keep(hantu.Strategy):
+        def __init__(self):
+            self.seen = []
+
+        def on_bar(self, ctx, bar):
+            self.seen.append(bar)
+
+    s = Keep()
+    hantu.backtest(bars.head(6), s)
+    first = bars.iloc[0]
+    b = s.seen[0]
+    assert (b.code, b.open, b.high, b.low, b.close, b.volume) == (
+        first.code, first.open, first.high, first.low, first.close, first.volume
+    )
+    assert b.date == first.date.date()
+    assert pickle.loads(pickle.dumps(s.seen)) == s.seen
+    assert hantu.Bar(b.code, b.ts, b.open, b.high, b.low, b.close, b.volume) == b
+    assert b != s.seen[1]

@@ -52,6 +52,8 @@ class BarData:
 class Bar:
     """One bar as a strategy sees it. Prices are whole won."""
 
+    def __init__(self, code: str, ts: int, open: int, high: int, low: int, close: int, volume: int) -> None: ...
+
     @property
     def code(self) -> str: ...
     @property
