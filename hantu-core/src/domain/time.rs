@@ -55,6 +55,13 @@ impl Timestamp {
         (self.0 + KST_OFFSET_SECS * 1000).div_euclid(MS_PER_DAY)
     }
 
+    /// Milliseconds since KST midnight (cheap: no calendar arithmetic).
+    #[inline]
+    #[must_use]
+    pub const fn kst_ms_of_day(self) -> i64 {
+        (self.0 + KST_OFFSET_SECS * 1000).rem_euclid(MS_PER_DAY)
+    }
+
     /// The KST calendar date.
     #[must_use]
     pub fn kst_date(self) -> NaiveDate {

@@ -128,7 +128,8 @@ impl Instruments {
     #[must_use]
     pub fn reference(&self, code: StockCode, now: Timestamp) -> Option<Price> {
         let info = self.get(code)?;
-        let after_close = now.kst_datetime().time() >= chrono::NaiveTime::from_hms_opt(15, 30, 0).unwrap_or_default();
+        const CLOSE_MS: i64 = (15 * 60 + 30) * 60 * 1000;
+        let after_close = now.kst_ms_of_day() >= CLOSE_MS;
         if after_close || info.prev_close.is_none() { info.last } else { info.prev_close }
     }
 

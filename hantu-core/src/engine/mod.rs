@@ -105,6 +105,7 @@ pub struct Engine {
     /// KST day number of the next settlement (`i64::MAX` when none), so a day end costs one
     /// comparison instead of a calendar conversion.
     settle_due: i64,
+    settle_cache: (i64, chrono::NaiveDate),
     commission_paid: Money,
     tax_paid: Money,
 }
@@ -139,6 +140,7 @@ impl Engine {
             now: Timestamp::default(),
             store: None,
             settle_due: i64::MAX,
+            settle_cache: (i64::MIN, chrono::NaiveDate::MIN),
             commission_paid: Money::ZERO,
             tax_paid: Money::ZERO,
         })
@@ -301,7 +303,7 @@ impl Engine {
         self.now = self.now.max(fill.ts);
         let i = self.open_index(&fill.client_id)?;
         self.open[i].apply_fill(fill.qty, fill.price, fill.ts)?;
-        let settles = KrxCalendar::add_trading_days(fill.ts.kst_date(), SETTLEMENT_DAYS);
+        let settles = self.settlement_date(fill.ts);
         self.portfolio.apply_fill(&fill, settles)?;
         self.refresh_settle_due();
         self.commission_paid += fill.commission;
@@ -313,10 +315,18 @@ impl Engine {
             store.record_fill(&fill)?;
             store.update_order(&self.open[i])?;
         }
-        let order = if self.open[i].status.is_open() { self.open[i].clone() } else { self.close_order(i) };
-        let mut ctx = self.context();
+        let done = !self.open[i].status.is_open();
+        if done {
+            self.close_order(i);
+        }
+        // The order is lent to the callback where it lives (working or finished): no clone.
+        let order = if done { self.finished.last() } else { self.open.get(i) };
+        let mut ctx =
+            Context::new(self.now, &self.portfolio, &self.open, &mut self.commands, &mut self.seq, &self.prefix);
         strategy.on_fill(&mut ctx, &fill);
-        strategy.on_order_update(&mut ctx, &order);
+        if let Some(order) = order {
+            strategy.on_order_update(&mut ctx, order);
+        }
         self.fills.push(fill);
         self.process_commands(strategy)
     }
@@ -349,10 +359,16 @@ impl Engine {
         if let Some(store) = &self.store {
             store.update_order(&self.open[i])?;
         }
-        let order = if status.is_open() { self.open[i].clone() } else { self.close_order(i) };
-        let mut ctx = self.context();
-        strategy.on_order_update(&mut ctx, &order);
-        self.process_commands(strategy)
+        if !status.is_open() {
+            self.close_order(i);
+        }
+        let order = if status.is_open() { self.open.get(i) } else { self.finished.last() };
+        let mut ctx =
+            Context::new(self.now, &self.portfolio, &self.open, &mut self.commands, &mut self.seq, &self.prefix);
+        if let Some(order) = order {
+            strategy.on_order_update(&mut ctx, order);
+        }
+        if self.commands.is_empty() { Ok(()) } else { self.process_commands(strategy) }
     }
 
     /// Ends a trading day: settles sale proceeds due, records equity, calls `on_day_end`.
@@ -385,6 +401,15 @@ impl Engine {
         self.process_commands(strategy)
     }
 
+    /// T+2 of the fill's trade date, cached per trading day (fills come in runs on one day).
+    fn settlement_date(&mut self, ts: Timestamp) -> chrono::NaiveDate {
+        let day = ts.kst_day_number();
+        if self.settle_cache.0 != day {
+            self.settle_cache = (day, KrxCalendar::add_trading_days(ts.kst_date(), SETTLEMENT_DAYS));
+        }
+        self.settle_cache.1
+    }
+
     fn refresh_settle_due(&mut self) {
         self.settle_due =
             self.portfolio.next_settlement().map_or(i64::MAX, |d| Timestamp::daily_close(d).kst_day_number());
@@ -400,11 +425,10 @@ impl Engine {
         })
     }
 
-    fn close_order(&mut self, i: usize) -> Order {
+    fn close_order(&mut self, i: usize) {
         let order = self.open.remove(i);
         self.portfolio.release(self.reserved.remove(i));
-        self.finished.push(order.clone());
-        order
+        self.finished.push(order);
     }
 
     /// Cash an order needs held back: its remaining shares at the limit (or reference) price,
