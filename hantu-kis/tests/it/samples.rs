@@ -231,6 +231,12 @@ mod ws {
         assert!(frame.encrypted);
         assert_eq!(frame.tr_id, "H0STCNI0");
         assert!(frame.records(1).is_err(), "encrypted payloads are not split");
+        let cipher = hantu_kis::ws::FrameCipher::new(ack.key.as_deref().unwrap(), ack.iv.as_deref().unwrap()).unwrap();
+        assert_eq!(cipher.decrypt(frame.payload).unwrap(), v["plaintext_fill"].as_str().unwrap());
+        let acc = DataFrame::parse(v["raw_frame_acceptance"].as_str().unwrap()).unwrap();
+        assert_eq!(cipher.decrypt(acc.payload).unwrap(), v["plaintext_acceptance"].as_str().unwrap());
+        let wrong = hantu_kis::ws::FrameCipher::new("abcdefghijklmnopabcdefghijklmnoq", "0123456789abcdef").unwrap();
+        assert!(wrong.decrypt(frame.payload).is_err_and(|e| e.field == "<frame>.payload"));
         let accepted = OrderNotice::from_plaintext(v["plaintext_acceptance"].as_str().unwrap()).unwrap();
         assert_eq!(accepted.kind, NoticeKind::Accepted);
         assert_eq!(accepted.order_no, v["fields_acceptance"]["ODER_NO"].as_str().unwrap());
