@@ -20,7 +20,7 @@ PY="$VENV/bin/python"
 
 echo "== installing build and test tools"
 "$PY" -m pip install --quiet --upgrade pip
-"$PY" -m pip install --quiet "maturin>=1.5,<2" pytest numpy pandas matplotlib
+"$PY" -m pip install --quiet "maturin>=1.5,<2" pytest numpy pandas matplotlib mypy pandas-stubs
 
 echo "== building the wheel (release)"
 WHEELS="$(mktemp -d)"
@@ -29,6 +29,9 @@ trap 'rm -rf "$WHEELS"' EXIT
 
 echo "== installing the wheel"
 "$PY" -m pip install --quiet --force-reinstall --no-deps "$WHEELS"/hantu-*.whl
+
+echo "== mypy (the installed package and its stubs)"
+(cd "$WHEELS" && "$OLDPWD/$VENV/bin/mypy" --no-incremental -p hantu)
 
 echo "== pytest"
 # Run from the test folder so `import hantu` finds the installed wheel, not the source tree.

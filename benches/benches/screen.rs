@@ -6,9 +6,10 @@
 //!
 //! Target: < 100 ms wall for screen + select on the 2-core CI machine.
 //! Measured (criterion median, `cargo bench -p hantu-benches -- screen/`) on that machine while
-//! other builds kept its load average near 4: screen 49 ms, screen + select 52 ms with both
-//! cores, 44 ms for screen + select on one thread (`RAYON_NUM_THREADS=1`), so about 22 ms
-//! of work per core. Profile: reading the 69 MB of bars into columns ~25 %, ADX ~18 %,
+//! parallel builds kept its load average at 4–6 (so the second core was mostly taken):
+//! screen + select 52–60 ms with both cores, 44–71 ms on one thread (`RAYON_NUM_THREADS=1`),
+//! i.e. roughly 20–35 ms of work per core on an idle machine.
+//! Profile: reading the 69 MB of bars into columns ~25 %, ADX ~18 %,
 //! ATR ~14 %, RSI ~12 %, the rest the other criteria, ranks, rules and selection.
 
 use std::hint::black_box;

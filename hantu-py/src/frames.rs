@@ -7,13 +7,14 @@
 
 use std::collections::HashMap;
 
-use hantu_core::backtest::{BacktestReport, Stats, merge_series};
+use hantu_core::backtest::{BacktestReport, Stats, merge_series, validate_order};
 use hantu_core::domain::{Bar, KST_OFFSET_SECS, OrderKind, Price, StockCode, Timestamp};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::error::{DataError, core_err};
+use crate::gil::detached;
 
 const MS_PER_DAY: i64 = 86_400_000;
 const KST_MS: i64 = KST_OFFSET_SECS * 1000;
@@ -52,6 +53,25 @@ impl PyBarData {
         series.sort_by_key(|(c, _)| *c);
         let merged = merge_series(&series.iter().map(|(_, b)| b.as_slice()).collect::<Vec<_>>()).map_err(core_err)?;
         Ok(Self { series, merged })
+    }
+}
+
+impl PyBarData {
+    /// Bars already ordered by (time, code), of about `ncodes` stocks: checks for duplicates
+    /// and splits them per stock.
+    pub(crate) fn from_merged(merged: Vec<Bar>, ncodes: usize) -> PyResult<Self> {
+        validate_order(&merged).map_err(core_err)?;
+        let mut per: Vec<(StockCode, Vec<Bar>)> = Vec::with_capacity(ncodes);
+        let mut slot: HashMap<StockCode, usize> = HashMap::with_capacity(ncodes);
+        for b in &merged {
+            let k = *slot.entry(b.code).or_insert_with(|| {
+                per.push((b.code, Vec::new()));
+                per.len() - 1
+            });
+            per[k].1.push(*b);
+        }
+        per.sort_by_key(|(c, _)| *c);
+        Ok(Self { series: per, merged })
     }
 }
 
@@ -123,6 +143,7 @@ pub(crate) fn bars_to_columns<'py>(py: Python<'py>, bars: &[Bar]) -> PyResult<Bo
 #[pyo3(name = "bars_from_columns")]
 #[allow(clippy::too_many_arguments, reason = "one argument per column")]
 pub(crate) fn py_bars_from_columns(
+    py: Python<'_>,
     date: PyReadonlyArray1<'_, i64>,
     code_index: PyReadonlyArray1<'_, i64>,
     codes: Vec<String>,
@@ -136,50 +157,48 @@ pub(crate) fn py_bars_from_columns(
         .iter()
         .map(|c| StockCode::new_checked(c).map_err(|e| DataError::new_err(format!("column code: {e}"))))
         .collect::<PyResult<_>>()?;
-    let cols = [date.as_slice()?.len(), code_index.as_slice()?.len(), open.as_slice()?.len()];
     let (date, code_index) = (date.as_slice()?, code_index.as_slice()?);
     let (open, high, low, close, volume) =
         (open.as_slice()?, high.as_slice()?, low.as_slice()?, close.as_slice()?, volume.as_slice()?);
-    let n = cols[0];
-    if cols.iter().chain([high.len(), low.len(), close.len(), volume.len()].iter()).any(|&l| l != n) {
+    let n = date.len();
+    if [code_index.len(), open.len(), high.len(), low.len(), close.len(), volume.len()].iter().any(|&l| l != n) {
         return Err(DataError::new_err("bar columns have different lengths"));
     }
-    let mut per: Vec<Vec<Bar>> = vec![Vec::new(); parsed.len()];
-    for i in 0..n {
-        let row_err = |what: String| DataError::new_err(format!("row {i}: {what}"));
-        let ci = usize::try_from(code_index[i])
-            .ok()
-            .filter(|&c| c < parsed.len())
-            .ok_or_else(|| row_err("missing code".into()))?;
-        let price = |name: &'static str, v: f64| {
-            Price::from_f64(v.round()).map_err(|_| row_err(format!("{name} {v} is not a positive price")))
-        };
-        let vol = volume[i];
-        if !(vol.is_finite() && vol >= 0.0) {
-            return Err(row_err(format!("volume {vol} is not a non-negative number")));
+    detached(py, || {
+        let mut rows = Vec::with_capacity(n);
+        for i in 0..n {
+            rows.push(row(i, &parsed, date, code_index, [open[i], high[i], low[i], close[i]], volume[i])?);
         }
-        let bar = Bar::new_checked(
-            parsed[ci],
-            ns_to_ts(date[i]),
-            price("open", open[i])?,
-            price("high", high[i])?,
-            price("low", low[i])?,
-            price("close", close[i])?,
-            vol as u64,
-        )
-        .map_err(|e| row_err(e.to_string()))?;
-        per[ci].push(bar);
+        // Long frames usually come ordered by (date, code) already; then no sort is needed.
+        if !rows.is_sorted_by_key(|b| (b.ts, b.code)) {
+            rows.sort_unstable_by_key(|b| (b.ts, b.code));
+        }
+        PyBarData::from_merged(rows, parsed.len())
+    })
+}
+
+/// Row `i` as a checked bar; a bad row is a `DataError` naming its position.
+fn row(i: usize, codes: &[StockCode], date: &[i64], code_index: &[i64], ohlc: [f64; 4], vol: f64) -> PyResult<Bar> {
+    let row_err = |what: String| DataError::new_err(format!("row {i}: {what}"));
+    let code =
+        usize::try_from(code_index[i]).ok().and_then(|c| codes.get(c)).ok_or_else(|| row_err("missing code".into()))?;
+    let price = |name: &'static str, v: f64| {
+        Price::from_f64(v.round()).map_err(|_| row_err(format!("{name} {v} is not a positive price")))
+    };
+    if !(vol.is_finite() && vol >= 0.0) {
+        return Err(row_err(format!("volume {vol} is not a non-negative number")));
     }
-    let series = parsed
-        .into_iter()
-        .zip(per)
-        .filter(|(_, b)| !b.is_empty())
-        .map(|(c, mut b)| {
-            b.sort_by_key(|x| x.ts);
-            (c, b)
-        })
-        .collect();
-    PyBarData::new(series)
+    let [o, h, l, c] = ohlc;
+    Bar::new_checked(
+        *code,
+        ns_to_ts(date[i]),
+        price("open", o)?,
+        price("high", h)?,
+        price("low", l)?,
+        price("close", c)?,
+        vol as u64,
+    )
+    .map_err(|e| row_err(e.to_string()))
 }
 
 /// A money amount for Python: an int when whole, else a float.

@@ -53,6 +53,31 @@ pub(crate) struct PyBar {
 
 #[pymethods]
 impl PyBar {
+    /// A bar (for testing a strategy's hooks by hand). `ts` is naive KST nanoseconds.
+    #[new]
+    #[pyo3(signature = (code, ts, open, high, low, close, volume))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per field")]
+    fn new(code: Bound<'_, PyString>, ts: i64, open: i64, high: i64, low: i64, close: i64, volume: u64) -> Self {
+        Self { code: code.unbind(), ts, open, high, low, close, volume }
+    }
+
+    /// Pickles as the constructor call.
+    #[allow(clippy::type_complexity, reason = "the shape pickle expects")]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (Bound<'py, pyo3::types::PyType>, (Py<PyString>, i64, i64, i64, i64, i64, u64)) {
+        let b = slf.get();
+        (slf.get_type(), (b.code.clone_ref(slf.py()), b.ts, b.open, b.high, b.low, b.close, b.volume))
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Self>().is_ok_and(|o| {
+            let o = o.get();
+            self.code.bind(other.py()).to_string_lossy() == o.code.bind(other.py()).to_string_lossy()
+                && (self.ts, self.open, self.high, self.low, self.close, self.volume)
+                    == (o.ts, o.open, o.high, o.low, o.close, o.volume)
+        })
+    }
     /// The bar's KST date as a `datetime.date`.
     #[getter]
     fn date<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -373,12 +398,26 @@ impl<'py> PyStrategy<'py> {
         if self.error.is_some() {
             return;
         }
-        self.ctx.borrow_mut().open(ctx, std::mem::take(&mut self.positions_changed));
+        // The context is never borrowed between hooks (Python cannot keep a borrow past a
+        // method call), so these borrows succeed; failing one ends the run with an error
+        // rather than a panic.
+        match self.ctx.try_borrow_mut() {
+            Ok(mut c) => c.open(ctx, std::mem::take(&mut self.positions_changed)),
+            Err(e) => {
+                self.error = Some(e.into());
+                return;
+            }
+        }
         let result = f(self);
-        let pending = {
-            let mut c = self.ctx.borrow_mut();
-            c.active = false;
-            std::mem::take(&mut c.pending)
+        let pending = match self.ctx.try_borrow_mut() {
+            Ok(mut c) => {
+                c.active = false;
+                std::mem::take(&mut c.pending)
+            }
+            Err(e) => {
+                self.error = Some(e.into());
+                return;
+            }
         };
         for p in pending {
             match p {

@@ -69,6 +69,14 @@ impl PyStore {
         detached(py, || self.inner.upsert_daily_bars(&data.merged)).map_err(store_err)
     }
 
+    /// Imports every `<code>.csv` of a folder (upserting by code and date). Returns
+    /// `(rows written, problems)` with one line per file that had rejected rows or was refused.
+    fn import_csv_dir(&self, py: Python<'_>, dir: std::path::PathBuf) -> PyResult<(usize, Vec<String>)> {
+        let report = detached(py, || self.inner.import_csv_dir(&dir, |_| {})).map_err(store_err)?;
+        let problems = report.files.iter().filter(|f| !f.is_clean()).map(ToString::to_string).collect();
+        Ok((report.rows_written, problems))
+    }
+
     /// Inserts or updates instruments given as `(code, name, market, sector)` rows.
     fn write_instruments(&self, py: Python<'_>, rows: InstrumentRows) -> PyResult<()> {
         let inst = parse_instruments(Some(rows))?;

@@ -224,3 +224,60 @@ def test_plot_returns_a_figure(bars):
     fig = r.plot()
     assert len(fig.axes) == 2
     assert r.drawdown.max() == 0.0 and r.drawdown.min() == pytest.approx(r.stats["max_drawdown"])
+
+
+def test_limit_orders_expire_and_cancel(bars):
+    class Ladder(hantu.Strategy):
+        def __init__(self):
+            self.updates = {}
+            self.placed = False
+
+        def on_bar(self, ctx, bar):
+            if bar.code == "005930" and not self.placed:
+                # Below the market but inside the ±30% band, on every tick grid up to 1,000 won.
+                ctx.buy(bar.code, 1, price=int(bar.close * 0.8) // 1000 * 1000)
+                self.placed = True
+
+        def on_order_update(self, ctx, order):
+            self.updates.setdefault(order.client_id, []).append(order.reason if order.status == "rejected" else order.status)
+            if order.status == "accepted" and len(self.updates) == 1:
+                ctx.cancel(order.client_id)
+
+    s = Ladder()
+    r = hantu.backtest(bars, s)
+    (statuses,) = s.updates.values()
+    assert statuses[0] == "accepted" and statuses[-1] == "cancelled"
+    assert r.orders.kind.tolist() == ["limit"] and r.orders.status.tolist() == ["cancelled"]
+    assert r.fills.empty and r.stats["fills"] == 0
+
+
+def test_result_pickles(bars):
+    import pickle
+
+    r = hantu.backtest(bars, "sma-cross")
+    back = pickle.loads(pickle.dumps(r))
+    pd.testing.assert_series_equal(back.equity, r.equity)
+    assert back.stats == r.stats
+
+
+def test_bars_seen_by_a_strategy_match_the_frame_and_pickle(bars):
+    import pickle
+
+    class Keep(hantu.Strategy):
+        def __init__(self):
+            self.seen = []
+
+        def on_bar(self, ctx, bar):
+            self.seen.append(bar)
+
+    s = Keep()
+    hantu.backtest(bars.head(6), s)
+    first = bars.iloc[0]
+    b = s.seen[0]
+    assert (b.code, b.open, b.high, b.low, b.close, b.volume) == (
+        first.code, first.open, first.high, first.low, first.close, first.volume
+    )
+    assert b.date == first.date.date()
+    assert pickle.loads(pickle.dumps(s.seen)) == s.seen
+    assert hantu.Bar(b.code, b.ts, b.open, b.high, b.low, b.close, b.volume) == b
+    assert b != s.seen[1]

@@ -47,3 +47,11 @@ def test_frame_errors_name_the_problem(bars):
     dup = pd.concat([bars, bars.iloc[:1]])
     with pytest.raises(hantu.DataError, match="duplicated|out of order"):
         hantu.backtest(dup, hantu.Strategy())
+
+
+def test_integer_codes_get_their_leading_zeros_back(bars):
+    as_int = bars.assign(code=bars.code.astype(int))
+    a = hantu.backtest(as_int, "sma-cross")
+    b = hantu.backtest(bars, "sma-cross")
+    assert set(a.fills.code) <= {"005930", "000660", "035420"}
+    pd.testing.assert_frame_equal(a.fills, b.fills)

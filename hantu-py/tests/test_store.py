@@ -35,3 +35,14 @@ def test_store_errors(tmp_path):
         hantu.Store(bad)
     with pytest.raises(hantu.ValidationError):
         hantu.Store(":memory:").bars(["12"])
+
+
+def test_import_csv_dir(tmp_path):
+    d = tmp_path / "daily"
+    d.mkdir()
+    (d / "005930.csv").write_text("date,open,high,low,close,volume\n2024-01-02,100,110,90,105,1000\n2024-01-03,105,90,100,118,5\n")
+    store = hantu.Store(":memory:")
+    with pytest.warns(UserWarning, match="005930.csv"):
+        assert store.import_csv_dir(d) == 1
+    got = store.bars(["005930"])
+    assert got.close.tolist() == [105] and got.date.tolist() == [pd.Timestamp("2024-01-02")]

@@ -135,6 +135,12 @@ impl Portfolio {
         Ok(())
     }
 
+    /// The earliest date on which pending sale proceeds settle.
+    #[must_use]
+    pub fn next_settlement(&self) -> Option<NaiveDate> {
+        self.unsettled.front().map(|(d, _)| *d)
+    }
+
     /// Whether sale proceeds await settlement.
     #[must_use]
     pub fn has_unsettled(&self) -> bool {

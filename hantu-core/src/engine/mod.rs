@@ -102,6 +102,9 @@ pub struct Engine {
     now: Timestamp,
     store: Option<Arc<dyn Store>>,
     check_loss: bool,
+    /// KST day number of the next settlement (`i64::MAX` when none), so a day end costs one
+    /// comparison instead of a calendar conversion.
+    settle_due: i64,
     commission_paid: Money,
     tax_paid: Money,
 }
@@ -135,6 +138,7 @@ impl Engine {
             prefix: cfg.id_prefix,
             now: Timestamp::default(),
             store: None,
+            settle_due: i64::MAX,
             commission_paid: Money::ZERO,
             tax_paid: Money::ZERO,
         })
@@ -299,6 +303,7 @@ impl Engine {
         self.open[i].apply_fill(fill.qty, fill.price, fill.ts)?;
         let settles = KrxCalendar::add_trading_days(fill.ts.kst_date(), SETTLEMENT_DAYS);
         self.portfolio.apply_fill(&fill, settles)?;
+        self.refresh_settle_due();
         self.commission_paid += fill.commission;
         self.tax_paid += fill.tax;
         let new_reservation = self.reservation(&self.open[i]);
@@ -356,8 +361,9 @@ impl Engine {
     /// If journaling an order submitted in `on_day_end` fails.
     pub fn end_of_day(&mut self, strategy: &mut dyn Strategy, ts: Timestamp) -> crate::Result<()> {
         self.now = self.now.max(ts);
-        if self.portfolio.has_unsettled() {
+        if ts.kst_day_number() >= self.settle_due {
             self.portfolio.settle(ts.kst_date());
+            self.refresh_settle_due();
         }
         let equity = self.portfolio.equity();
         if self.check_loss {
@@ -377,6 +383,11 @@ impl Engine {
         let mut ctx = self.context();
         strategy.on_stop(&mut ctx);
         self.process_commands(strategy)
+    }
+
+    fn refresh_settle_due(&mut self) {
+        self.settle_due =
+            self.portfolio.next_settlement().map_or(i64::MAX, |d| Timestamp::daily_close(d).kst_day_number());
     }
 
     fn context(&mut self) -> Context<'_> {

@@ -93,26 +93,34 @@ pub(crate) fn wilder_atr(
     let mut atr = sum / period as f64;
     out[period] = map(atr, close[period]);
     let pw = Powers::new(a);
-    let (high, low, prev) = (&high[period + 1..n], &low[period + 1..n], &close[period..n - 1]);
-    let (close, out) = (&close[period + 1..], &mut out[period + 1..]);
-    // Exact-size chunks let the compiler drop every bounds check in the hot loop.
-    let (mut hc, mut lc, mut pc, mut cc) =
-        (high.chunks_exact(4), low.chunks_exact(4), prev.chunks_exact(4), close.chunks_exact(4));
+    let mut pc = close[period];
+    let (high, low, close, out) =
+        (&high[period + 1..n], &low[period + 1..n], &close[period + 1..n], &mut out[period + 1..]);
+    // The previous close is carried in a register, so each input is read once; exact-size
+    // chunks let the compiler drop every bounds check in the hot loop.
+    let (mut hc, mut lc, mut cc) = (high.chunks_exact(4), low.chunks_exact(4), close.chunks_exact(4));
     let mut oc = out.chunks_exact_mut(4);
-    for ((((h, l), p), c), o) in (&mut hc).zip(&mut lc).zip(&mut pc).zip(&mut cc).zip(&mut oc) {
-        let tr = |j: usize| true_range(h[j], l[j], p[j]) * b;
-        let y = pw.step4(atr, [tr(0), tr(1), tr(2), tr(3)]);
+    for (((h, l), c), o) in (&mut hc).zip(&mut lc).zip(&mut cc).zip(&mut oc) {
+        let tr = [
+            true_range(h[0], l[0], pc) * b,
+            true_range(h[1], l[1], c[0]) * b,
+            true_range(h[2], l[2], c[1]) * b,
+            true_range(h[3], l[3], c[2]) * b,
+        ];
+        let y = pw.step4(atr, tr);
         bad |= (h[0] < l[0]) | (h[1] < l[1]) | (h[2] < l[2]) | (h[3] < l[3]);
         for j in 0..4 {
             o[j] = map(y[j], c[j]);
         }
         atr = y[3];
+        pc = c[3];
     }
-    let rest = hc.remainder().iter().zip(lc.remainder()).zip(pc.remainder()).zip(cc.remainder());
-    for ((((&h, &l), &p), &c), o) in rest.zip(oc.into_remainder()) {
+    let rest = hc.remainder().iter().zip(lc.remainder()).zip(cc.remainder());
+    for (((&h, &l), &c), o) in rest.zip(oc.into_remainder()) {
         bad |= h < l;
-        atr = pw.step(atr, true_range(h, l, p) * b);
+        atr = pw.step(atr, true_range(h, l, pc) * b);
         *o = map(atr, c);
+        pc = c;
     }
     if bad { Err(high_below_low(all_high, all_low)) } else { Ok(()) }
 }

@@ -97,14 +97,40 @@ pub fn bbands_into(
     (upper[lb], middle[lb], lower[lb]) = (v.upper, v.middle, v.lower);
     let (new, old) = (&close[period..], &close[..n - period]);
     let (upper, middle, lower) = (&mut upper[period..], &mut middle[period..], &mut lower[period..]);
-    for i in 0..new.len() {
-        let (x, o) = (new[i], old[i]);
+    // Four bars at a time: the running sums stay a sequential chain, while the four square
+    // roots are independent lanes that the compiler can pair into packed instructions.
+    let (mut nc, mut oc) = (new.chunks_exact(4), old.chunks_exact(4));
+    let (mut uc, mut mc, mut lc) = (upper.chunks_exact_mut(4), middle.chunks_exact_mut(4), lower.chunks_exact_mut(4));
+    for ((((x, o), u), m), l) in (&mut nc).zip(&mut oc).zip(&mut uc).zip(&mut mc).zip(&mut lc) {
+        let mut s = [0.0; 4];
+        let mut q = [0.0; 4];
+        for j in 0..4 {
+            sum += x[j] - o[j];
+            sq += x[j] * x[j] - o[j] * o[j];
+            (s[j], q[j]) = (sum, sq);
+        }
+        let mean = [s[0] * inv, s[1] * inv, s[2] * inv, s[3] * inv];
+        let var = [
+            q[0] * inv - mean[0] * mean[0],
+            q[1] * inv - mean[1] * mean[1],
+            q[2] * inv - mean[2] * mean[2],
+            q[3] * inv - mean[3] * mean[3],
+        ];
+        let root = [var[0].sqrt(), var[1].sqrt(), var[2].sqrt(), var[3].sqrt()];
+        for j in 0..4 {
+            let sd = if var[j] < TA_EPSILON { 0.0 } else { root[j] };
+            u[j] = mean[j] + sd * nbdev_up;
+            m[j] = mean[j];
+            l[j] = mean[j] - sd * nbdev_dn;
+        }
+    }
+    let rest = nc.remainder().iter().zip(oc.remainder());
+    let outs = uc.into_remainder().iter_mut().zip(mc.into_remainder()).zip(lc.into_remainder());
+    for ((&x, &o), ((u, m), l)) in rest.zip(outs) {
         sum += x - o;
         sq += x * x - o * o;
         let v = bands(sum, sq, inv, nbdev_up, nbdev_dn);
-        upper[i] = v.upper;
-        middle[i] = v.middle;
-        lower[i] = v.lower;
+        (*u, *m, *l) = (v.upper, v.middle, v.lower);
     }
     Ok(())
 }

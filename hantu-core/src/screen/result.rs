@@ -2,12 +2,13 @@
 //! explanation of why a stock is in or out.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::config::Compiled;
+use super::config::{Compiled, Prefer};
 use super::criterion::Criterion;
 use super::rule::{CrossStats, Facts, Outcome, View};
 use super::universe::Universe;
@@ -281,6 +282,15 @@ impl ScreenResult {
             leaves: &self.outcomes[k * self.nleaves..(k + 1) * self.nleaves],
         };
         self.compiled.rule.explain(&view, &mut detail);
+        if !self.compiled.score.is_empty() {
+            detail.push_str("  score terms (percentile among stocks screened × weight):\n");
+            for &(col, weight, prefer) in &self.compiled.score {
+                let pct = self.cross[col].as_ref().map_or(f64::NAN, |s| s.pct[k]);
+                let low = if prefer == Prefer::Low { ", lower is better" } else { "" };
+                let shown = if pct.is_nan() { "unknown".to_owned() } else { format!("{pct:.1}") };
+                let _ = writeln!(detail, "    {} {shown} × {weight}{low}", self.columns()[col]);
+            }
+        }
         let (standing, score) = self.standing[k];
         Explanation { code, standing, score: (!score.is_nan()).then_some(score), detail }
     }

@@ -340,6 +340,36 @@ mod tests {
     }
 
     #[test]
+    fn de_morgan_and_double_negation_hold_for_every_outcome() {
+        use Outcome::{Fail, Pass, Unknown};
+        let leaf = |k| Node::Leaf(k);
+        let not = |n| Node::Not(Box::new(n));
+        let cases = [
+            (
+                not(Node::All(vec![leaf(0), leaf(1), leaf(2)])),
+                Node::Any(vec![not(leaf(0)), not(leaf(1)), not(leaf(2))]),
+            ),
+            (
+                not(Node::Any(vec![leaf(0), leaf(1), leaf(2)])),
+                Node::All(vec![not(leaf(0)), not(leaf(1)), not(leaf(2))]),
+            ),
+            (
+                not(not(Node::Any(vec![leaf(0), Node::All(vec![leaf(1), leaf(2)])]))),
+                Node::Any(vec![leaf(0), Node::All(vec![leaf(1), leaf(2)])]),
+            ),
+        ];
+        for a in [Pass, Fail, Unknown] {
+            for b in [Pass, Fail, Unknown] {
+                for c in [Pass, Fail, Unknown] {
+                    for (x, y) in &cases {
+                        assert_eq!(combine(x, &[a, b, c]), combine(y, &[a, b, c]), "{a:?} {b:?} {c:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn ranks_and_percentiles_share_ties_and_skip_unknowns() {
         let s = CrossStats::new(&[5.0, f64::NAN, 7.0, 5.0, 1.0]);
         assert_eq!(s.rank_desc[2], 1.0);

@@ -114,6 +114,8 @@ value = "return(20)"
     assert_eq!(why.standing, Standing::Rejected);
     assert!(why.to_string().contains("✗ not:"), "{why}");
     assert!(why.detail.contains("sector in [금융] (is 금융)"), "{why}");
+    let top = r.why(c("000030"));
+    assert!(top.detail.contains("return(20) 100.0 × 1"), "{top}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _hantu
-from ._frames import dates, to_bardata
+from ._frames import codes_as_text, dates, to_bardata
 from ._hantu import ConfigError, ValidationError
 from .strategy import HOOKS, Strategy
 
@@ -198,7 +198,7 @@ def _instruments(data: Any, instruments: Optional[pd.DataFrame]) -> Optional[Lis
     sectors = instruments["sector"] if "sector" in instruments.columns else pd.Series([None] * n)
     return [
         (str(c), "" if pd.isna(nm) else str(nm), str(m), None if pd.isna(sc) else str(sc))
-        for c, nm, m, sc in zip(instruments["code"], names, instruments["market"], sectors)
+        for c, nm, m, sc in zip(codes_as_text(instruments["code"]), names, instruments["market"], sectors)
     ]
 
 

@@ -35,6 +35,14 @@ def bars_frame(columns: Dict[str, Any]) -> pd.DataFrame:
     )
 
 
+def codes_as_text(codes: pd.Series) -> pd.Series:
+    """Stock codes as text; integer codes (a CSV read without ``dtype=str`` drops the leading
+    zeros of 005930) are padded back to six digits."""
+    if pd.api.types.is_integer_dtype(codes):
+        return codes.map("{:06d}".format)
+    return codes.astype(str)
+
+
 def to_bardata(data: Any) -> _hantu.BarData:
     """Checks and converts bars given as a long DataFrame (or already converted) for the core.
 
@@ -63,7 +71,7 @@ def to_bardata(data: Any) -> _hantu.BarData:
     if date.isna().any():
         raise DataError(f"column date: missing value at row {int(np.argmax(date.isna().to_numpy()))}")
     date_ns = date.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    code_index, codes = pd.factorize(frame["code"].astype(str), sort=False)
+    code_index, codes = pd.factorize(codes_as_text(frame["code"]), sort=False)
 
     def num(col: str) -> np.ndarray:
         try:

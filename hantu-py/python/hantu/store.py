@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from typing import Any, Iterable, List, Optional, Union
 
 import pandas as pd
@@ -72,6 +73,15 @@ class Store:
             self._inner.write_instruments(inst)
         return self._inner.write_bars(to_bardata(data))
 
+    def import_csv_dir(self, path: Union[str, "os.PathLike[str]"]) -> int:
+        """Imports every ``<code>.csv`` of a folder (``date,open,high,low,close,volume``), upserting
+        by code and date. Bad rows are skipped with a warning naming file and line. Returns the
+        number of rows written."""
+        written, problems = self._inner.import_csv_dir(os.fspath(path))
+        if problems:
+            warnings.warn("import_csv_dir: " + "; ".join(problems[:5]) + ("; …" if len(problems) > 5 else ""), stacklevel=2)
+        return written
+
     def bars(self, codes: Optional[Iterable[str]] = None, start: Any = None, end: Any = None) -> pd.DataFrame:
         """Daily bars of ``codes`` (default: every stored instrument) between ``start`` and ``end``
         inclusive, as a long DataFrame ordered by date then code."""
@@ -109,7 +119,7 @@ class Store:
     def selections(self, date: Any) -> pd.DataFrame:
         """The picks stored for ``date``, with one column per factor."""
         rows = []
-        for s in json.loads(self._inner.selections_json(_date(date))):
+        for s in json.loads(self._inner.selections_json(pd.Timestamp(date).strftime("%Y-%m-%d"))):
             factors = dict(s.pop("factors"))
             s.pop("config", None)
             rows.append({**s, **factors})
