@@ -13,6 +13,7 @@
 //! | [`broker`] | [`KisBroker`]: `hantu_core::broker::Broker` + `hantu_core::data::MarketData` |
 //! | [`refresh`] | full-universe daily-bar download at the rate limit |
 //! | [`calllog`] | the per-call hook (endpoint, tr_id, latency, outcome) |
+//! | [`ws`] | real-time wire formats: subscribe requests, control replies, trade/book/notice frames |
 //! | [`mock`] | the local KIS server (feature `mock`) |
 //!
 //! | feature | default | enables |
@@ -49,6 +50,7 @@ pub mod ratelimit;
 pub mod refresh;
 pub mod rest;
 pub mod retry;
+pub mod ws;
 
 pub use broker::KisBroker;
 pub use config::KisConfig;

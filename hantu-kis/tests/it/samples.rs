@@ -137,3 +137,114 @@ fn a_malformed_number_names_its_field() {
     assert_eq!(err.field, "output1[1].hldg_qty");
     assert_eq!(err.value, "1.5");
 }
+
+mod ws {
+    use hantu_kis::ws::{BookFrame, DataFrame, NoticeKind, OrderNotice, ServerMessage, SubscribeRequest, TradeTick};
+
+    use super::load;
+
+    fn text(name: &str) -> String {
+        load(name).to_string()
+    }
+
+    fn control(name: &str) -> hantu_kis::ws::Control {
+        match ServerMessage::parse(&text(name)).unwrap() {
+            ServerMessage::Control(c) => c,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn control_samples_parse() {
+        let req = SubscribeRequest::parse(&text("ws-subscribe-request.json")).unwrap();
+        assert_eq!((req.tr_id.as_str(), req.tr_key.as_str(), req.subscribe), ("H0STCNT0", "005930", true));
+        assert!(!format!("{req:?}").contains("9f1c2b3a"));
+        let again = SubscribeRequest::parse(&req.to_text()).unwrap();
+        assert_eq!((again.approval_key, again.tr_id, again.subscribe), (req.approval_key, req.tr_id, true));
+        let ack = control("ws-subscribe-ack.json");
+        assert!(ack.is_ok() && !ack.encrypted);
+        assert_eq!((ack.iv.as_deref().map(str::len), ack.key.as_deref().map(str::len)), (Some(16), Some(32)));
+        assert!(!format!("{ack:?}").contains("abcdefghijklmnop"));
+        assert_eq!(control("ws-unsubscribe-ack.json").msg_cd, "OPSP0001");
+        for (name, code, ok) in [
+            ("ws-error-already-subscribed.json", "OPSP0002", true),
+            ("ws-error-max-subscribe.json", "OPSP0008", false),
+            ("ws-error-invalid-approval.json", "OPSP0011", false),
+            ("ws-error-appkey-in-use.json", "OPSP8996", false),
+        ] {
+            let c = control(name);
+            assert_eq!((c.msg_cd.as_str(), c.is_ok()), (code, ok), "{name}");
+        }
+        let ping = text("ws-pingpong.json");
+        match ServerMessage::parse(&ping).unwrap() {
+            ServerMessage::PingPong { raw, datetime } => {
+                assert_eq!((raw, datetime.as_str()), (ping.as_str(), "20250725094731"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn trade_frames_parse_to_the_documented_fields() {
+        let v = load("ws-H0STCNT0.json");
+        let one = v["raw_frame_1_record"].as_str().unwrap();
+        let ServerMessage::Data(frame) = ServerMessage::parse(one).unwrap() else { panic!("data frame") };
+        let trades = TradeTick::from_frame(&frame).unwrap();
+        assert_eq!(trades.len(), 1);
+        let t = &trades[0];
+        let f = &v["fields_record_1"];
+        assert_eq!(t.price.to_string(), f["STCK_PRPR"].as_str().unwrap());
+        assert_eq!(t.qty.to_string(), f["CNTG_VOL"].as_str().unwrap());
+        assert_eq!(t.volume.to_string(), f["ACML_VOL"].as_str().unwrap());
+        assert_eq!(t.change.to_string(), f["PRDY_VRSS"].as_str().unwrap());
+        assert_eq!(t.date.format("%Y%m%d").to_string(), f["BSOP_DATE"].as_str().unwrap());
+        let two = DataFrame::parse(v["raw_frame_2_records"].as_str().unwrap()).unwrap();
+        assert_eq!(TradeTick::from_frame(&two).unwrap().len(), 2);
+        let broken = one.replacen("^65850^", "^65x50^", 1);
+        let err = TradeTick::from_frame(&DataFrame::parse(&broken).unwrap()).unwrap_err();
+        assert_eq!(err.field, "STCK_PRPR");
+    }
+
+    #[test]
+    fn book_frames_parse_to_the_documented_fields() {
+        let v = load("ws-H0STASP0.json");
+        let frame = DataFrame::parse(v["raw_frame"].as_str().unwrap()).unwrap();
+        let book = &BookFrame::from_frame(&frame).unwrap()[0];
+        let f = &v["fields"];
+        assert_eq!(book.asks.len(), 10);
+        assert_eq!(book.bids.len(), 10);
+        assert_eq!(book.asks[0].0.to_string(), f["ASKP1"].as_str().unwrap());
+        assert_eq!(book.bids[9].1.to_string(), f["BIDP_RSQN10"].as_str().unwrap());
+        assert_eq!(book.total_bid.to_string(), f["TOTAL_BIDP_RSQN"].as_str().unwrap());
+        assert_eq!(book.volume.to_string(), f["ACML_VOL"].as_str().unwrap());
+    }
+
+    #[test]
+    fn order_notices_parse_from_their_plaintext() {
+        let v = load("ws-H0STCNI0.json");
+        let ack = match ServerMessage::parse(&v["ack_for_subscribe"].to_string()).unwrap() {
+            ServerMessage::Control(c) => c,
+            other => panic!("{other:?}"),
+        };
+        assert!(ack.encrypted && ack.is_ok());
+        let frame = DataFrame::parse(v["raw_frame_fill"].as_str().unwrap()).unwrap();
+        assert!(frame.encrypted);
+        assert_eq!(frame.tr_id, "H0STCNI0");
+        assert!(frame.records(1).is_err(), "encrypted payloads are not split");
+        let cipher = hantu_kis::ws::FrameCipher::new(ack.key.as_deref().unwrap(), ack.iv.as_deref().unwrap()).unwrap();
+        assert_eq!(cipher.decrypt(frame.payload).unwrap(), v["plaintext_fill"].as_str().unwrap());
+        let acc = DataFrame::parse(v["raw_frame_acceptance"].as_str().unwrap()).unwrap();
+        assert_eq!(cipher.decrypt(acc.payload).unwrap(), v["plaintext_acceptance"].as_str().unwrap());
+        let wrong = hantu_kis::ws::FrameCipher::new("abcdefghijklmnopabcdefghijklmnoq", "0123456789abcdef").unwrap();
+        assert!(wrong.decrypt(frame.payload).is_err_and(|e| e.field == "<frame>.payload"));
+        let accepted = OrderNotice::from_plaintext(v["plaintext_acceptance"].as_str().unwrap()).unwrap();
+        assert_eq!(accepted.kind, NoticeKind::Accepted);
+        assert_eq!(accepted.order_no, v["fields_acceptance"]["ODER_NO"].as_str().unwrap());
+        let fill = OrderNotice::from_plaintext(v["plaintext_fill"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            (fill.kind, fill.qty, fill.price.map(|p| p.won()), fill.order_qty),
+            (NoticeKind::Fill, 4, Some(65_800), 10)
+        );
+        assert!(!format!("{fill:?}").contains("1234567801"), "the account number is not kept");
+    }
+}
