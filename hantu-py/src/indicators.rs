@@ -112,6 +112,56 @@ stream!(PyStoch, "STOCH", ind::StochStream, (fastk: usize = 5, slowk: usize = 3,
 stream!(PyStochF, "STOCHF", ind::StochF, (fastk: usize = 5, fastd: usize = 3),
     (high, low, close) -> (f64, f64), |v| (v.k, v.d));
 
+// The rest of the indicators, generated from one table (see the batch and stream macros).
+batch!(wma => ind::wma, (close), (period: usize = 30), |py, o| one(py, o));
+stream!(PyWma, "WMA", ind::Wma, (period: usize = 30), (x) -> f64, |v| v);
+batch!(dema => ind::dema, (close), (period: usize = 30), |py, o| one(py, o));
+stream!(PyDema, "DEMA", ind::Dema, (period: usize = 30), (x) -> f64, |v| v);
+batch!(tema => ind::tema, (close), (period: usize = 30), |py, o| one(py, o));
+stream!(PyTema, "TEMA", ind::Tema, (period: usize = 30), (x) -> f64, |v| v);
+batch!(kama => ind::kama, (close), (period: usize = 30), |py, o| one(py, o));
+stream!(PyKama, "KAMA", ind::Kama, (period: usize = 30), (x) -> f64, |v| v);
+batch!(trix => ind::trix, (close), (period: usize = 30), |py, o| one(py, o));
+stream!(PyTrix, "TRIX", ind::Trix, (period: usize = 30), (x) -> f64, |v| v);
+batch!(cmo => ind::cmo, (close), (period: usize = 14), |py, o| one(py, o));
+stream!(PyCmo, "CMO", ind::Cmo, (period: usize = 14), (x) -> f64, |v| v);
+batch!(roc => ind::roc, (close), (period: usize = 10), |py, o| one(py, o));
+stream!(PyRoc, "ROC", ind::Roc, (period: usize = 10), (x) -> f64, |v| v);
+batch!(mom => ind::mom, (close), (period: usize = 10), |py, o| one(py, o));
+stream!(PyMom, "MOM", ind::Mom, (period: usize = 10), (x) -> f64, |v| v);
+batch!(linearreg => ind::linearreg, (close), (period: usize = 14), |py, o| one(py, o));
+stream!(PyLinearReg, "LINEARREG", ind::LinearReg, (period: usize = 14), (x) -> f64, |v| v);
+batch!(var => ind::var, (close), (period: usize = 5), |py, o| one(py, o));
+stream!(PyVar, "VAR", ind::Var, (period: usize = 5), (x) -> f64, |v| v);
+batch!(stddev => ind::stddev, (close), (period: usize = 5, nbdev: f64 = 1.0), |py, o| one(py, o));
+stream!(PyStdDev, "STDDEV", ind::StdDev, (period: usize = 5, nbdev: f64 = 1.0), (x) -> f64, |v| v);
+batch!(jma => ind::jma, (close), (length: usize = 7, phase: f64 = 0.0, power: f64 = 2.0), |py, o| one(py, o));
+stream!(PyJma, "JMA", ind::Jma, (length: usize = 7, phase: f64 = 0.0, power: f64 = 2.0), (x) -> f64, |v| v);
+batch!(natr => ind::natr, (high, low, close), (period: usize = 14), |py, o| one(py, o));
+stream!(PyNatr, "NATR", ind::Natr, (period: usize = 14), (high, low, close) -> f64, |v| v);
+batch!(cci => ind::cci, (high, low, close), (period: usize = 14), |py, o| one(py, o));
+stream!(PyCci, "CCI", ind::Cci, (period: usize = 14), (high, low, close) -> f64, |v| v);
+batch!(willr => ind::willr, (high, low, close), (period: usize = 14), |py, o| one(py, o));
+stream!(PyWillR, "WILLR", ind::WillR, (period: usize = 14), (high, low, close) -> f64, |v| v);
+batch!(ultosc => ind::ultosc, (high, low, close), (period1: usize = 7, period2: usize = 14, period3: usize = 28), |py, o| one(py, o));
+stream!(PyUltOsc, "ULTOSC", ind::UltOsc, (period1: usize = 7, period2: usize = 14, period3: usize = 28), (high, low, close) -> f64, |v| v);
+batch!(mfi => ind::mfi, (high, low, close, volume), (period: usize = 14), |py, o| one(py, o));
+stream!(PyMfi, "MFI", ind::Mfi, (period: usize = 14), (high, low, close, volume) -> f64, |v| v);
+batch!(ad => ind::ad, (high, low, close, volume), (), |py, o| one(py, o));
+stream!(PyAd, "AD", ind::Ad, (), (high, low, close, volume) -> f64, |v| v);
+batch!(adosc => ind::adosc, (high, low, close, volume), (fast: usize = 3, slow: usize = 10), |py, o| one(py, o));
+stream!(PyAdosc, "ADOSC", ind::Adosc, (fast: usize = 3, slow: usize = 10), (high, low, close, volume) -> f64, |v| v);
+batch!(vwap => ind::vwap, (high, low, close, volume), (period: usize = 14), |py, o| one(py, o));
+stream!(PyVwap, "VWAP", ind::Vwap, (period: usize = 14), (high, low, close, volume) -> f64, |v| v);
+batch!(midprice => ind::midprice, (high, low), (period: usize = 14), |py, o| one(py, o));
+stream!(PyMidPrice, "MIDPRICE", ind::MidPrice, (period: usize = 14), (high, low) -> f64, |v| v);
+batch!(sar => ind::sar, (high, low), (acceleration: f64 = 0.02, maximum: f64 = 0.2), |py, o| one(py, o));
+stream!(PySar, "SAR", ind::Sar, (acceleration: f64 = 0.02, maximum: f64 = 0.2), (high, low) -> f64, |v| v);
+batch!(aroon => ind::aroon, (high, low), (period: usize = 14), |py, o| many(py, [o.down, o.up]));
+stream!(PyAroonStream, "AROON", ind::AroonStream, (period: usize = 14), (high, low) -> (f64, f64), |v| (v.down, v.up));
+batch!(stochrsi => ind::stochrsi, (close), (period: usize = 14, fastk: usize = 5, fastd: usize = 3), |py, o| many(py, [o.k, o.d]));
+stream!(PyStochRsi, "STOCHRSI", ind::StochRsi, (period: usize = 14, fastk: usize = 5, fastd: usize = 3), (x) -> (f64, f64), |v| (v.k, v.d));
+
 /// Times `repeats` calls of a core batch function on `close` inside Rust, returning the
 /// nanoseconds of each call. The benchmark in `hantu-py/bench` compares this with the same call
 /// made from Python, to measure what the binding costs.
@@ -165,6 +215,30 @@ pub(crate) fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
         wrap_pyfunction!(macd, &m)?,
         wrap_pyfunction!(stoch, &m)?,
         wrap_pyfunction!(stochf, &m)?,
+        wrap_pyfunction!(wma, &m)?,
+        wrap_pyfunction!(dema, &m)?,
+        wrap_pyfunction!(tema, &m)?,
+        wrap_pyfunction!(kama, &m)?,
+        wrap_pyfunction!(trix, &m)?,
+        wrap_pyfunction!(cmo, &m)?,
+        wrap_pyfunction!(roc, &m)?,
+        wrap_pyfunction!(mom, &m)?,
+        wrap_pyfunction!(linearreg, &m)?,
+        wrap_pyfunction!(var, &m)?,
+        wrap_pyfunction!(stddev, &m)?,
+        wrap_pyfunction!(jma, &m)?,
+        wrap_pyfunction!(natr, &m)?,
+        wrap_pyfunction!(cci, &m)?,
+        wrap_pyfunction!(willr, &m)?,
+        wrap_pyfunction!(ultosc, &m)?,
+        wrap_pyfunction!(mfi, &m)?,
+        wrap_pyfunction!(ad, &m)?,
+        wrap_pyfunction!(adosc, &m)?,
+        wrap_pyfunction!(vwap, &m)?,
+        wrap_pyfunction!(midprice, &m)?,
+        wrap_pyfunction!(sar, &m)?,
+        wrap_pyfunction!(aroon, &m)?,
+        wrap_pyfunction!(stochrsi, &m)?,
         wrap_pyfunction!(py_time_core, &m)?,
     ] {
         m.add_function(f)?;
@@ -182,5 +256,29 @@ pub(crate) fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     m.add_class::<PyMacd>()?;
     m.add_class::<PyStoch>()?;
     m.add_class::<PyStochF>()?;
+    m.add_class::<PyWma>()?;
+    m.add_class::<PyDema>()?;
+    m.add_class::<PyTema>()?;
+    m.add_class::<PyKama>()?;
+    m.add_class::<PyTrix>()?;
+    m.add_class::<PyCmo>()?;
+    m.add_class::<PyRoc>()?;
+    m.add_class::<PyMom>()?;
+    m.add_class::<PyLinearReg>()?;
+    m.add_class::<PyVar>()?;
+    m.add_class::<PyStdDev>()?;
+    m.add_class::<PyJma>()?;
+    m.add_class::<PyNatr>()?;
+    m.add_class::<PyCci>()?;
+    m.add_class::<PyWillR>()?;
+    m.add_class::<PyUltOsc>()?;
+    m.add_class::<PyMfi>()?;
+    m.add_class::<PyAd>()?;
+    m.add_class::<PyAdosc>()?;
+    m.add_class::<PyVwap>()?;
+    m.add_class::<PyMidPrice>()?;
+    m.add_class::<PySar>()?;
+    m.add_class::<PyAroonStream>()?;
+    m.add_class::<PyStochRsi>()?;
     Ok(m)
 }

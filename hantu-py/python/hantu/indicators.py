@@ -37,10 +37,36 @@ SMA = _ind.SMA
 STOCH = _ind.STOCH
 STOCHF = _ind.STOCHF
 TRANGE = _ind.TRANGE
+WMA = _ind.WMA
+DEMA = _ind.DEMA
+TEMA = _ind.TEMA
+KAMA = _ind.KAMA
+TRIX = _ind.TRIX
+CMO = _ind.CMO
+ROC = _ind.ROC
+MOM = _ind.MOM
+LINEARREG = _ind.LINEARREG
+VAR = _ind.VAR
+STDDEV = _ind.STDDEV
+JMA = _ind.JMA
+NATR = _ind.NATR
+CCI = _ind.CCI
+WILLR = _ind.WILLR
+ULTOSC = _ind.ULTOSC
+MFI = _ind.MFI
+AD = _ind.AD
+ADOSC = _ind.ADOSC
+VWAP = _ind.VWAP
+MIDPRICE = _ind.MIDPRICE
+SAR = _ind.SAR
+AROON = _ind.AROON
+STOCHRSI = _ind.STOCHRSI
 
 __all__ = [
     "adx", "atr", "bbands", "ema", "macd", "minus_di", "obv", "plus_di", "rsi", "sma", "stoch", "stochf", "trange",
     "ADX", "ATR", "BBANDS", "EMA", "MACD", "MINUS_DI", "OBV", "PLUS_DI", "RSI", "SMA", "STOCH", "STOCHF", "TRANGE",
+    "wma", "dema", "tema", "kama", "trix", "cmo", "roc", "mom", "linearreg", "var", "stddev", "jma", "natr", "cci", "willr", "ultosc", "mfi", "ad", "adosc", "vwap", "midprice", "sar", "aroon", "stochrsi",
+    "WMA", "DEMA", "TEMA", "KAMA", "TRIX", "CMO", "ROC", "MOM", "LINEARREG", "VAR", "STDDEV", "JMA", "NATR", "CCI", "WILLR", "ULTOSC", "MFI", "AD", "ADOSC", "VWAP", "MIDPRICE", "SAR", "AROON", "STOCHRSI",
 ]
 
 ArrayLike = Union[np.ndarray, "pd.Series[float]", Any]
@@ -128,3 +154,99 @@ def stoch(
 def stochf(high: ArrayLike, low: ArrayLike, close: ArrayLike, fastk: int = 5, fastd: int = 3) -> Tuple[Any, Any]:
     """Fast stochastic: ``(k, d)`` (TA-Lib ``STOCHF``)."""
     return _call(_ind.stochf, ("k", "d"), (high, low, close), (fastk, fastd))
+
+def wma(close: ArrayLike, period: int = 30) -> Any:
+    """Weighted moving average (TA-Lib ``WMA``)."""
+    return _call(_ind.wma, ("wma",), (close,), (period,))
+
+def dema(close: ArrayLike, period: int = 30) -> Any:
+    """Double exponential moving average (TA-Lib ``DEMA``)."""
+    return _call(_ind.dema, ("dema",), (close,), (period,))
+
+def tema(close: ArrayLike, period: int = 30) -> Any:
+    """Triple exponential moving average (TA-Lib ``TEMA``)."""
+    return _call(_ind.tema, ("tema",), (close,), (period,))
+
+def kama(close: ArrayLike, period: int = 30) -> Any:
+    """Kaufman adaptive moving average (TA-Lib ``KAMA``)."""
+    return _call(_ind.kama, ("kama",), (close,), (period,))
+
+def trix(close: ArrayLike, period: int = 30) -> Any:
+    """1-bar rate of change of a triple EMA, percent (TA-Lib ``TRIX``)."""
+    return _call(_ind.trix, ("trix",), (close,), (period,))
+
+def cmo(close: ArrayLike, period: int = 14) -> Any:
+    """Chande momentum oscillator (TA-Lib ``CMO``)."""
+    return _call(_ind.cmo, ("cmo",), (close,), (period,))
+
+def roc(close: ArrayLike, period: int = 10) -> Any:
+    """Rate of change, percent (TA-Lib ``ROC``)."""
+    return _call(_ind.roc, ("roc",), (close,), (period,))
+
+def mom(close: ArrayLike, period: int = 10) -> Any:
+    """Momentum: close minus the close ``period`` bars ago (TA-Lib ``MOM``)."""
+    return _call(_ind.mom, ("mom",), (close,), (period,))
+
+def linearreg(close: ArrayLike, period: int = 14) -> Any:
+    """Linear regression end point (TA-Lib ``LINEARREG``)."""
+    return _call(_ind.linearreg, ("linearreg",), (close,), (period,))
+
+def var(close: ArrayLike, period: int = 5) -> Any:
+    """Population variance (TA-Lib ``VAR``)."""
+    return _call(_ind.var, ("var",), (close,), (period,))
+
+def stddev(close: ArrayLike, period: int = 5, nbdev: float = 1.0) -> Any:
+    """Population standard deviation times ``nbdev`` (TA-Lib ``STDDEV``)."""
+    return _call(_ind.stddev, ("stddev",), (close,), (period, float(nbdev)))
+
+def jma(close: ArrayLike, length: int = 7, phase: float = 0.0, power: float = 2.0) -> Any:
+    """Jurik-style adaptive moving average (published approximation) (TA-Lib ``JMA``)."""
+    return _call(_ind.jma, ("jma",), (close,), (length, float(phase), float(power)))
+
+def natr(high: ArrayLike, low: ArrayLike, close: ArrayLike, period: int = 14) -> Any:
+    """Normalized average true range, percent of close (TA-Lib ``NATR``)."""
+    return _call(_ind.natr, ("natr",), (high, low, close,), (period,))
+
+def cci(high: ArrayLike, low: ArrayLike, close: ArrayLike, period: int = 14) -> Any:
+    """Commodity channel index (TA-Lib ``CCI``)."""
+    return _call(_ind.cci, ("cci",), (high, low, close,), (period,))
+
+def willr(high: ArrayLike, low: ArrayLike, close: ArrayLike, period: int = 14) -> Any:
+    """Williams %R (TA-Lib ``WILLR``)."""
+    return _call(_ind.willr, ("willr",), (high, low, close,), (period,))
+
+def ultosc(high: ArrayLike, low: ArrayLike, close: ArrayLike, period1: int = 7, period2: int = 14, period3: int = 28) -> Any:
+    """Ultimate oscillator (TA-Lib ``ULTOSC``)."""
+    return _call(_ind.ultosc, ("ultosc",), (high, low, close,), (period1, period2, period3))
+
+def mfi(high: ArrayLike, low: ArrayLike, close: ArrayLike, volume: ArrayLike, period: int = 14) -> Any:
+    """Money flow index (TA-Lib ``MFI``)."""
+    return _call(_ind.mfi, ("mfi",), (high, low, close, volume,), (period,))
+
+def ad(high: ArrayLike, low: ArrayLike, close: ArrayLike, volume: ArrayLike) -> Any:
+    """Chaikin accumulation/distribution line (TA-Lib ``AD``)."""
+    return _call(_ind.ad, ("ad",), (high, low, close, volume,), ())
+
+def adosc(high: ArrayLike, low: ArrayLike, close: ArrayLike, volume: ArrayLike, fast: int = 3, slow: int = 10) -> Any:
+    """Chaikin A/D oscillator (TA-Lib ``ADOSC``)."""
+    return _call(_ind.adosc, ("adosc",), (high, low, close, volume,), (fast, slow))
+
+def vwap(high: ArrayLike, low: ArrayLike, close: ArrayLike, volume: ArrayLike, period: int = 14) -> Any:
+    """Rolling volume-weighted average of the typical price (TA-Lib ``VWAP``)."""
+    return _call(_ind.vwap, ("vwap",), (high, low, close, volume,), (period,))
+
+def midprice(high: ArrayLike, low: ArrayLike, period: int = 14) -> Any:
+    """Midpoint of the highest high and lowest low (TA-Lib ``MIDPRICE``)."""
+    return _call(_ind.midprice, ("midprice",), (high, low,), (period,))
+
+def sar(high: ArrayLike, low: ArrayLike, acceleration: float = 0.02, maximum: float = 0.2) -> Any:
+    """Parabolic SAR (TA-Lib ``SAR``)."""
+    return _call(_ind.sar, ("sar",), (high, low,), (float(acceleration), float(maximum)))
+
+def aroon(high: ArrayLike, low: ArrayLike, period: int = 14) -> Tuple[Any, Any]:
+    """Aroon: ``(down, up)`` (TA-Lib ``AROON``)."""
+    return _call(_ind.aroon, ("down", "up"), (high, low,), (period,))
+
+def stochrsi(close: ArrayLike, period: int = 14, fastk: int = 5, fastd: int = 3) -> Tuple[Any, Any]:
+    """Stochastic RSI: ``(k, d)`` (TA-Lib ``STOCHRSI``)."""
+    return _call(_ind.stochrsi, ("k", "d"), (close,), (period, fastk, fastd))
