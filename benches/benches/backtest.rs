@@ -7,10 +7,9 @@
 //!
 //! Target: ≥ 31.4 M bars/s (2× the 15.7 M bars/s vectorbt's Rust engine does on these
 //! workloads including signal computation), with the event-driven engine.
-//! Measured on the 2-core machine (criterion "thrpt", wall clock, load average ≈ 2 from other
-//! work): one symbol × 1M bars 30.2 M bars/s (29.1–31.1); 2,875 × 500 independent runs
-//! 21.9 M bars/s on 2 threads. Idle, best of five (`examples/profile_backtest.rs`): 31.7 and
-//! 26.4 M bars/s. Per-order work (ids, risk, venue, journal-free fills) dominates the batch,
+//! Measured on the idle 2-core machine (criterion "thrpt", wall clock): one symbol × 1M bars
+//! **33.5 M bars/s** (target met); 2,875 × 500 independent runs **26.3 M bars/s** on 2 threads
+//! (84% of the target). Under a load average of 2 from other work: 30.2 and 21.9 M bars/s. Per-order work (ids, risk, venue, journal-free fills) dominates the batch,
 //! where a trade happens every ~28 bars instead of every ~126.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group};
