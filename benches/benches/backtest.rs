@@ -8,9 +8,11 @@
 //! Target: ≥ 31.4 M bars/s (2× the 15.7 M bars/s vectorbt's Rust engine does on these
 //! workloads including signal computation), with the event-driven engine.
 //! Measured on the idle 2-core machine (criterion "thrpt", wall clock): one symbol × 1M bars
-//! **33.5 M bars/s** (target met); 2,875 × 500 independent runs **26.3 M bars/s** on 2 threads
-//! (84% of the target). Under a load average of 2 from other work: 30.2 and 21.9 M bars/s. Per-order work (ids, risk, venue, journal-free fills) dominates the batch,
-//! where a trade happens every ~28 bars instead of every ~126.
+//! **33.5 M bars/s** (target met); 2,875 × 500 independent runs **30.2 M bars/s** on 2 threads
+//! (96% of the target) since client order ids stopped allocating. Under a load average of 2
+//! from other work, before that change: 30.2 and 21.9 M bars/s. Per-order work (ids, risk, venue, journal-free fills) dominates the batch,
+//! where a trade happens every ~28 bars instead of every ~126; broker order numbers are the
+//! next per-order allocation to remove.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use hantu_benches::random_walk_bars;

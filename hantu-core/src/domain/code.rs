@@ -103,47 +103,94 @@ impl<'de> Deserialize<'de> for StockCode {
 
 /// The engine's identifier for an order, unique within a store (`<run>-<seq>`), sent to the
 /// broker where it supports one so that a restart can find the order again instead of re-sending it.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ClientOrderId(String);
+///
+/// Stored inline (at most [`ClientOrderId::MAX_LEN`] bytes): ids are made and copied for every
+/// order and fill, and a heap string each time was most of an order's cost in a backtest.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientOrderId {
+    // Bytes first, zero-padded: the derived order is then the order of the text.
+    bytes: [u8; Self::MAX_LEN],
+    len: u8,
+}
 
 impl ClientOrderId {
+    /// Longest id, in bytes.
+    pub const MAX_LEN: usize = 40;
+
     /// Builds an id.
     ///
     /// # Errors
-    /// If `s` is empty, longer than 64 bytes, or has characters other than ASCII alphanumerics, `-` and `_`.
+    /// If `s` is empty, longer than [`ClientOrderId::MAX_LEN`] bytes, or has characters other than
+    /// ASCII alphanumerics, `-` and `_`.
     pub fn new_checked(s: &str) -> Result<Self, ValidationError> {
-        if s.is_empty() || s.len() > 64 || !s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
+        if s.is_empty()
+            || s.len() > Self::MAX_LEN
+            || !s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        {
             return Err(ValidationError::Param {
                 param: "client order id",
-                reason: format!("{s:?} must be 1-64 ASCII letters, digits, '-' or '_'"),
+                reason: format!("{s:?} must be 1-{} ASCII letters, digits, '-' or '_'", Self::MAX_LEN),
             });
         }
-        Ok(Self(s.to_owned()))
+        let mut bytes = [0u8; Self::MAX_LEN];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Ok(Self { bytes, len: s.len() as u8 })
     }
 
-    /// Builds an id from a prefix and a sequence number (`bt-42`).
+    /// Builds an id from a prefix and a sequence number (`bt-42`), without allocating. A prefix
+    /// too long to leave room for the number is cut (engines check theirs up front).
     #[must_use]
     pub fn from_seq(prefix: &str, seq: u64) -> Self {
-        Self(format!("{prefix}-{seq}"))
+        let mut digits = [0u8; 20];
+        let mut n = seq;
+        let mut d = digits.len();
+        loop {
+            d -= 1;
+            digits[d] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let digits = &digits[d..];
+        let keep = prefix.len().min(Self::MAX_LEN - 1 - digits.len());
+        let mut bytes = [0u8; Self::MAX_LEN];
+        bytes[..keep].copy_from_slice(&prefix.as_bytes()[..keep]);
+        bytes[keep] = b'-';
+        bytes[keep + 1..keep + 1 + digits.len()].copy_from_slice(digits);
+        Self { bytes, len: (keep + 1 + digits.len()) as u8 }
     }
 
     /// The id as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII bytes are ever stored.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+impl Serialize for ClientOrderId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientOrderId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::new_checked(&s).map_err(serde::de::Error::custom)
     }
 }
 
 impl fmt::Display for ClientOrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for ClientOrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ClientOrderId({})", self.0)
+        write!(f, "ClientOrderId({})", self.as_str())
     }
 }
 
@@ -175,6 +222,22 @@ mod tests {
         assert_eq!(j, "\"005930\"");
         assert_eq!(serde_json::from_str::<StockCode>(&j).unwrap(), c);
         assert!(serde_json::from_str::<StockCode>("\"12\"").is_err());
+    }
+
+    #[test]
+    fn client_ids_from_seq_round_trip_and_order_like_text() {
+        for (p, n, want) in [("bt", 42, "bt-42"), ("o", 0, "o-0"), ("x", u64::MAX, "x-18446744073709551615")] {
+            let id = ClientOrderId::from_seq(p, n);
+            assert_eq!(id.as_str(), want);
+            assert_eq!(ClientOrderId::new_checked(want).unwrap(), id);
+            let j = serde_json::to_string(&id).unwrap();
+            assert_eq!(serde_json::from_str::<ClientOrderId>(&j).unwrap(), id);
+        }
+        let long = ClientOrderId::from_seq(&"p".repeat(60), 7);
+        assert!(long.as_str().ends_with("-7") && long.as_str().len() <= ClientOrderId::MAX_LEN);
+        let (a, b) = (ClientOrderId::new_checked("a").unwrap(), ClientOrderId::new_checked("ab").unwrap());
+        assert!(a < b && "a" < "ab");
+        assert!(ClientOrderId::new_checked(&"z".repeat(41)).is_err());
     }
 
     #[test]

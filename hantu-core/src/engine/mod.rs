@@ -120,6 +120,10 @@ impl Engine {
         if cfg.cash.is_negative() {
             return Err(crate::Error::config("cash", "must not be negative"));
         }
+        // Room for the prefix, '-' and any u64 sequence number.
+        if cfg.id_prefix.len() + 21 > crate::domain::ClientOrderId::MAX_LEN {
+            return Err(crate::Error::config("id_prefix", "must be at most 19 characters"));
+        }
         crate::domain::ClientOrderId::new_checked(&format!("{}-1", cfg.id_prefix))
             .map_err(|e| crate::Error::config("id_prefix", e.to_string()))?;
         Ok(Self {
