@@ -17,8 +17,6 @@ pub use live::{LiveEvent, LiveRunner};
 
 use std::sync::Arc;
 
-use rust_decimal::Decimal;
-
 use crate::domain::{
     Bar, ClientOrderId, Fill, Instrument, Money, Order, OrderKind, OrderStatus, Portfolio, Side, Tick, Timestamp,
 };
@@ -530,14 +528,6 @@ impl Engine {
             }
         }
     }
-}
-
-/// Fraction helper for strategies sizing by weight: shares of `price` that `fraction` of
-/// `cash` buys after commission (rounded down).
-#[must_use]
-pub fn shares_for(cash: Money, fraction: Decimal, price: crate::domain::Price, fees: &FeeModel) -> u64 {
-    let budget = cash.get() * fraction / (Decimal::ONE + fees.commission_rate);
-    rust_decimal::prelude::ToPrimitive::to_u64(&(budget / Decimal::from(price.won())).floor()).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@
 //! ```
 
 use super::IndicatorError;
-use super::rsi::{split, wilder_factors};
-use super::util::{batch_from_stream, check_period, is_zero};
+use super::rsi::GainLoss;
+use super::util::{batch_from_stream, is_zero};
 
 /// Number of leading NaN outputs of [`cmo`] for `period`.
 #[must_use]
@@ -31,15 +31,7 @@ batch_from_stream!("CMO", cmo, cmo_into, Cmo, inputs: [close], params: [period: 
 /// Streaming [`cmo`].
 #[doc(alias = "CMO")]
 #[derive(Debug, Clone)]
-pub struct Cmo {
-    period: usize,
-    a: f64,
-    b: f64,
-    count: usize,
-    prev: f64,
-    gain: f64,
-    loss: f64,
-}
+pub struct Cmo(GainLoss);
 
 impl Cmo {
     /// A CMO over `period` bars.
@@ -47,40 +39,18 @@ impl Cmo {
     /// # Errors
     /// [`IndicatorError::PeriodTooSmall`] for `period < 2`.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        check_period("period", period, 2)?;
-        let (a, b) = wilder_factors(period);
-        Ok(Self { period, a, b, count: 0, prev: 0.0, gain: 0.0, loss: 0.0 })
+        GainLoss::new(period).map(Self)
     }
 
     /// Feeds one close; NaN for the first `period`.
     #[inline]
     pub fn next(&mut self, x: f64) -> f64 {
-        let (up, down) = split(x - self.prev);
-        self.prev = x;
-        if self.count > self.period {
-            self.gain = self.a * self.gain + up * self.b;
-            self.loss = self.a * self.loss + down * self.b;
-            return value(self.gain, self.loss);
-        }
-        self.count += 1;
-        if self.count == 1 {
-            return f64::NAN;
-        }
-        self.gain += up;
-        self.loss += down;
-        if self.count <= self.period {
-            return f64::NAN;
-        }
-        self.gain /= self.period as f64;
-        self.loss /= self.period as f64;
-        value(self.gain, self.loss)
+        self.0.next(x).map_or(f64::NAN, |(gain, loss)| value(gain, loss))
     }
 
     /// Forgets all values.
     pub fn reset(&mut self) {
-        self.count = 0;
-        self.gain = 0.0;
-        self.loss = 0.0;
+        self.0.reset();
     }
 }
 

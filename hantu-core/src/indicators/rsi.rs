@@ -123,7 +123,34 @@ fn rsi_value(gain: f64, loss: f64) -> f64 {
 /// ```
 #[doc(alias = "RSI")]
 #[derive(Debug, Clone)]
-pub struct Rsi {
+pub struct Rsi(GainLoss);
+
+impl Rsi {
+    /// An RSI over `period` bars.
+    ///
+    /// # Errors
+    /// [`IndicatorError::PeriodTooSmall`] for `period < 2`.
+    pub fn new(period: usize) -> Result<Self, IndicatorError> {
+        GainLoss::new(period).map(Self)
+    }
+
+    /// Feeds one close; returns the RSI, NaN for the first `period` closes.
+    #[inline]
+    pub fn next(&mut self, x: f64) -> f64 {
+        self.0.next(x).map_or(f64::NAN, |(gain, loss)| rsi_value(gain, loss))
+    }
+
+    /// Forgets all values.
+    pub fn reset(&mut self) {
+        self.0.reset();
+    }
+}
+
+/// Wilder-smoothed average gain and loss of successive closes, as TA-Lib keeps them for RSI
+/// (and, with the same quirk, for CMO): a plain mean over the first `period` differences, then
+/// `avg = a·avg + b·x`.
+#[derive(Debug, Clone)]
+pub(super) struct GainLoss {
     period: usize,
     a: f64,
     b: f64,
@@ -133,43 +160,38 @@ pub struct Rsi {
     loss: f64,
 }
 
-impl Rsi {
-    /// An RSI over `period` bars.
-    ///
-    /// # Errors
-    /// [`IndicatorError::PeriodTooSmall`] for `period < 2`.
-    pub fn new(period: usize) -> Result<Self, IndicatorError> {
+impl GainLoss {
+    pub(super) fn new(period: usize) -> Result<Self, IndicatorError> {
         check_period("period", period, 2)?;
         let (a, b) = wilder_factors(period);
         Ok(Self { period, a, b, count: 0, prev: 0.0, gain: 0.0, loss: 0.0 })
     }
 
-    /// Feeds one close; returns the RSI, NaN for the first `period` closes.
+    /// Feeds one close; `(gain, loss)` once `period` differences were seen.
     #[inline]
-    pub fn next(&mut self, x: f64) -> f64 {
+    pub(super) fn next(&mut self, x: f64) -> Option<(f64, f64)> {
         let (up, down) = split(x - self.prev);
         self.prev = x;
         if self.count > self.period {
             self.gain = self.a * self.gain + up * self.b;
             self.loss = self.a * self.loss + down * self.b;
-            return rsi_value(self.gain, self.loss);
+            return Some((self.gain, self.loss));
         }
         self.count += 1;
         if self.count == 1 {
-            return f64::NAN;
+            return None;
         }
         self.gain += up;
         self.loss += down;
         if self.count <= self.period {
-            return f64::NAN;
+            return None;
         }
         self.gain /= self.period as f64;
         self.loss /= self.period as f64;
-        rsi_value(self.gain, self.loss)
+        Some((self.gain, self.loss))
     }
 
-    /// Forgets all values.
-    pub fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         self.count = 0;
         self.gain = 0.0;
         self.loss = 0.0;

@@ -91,9 +91,12 @@ pub fn by_name(name: &str, params: &Params) -> crate::Result<Box<dyn Strategy + 
     })
 }
 
+/// Commission headroom when sizing (the default 0.015%); the venue caps a buy by cash anyway.
+const COMMISSION_HEADROOM: f64 = 0.000_15;
+
 /// Shares of `price` that `weight` of the buying power buys, after commission.
 pub(crate) fn size(ctx: &crate::strategy::Context<'_>, weight: f64, price: crate::domain::Price) -> u64 {
-    let budget = ctx.buying_power().to_f64() * weight / (1.0 + 0.000_15);
+    let budget = ctx.buying_power().to_f64() * weight / (1.0 + COMMISSION_HEADROOM);
     if budget <= 0.0 { 0 } else { (budget / price.as_f64()).floor() as u64 }
 }
 
