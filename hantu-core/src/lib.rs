@@ -14,6 +14,8 @@
 //! | [`io`] | CSV files of daily bars, instruments and fundamentals |
 //! | [`screen`] | phase 1: the universe as of a date → a ranked, explained watchlist |
 //! | [`select`] | phase 2: watchlist → daily picks with class, confidence, levels and size |
+//! | [`realtime`] | live feed events and the `Feed` port |
+//! | [`control`] | the trader's pause / resume / stop flag, shared by every process through the store |
 //! | [`pipeline`] | screen → select → trade, day by day over history, no look-ahead |
 //! | [`strategy`] | the `Strategy` trait and its `Context` |
 //! | [`broker`], [`data`], [`clock`], [`notify`], [`store`] | the ports to the outside |
@@ -27,6 +29,7 @@
 pub mod backtest;
 pub mod broker;
 pub mod clock;
+pub mod control;
 pub mod data;
 pub mod domain;
 pub mod engine;
@@ -36,6 +39,7 @@ pub mod io;
 pub mod krx;
 pub mod notify;
 pub mod pipeline;
+pub mod realtime;
 pub mod risk;
 pub mod screen;
 pub mod select;
