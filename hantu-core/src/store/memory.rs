@@ -10,6 +10,7 @@ use super::{
     ScreenRunRecord, SelectionRecord, Store, StoreError, StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
+use crate::schedule::JobRun;
 
 type PredictionKey = (NaiveDate, StockCode, u32, String);
 
@@ -32,6 +33,7 @@ struct Inner {
     api_calls: Vec<ApiCallRecord>,
     events: Vec<EventRecord>,
     settings: BTreeMap<String, String>,
+    job_runs: Vec<JobRun>,
 }
 
 fn check_bars(bars: &[Bar]) -> Result<(), StoreError> {
@@ -345,5 +347,35 @@ impl Store for MemoryStore {
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.lock().settings.insert(key.to_owned(), value.to_owned());
         Ok(())
+    }
+
+    fn record_job_run(&self, run: &JobRun) -> Result<i64, StoreError> {
+        let mut g = self.lock();
+        g.job_runs.push(run.clone());
+        Ok(g.job_runs.len() as i64)
+    }
+
+    fn update_job_run(&self, id: i64, run: &JobRun) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let slot = usize::try_from(id - 1).ok().and_then(|i| g.job_runs.get_mut(i));
+        match slot {
+            Some(r) => {
+                *r = run.clone();
+                Ok(())
+            }
+            None => Err(StoreError::NotFound(format!("job run {id}"))),
+        }
+    }
+
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, JobRun)>, StoreError> {
+        let g = self.lock();
+        Ok(g.job_runs
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, r)| job.is_none_or(|j| r.job == j))
+            .take(limit)
+            .map(|(i, r)| (i as i64 + 1, r.clone()))
+            .collect())
     }
 }

@@ -28,6 +28,7 @@
 //! | `market_regimes` | date | [`Store::set_regime`] | [`Store::regime_on`] |
 //! | `api_calls`, `events` | — (append) | [`Store::record_api_calls`], [`Store::record_event`] | [`Store::api_calls_since`], [`Store::events_since`] |
 //! | `settings` | key | [`Store::set_setting`] | [`Store::setting`], [`emergency_stop`] |
+//! | `job_runs` | id | [`Store::record_job_run`], [`Store::update_job_run`] | [`Store::job_runs`] |
 
 mod backtest;
 mod memory;
@@ -47,6 +48,7 @@ pub use sqlite::SqliteStore;
 use chrono::NaiveDate;
 
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
+use crate::schedule::JobRun;
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -314,6 +316,24 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// If the write fails.
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Records a scheduler run (or a decided non-run) and returns its id.
+    ///
+    /// # Errors
+    /// If the write fails.
+    fn record_job_run(&self, run: &JobRun) -> Result<i64, StoreError>;
+
+    /// Replaces run `id` (a run's end: finished time, outcome, error).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no run `id`; if the write fails.
+    fn update_job_run(&self, id: i64, run: &JobRun) -> Result<(), StoreError>;
+
+    /// The newest `limit` runs, of `job` or of every job, newest first, with their ids.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, JobRun)>, StoreError>;
 }
 
 /// The settings key of the emergency stop flag (`"1"` when set).

@@ -314,8 +314,42 @@ fn operations(s: &dyn Store) {
     assert_eq!(s.setting("missing").unwrap(), None);
 }
 
+fn job_runs(s: &dyn Store) {
+    use hantu_core::schedule::{JobOutcome, JobRun};
+    let run = |job: &str, at: i64| JobRun {
+        job: job.into(),
+        scheduled: Timestamp::from_millis(at),
+        started: Some(Timestamp::from_millis(at + 5)),
+        finished: None,
+        outcome: JobOutcome::Running,
+        error: None,
+    };
+    let a = s.record_job_run(&run("screen", 1_000)).unwrap();
+    let b = s.record_job_run(&run("select", 2_000)).unwrap();
+    let missed = JobRun {
+        started: None,
+        outcome: JobOutcome::Misfired,
+        error: Some("late by 11m".into()),
+        ..run("screen", 3_000)
+    };
+    let c = s.record_job_run(&missed).unwrap();
+    assert!(a != b && b != c);
+    let done = JobRun {
+        finished: Some(Timestamp::from_millis(1_900)),
+        outcome: JobOutcome::Failed,
+        error: Some("no watchlist: run screen first".into()),
+        ..run("screen", 1_000)
+    };
+    s.update_job_run(a, &done).unwrap();
+    assert!(matches!(s.update_job_run(c + 100, &done), Err(StoreError::NotFound(_))));
+    assert_eq!(s.job_runs(Some("screen"), 10).unwrap(), vec![(c, missed.clone()), (a, done)]);
+    assert_eq!(s.job_runs(None, 2).unwrap(), vec![(c, missed), (b, run("select", 2_000))]);
+    assert!(s.job_runs(Some("nope"), 10).unwrap().is_empty());
+}
+
 /// Runs every scenario on a fresh store.
 pub fn check(s: &dyn Store) {
+    job_runs(s);
     journal(s);
     positions(s);
     market_data(s);

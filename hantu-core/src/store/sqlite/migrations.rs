@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "initial schema", sql: V1 },
     Migration { name: "drop the by-date index of daily bars", sql: V2 },
     Migration { name: "round trips with average prices and open trips", sql: V3 },
+    Migration { name: "scheduler job runs", sql: JOB_RUNS },
 ];
 
 /// The schema version this code writes.
@@ -347,4 +348,20 @@ DROP TABLE trades;
 ALTER TABLE trades_v3 RENAME TO trades;
 CREATE INDEX trades_by_run ON trades (run_id, exit_ts);
 CREATE INDEX trades_by_code ON trades (code);
+";
+
+// Every decision of the scheduler about a fire time: runs with their start, end and outcome, and the
+// fire times it did not run (misfired, refused, skipped) with the reason.
+const JOB_RUNS: &str = r"
+CREATE TABLE job_runs (
+    id        INTEGER PRIMARY KEY,
+    job       TEXT NOT NULL,
+    scheduled INTEGER NOT NULL,
+    started   INTEGER,
+    finished  INTEGER,
+    outcome   TEXT NOT NULL CHECK (outcome IN ('running', 'succeeded', 'failed', 'skipped', 'misfired', 'refused', 'cancelled')),
+    error     TEXT,
+    CHECK (finished IS NULL OR started IS NULL OR finished >= started)
+);
+CREATE INDEX job_runs_by_job ON job_runs (job, id);
 ";

@@ -8,6 +8,7 @@
 
 mod codec;
 mod import;
+mod jobs;
 mod journal;
 mod market;
 pub mod migrations;
@@ -29,6 +30,7 @@ use super::{
     ScreenRunRecord, SelectionRecord, StoreError, StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
+use crate::schedule::JobRun;
 
 /// How to open a database.
 #[derive(Clone, Debug)]
@@ -389,5 +391,17 @@ impl super::Store for SqliteStore {
 
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.write(|t| ops::set_setting(t, key, value))
+    }
+
+    fn record_job_run(&self, run: &JobRun) -> Result<i64, StoreError> {
+        self.write(|t| jobs::record_job_run(t, run))
+    }
+
+    fn update_job_run(&self, id: i64, run: &JobRun) -> Result<(), StoreError> {
+        self.write(|t| jobs::update_job_run(t, id, run))
+    }
+
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, JobRun)>, StoreError> {
+        self.read(|c| jobs::job_runs(c, job, limit))
     }
 }
