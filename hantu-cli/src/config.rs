@@ -145,6 +145,28 @@ pub const KEYS: &[KeySpec] = &[
         doc: "TOML file with the selection factors",
     },
     KeySpec {
+        key: "service.dir",
+        kind: Kind::Str,
+        default: "~/.hantu/services",
+        doc: "service registry: PID files, locks, state, service logs",
+    },
+    KeySpec {
+        key: "service.grace_secs",
+        kind: Kind::Int,
+        default: "10",
+        doc: "seconds a stopping service's tasks get",
+    },
+    KeySpec { key: "service.log_retention", kind: Kind::Int, default: "14", doc: "daily log files kept per service" },
+    KeySpec { key: "sandbox.port", kind: Kind::Int, default: "18443", doc: "port of the sandbox service (127.0.0.1)" },
+    KeySpec { key: "sandbox.cash", kind: Kind::Int, default: "10000000", doc: "the sandbox account's first deposit" },
+    KeySpec {
+        key: "sandbox.clock",
+        kind: Kind::Str,
+        default: "session",
+        doc: "session (pinned at 10:00 KST of a trading day) | live",
+    },
+    KeySpec { key: "schedule.default_plan", kind: Kind::Bool, default: "true", doc: "include the default day plan" },
+    KeySpec {
         key: "notify.telegram_chat_id",
         kind: Kind::Str,
         default: "(none)",
@@ -203,6 +225,48 @@ pub struct Config {
     pub select: FileRef,
     /// Notifications.
     pub notify: NotifySection,
+    /// Services: registry directory, shutdown grace, log retention.
+    pub service: ServiceSection,
+    /// The sandbox service.
+    pub sandbox: SandboxSection,
+    /// The scheduler's jobs.
+    pub schedule: crate::service::jobs::ScheduleSection,
+}
+
+/// `[service]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceSection {
+    /// Registry directory [default: ~/.hantu/services].
+    pub dir: Option<PathBuf>,
+    /// Seconds a stopping service's tasks get before they are cancelled.
+    pub grace_secs: u64,
+    /// Daily log files kept per service.
+    pub log_retention: usize,
+}
+
+impl Default for ServiceSection {
+    fn default() -> Self {
+        Self { dir: None, grace_secs: 10, log_retention: 14 }
+    }
+}
+
+/// `[sandbox]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxSection {
+    /// Port on 127.0.0.1.
+    pub port: u16,
+    /// First deposit (KRW).
+    pub cash: i64,
+    /// `session` or `live`.
+    pub clock: String,
+}
+
+impl Default for SandboxSection {
+    fn default() -> Self {
+        Self { port: 18443, cash: 10_000_000, clock: "session".into() }
+    }
 }
 
 /// `[data]`.
@@ -475,6 +539,13 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
     if c.backtest.commission_rate < Decimal::ZERO || c.backtest.commission_rate > Decimal::new(1, 2) {
         return Err(err("backtest.commission_rate", format!("{} must be in [0, 0.01]", c.backtest.commission_rate)));
     }
+    if !matches!(c.sandbox.clock.as_str(), "session" | "live") {
+        return Err(err("sandbox.clock", format!("{:?} must be session or live", c.sandbox.clock)));
+    }
+    if c.sandbox.cash <= 0 {
+        return Err(err("sandbox.cash", "must be positive".into()));
+    }
+    crate::service::jobs::load(l)?;
     if !matches!(c.kis.env.as_str(), "paper" | "real") {
         return Err(err("kis.env", format!("{:?} must be paper or real", c.kis.env)));
     }

@@ -8,8 +8,10 @@ pub mod health;
 pub mod kis;
 pub mod logs;
 pub mod rules;
+pub mod schedule;
 pub mod screen;
 pub mod select;
+pub mod service;
 pub mod trade;
 
 use std::path::PathBuf;
@@ -57,6 +59,11 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Logs(a) => logs::run(&a, ctx),
         Command::Trade(a) => trade::run(&a, ctx),
         Command::Health(a) => health::run(&a, ctx),
+        Command::Start(a) => service::start(&a, ctx),
+        Command::Stop(a) => service::stop(&a, ctx),
+        Command::Restart(a) => service::restart(&a, ctx),
+        Command::Status(a) => service::status(&a, ctx),
+        Command::Schedule(c) => schedule::run(&c, ctx),
     }
 }
 

@@ -37,6 +37,7 @@ mod account;
 mod clock;
 mod info;
 mod market;
+mod persist;
 mod quotes;
 mod server;
 mod state;
@@ -45,6 +46,7 @@ mod wire;
 
 pub use clock::ShiftedClock;
 pub use market::{DayStats, MockListing, MockMarket};
+pub use persist::{MockSnapshot, SNAPSHOT_VERSION, SnapshotError};
 pub use server::MockServer;
 pub use state::{Fault, FaultRule, MockConfig, MockStats};
 pub use trading::{PAPER_BRANCH, REAL_BRANCH, UNCONFIRMED};

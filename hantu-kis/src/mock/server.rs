@@ -56,7 +56,7 @@ impl Req {
 /// The local KIS server, listening on 127.0.0.1. Dropping it stops it.
 pub struct MockServer {
     addr: SocketAddr,
-    state: Shared,
+    pub(super) state: Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
