@@ -89,6 +89,11 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
+fn signal(pid: u32, sig: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).unwrap();
+    rustix::process::kill_process(pid, sig).unwrap();
+}
+
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
@@ -155,7 +160,7 @@ fn kill_9_leaves_a_stale_pid_file_that_status_health_and_start_clean() {
     let pid2 = h.status("scheduler")["pid"].as_u64().unwrap();
     assert_ne!(pid, pid2);
 
-    Command::new("kill").args(["-9", &pid2.to_string()]).status().unwrap();
+    signal(pid2 as u32, rustix::process::Signal::KILL);
     h.wait_for("the process to die", |_| {
         !Path::new(&format!("/proc/{pid2}")).exists() || {
             let s = std::fs::read_to_string(format!("/proc/{pid2}/stat")).unwrap_or_default();
@@ -332,4 +337,71 @@ fn service_logs_rotate_daily_keep_the_configured_number_and_merge() {
         let v: Value = serde_json::from_str(l).unwrap();
         assert_eq!(v["source"], "sandbox");
     }
+}
+
+/// Waits for a child, at most `secs`.
+fn wait_child(c: &mut std::process::Child, secs: u64) -> std::process::ExitStatus {
+    let t = Instant::now();
+    loop {
+        if let Some(s) = c.try_wait().unwrap() {
+            return s;
+        }
+        if t.elapsed() > Duration::from_secs(secs) {
+            let _ = c.kill();
+            panic!("the service did not exit within {secs}s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn in_the_foreground_one_signal_stops_within_the_grace_and_a_second_forces() {
+    use rustix::process::Signal;
+    // A job that ignores SIGTERM, due one second after the start.
+    let h = Home::new(
+        "[schedule]\ndefault_plan = false\n\n[[schedule.jobs]]\nname = \"stubborn\"\nevery = \"10m\"\nexec = [\"sh\", \"-c\", \"trap '' TERM; sleep 30\"]\n",
+    )
+    .with("HANTU_SERVICE_GRACE_SECS", "2");
+    let spawn = |h: &Home| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hantu"));
+        cmd.current_dir(h.path())
+            .args(["start", "scheduler", "--foreground", "--clock-start", "2025-07-25T08:09:59"])
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in &h.env {
+            cmd.env(k, v);
+        }
+        cmd.spawn().unwrap()
+    };
+    let running = |h: &Home| h.history().iter().any(|r| r["run"]["outcome"] == "running");
+
+    // One SIGTERM: the job is asked, then killed after its share of the grace, recorded, and the
+    // service exits cleanly.
+    let mut child = spawn(&h);
+    h.wait_for("the job to start", running);
+    signal(child.id(), Signal::TERM);
+    let status = wait_child(&mut child, 20);
+    assert!(status.success(), "{status}");
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(err.contains("Service started"), "human output on stderr in the foreground: {err}");
+    let run = h.history()[0]["run"].clone();
+    assert_eq!(run["outcome"], "cancelled", "{run}");
+    assert!(run["error"].as_str().unwrap().contains("after SIGTERM"), "{run}");
+    assert_eq!(h.status("scheduler")["health"], "stopped");
+
+    // Two signals: the second does not wait.
+    let mut child = spawn(&h);
+    h.wait_for("the job to start again", running);
+    signal(child.id(), Signal::TERM);
+    std::thread::sleep(Duration::from_millis(200));
+    signal(child.id(), Signal::TERM);
+    let status = wait_child(&mut child, 10);
+    assert_eq!(status.code(), Some(143), "{status}");
+    let st = h.status("scheduler");
+    assert_eq!(st["running"], false);
+    assert_eq!(st["health"], "failed", "{st}");
+    assert!(st["last_error"].as_str().unwrap().contains("second signal"), "{st}");
+    assert!(!h.svc().join("scheduler.pid").exists());
 }

@@ -70,6 +70,9 @@ pub struct Runner {
     pub registry: Registry,
     /// `hantu` and its `--config`/`--db` arguments, for child commands.
     pub hantu: (std::path::PathBuf, Vec<std::ffi::OsString>),
+    /// How long a job's process gets to exit after SIGTERM before it is killed; shorter than the
+    /// service's grace, so the run is recorded before the service's tasks are cancelled.
+    pub stop_wait: Duration,
 }
 
 /// Holds a job's lock file while it runs.
@@ -170,7 +173,8 @@ impl Runner {
                 c
             }
         };
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        // Its own process group, so stopping a job stops everything it started.
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true).process_group(0);
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => return (JobOutcome::Failed, Some(format!("cannot start {}: {e}", job.action.display()))),
@@ -197,32 +201,48 @@ impl Runner {
         let (status, cancelled, timed_out) = tokio::select! {
             s = child.wait() => (s.ok(), false, false),
             () = token.cancelled() => {
-                // Ask the step to stop as the scheduler was asked; the tracker's grace bounds the wait.
-                if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()).and_then(rustix::process::Pid::from_raw) {
-                    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+                // Ask the step to stop as the scheduler was asked; kill it if it does not in time.
+                signal_group(child.id(), rustix::process::Signal::TERM);
+                match tokio::time::timeout(self.stop_wait, child.wait()).await {
+                    Ok(s) => (s.ok(), true, false),
+                    Err(_) => {
+                        tracing::warn!(job = %job.spec.name, "Job ignored SIGTERM; killing it");
+                        signal_group(child.id(), rustix::process::Signal::KILL);
+                        let _ = child.kill().await;
+                        (None, true, false)
+                    }
                 }
-                (child.wait().await.ok(), true, false)
             }
             () = tokio::time::sleep(timeout) => {
+                signal_group(child.id(), rustix::process::Signal::KILL);
                 let _ = child.kill().await;
                 (None, false, true)
             }
         };
-        let (stdout, stderr) = output.await.unwrap_or_default();
+        // A grandchild may still hold the pipes; the output is only for the error message.
+        let (stdout, stderr) =
+            tokio::time::timeout(Duration::from_secs(1), output).await.ok().and_then(Result::ok).unwrap_or_default();
         let tail = if stderr.is_empty() { last_lines(&stdout, 3) } else { last_lines(&stderr, 3) };
         match status {
             _ if timed_out => (JobOutcome::Failed, Some(format!("timed out after {}s", timeout.as_secs()))),
             _ if cancelled => (
                 JobOutcome::Cancelled,
-                Some(format!(
-                    "stopped by shutdown ({})",
-                    status.map_or_else(|| "killed".to_owned(), |s| s.to_string())
-                )),
+                Some(match status {
+                    Some(s) => format!("stopped by shutdown ({s})"),
+                    None => format!("killed: still running {}s after SIGTERM", self.stop_wait.as_secs_f64()),
+                }),
             ),
             Some(s) if s.success() => (JobOutcome::Succeeded, None),
             Some(s) => (JobOutcome::Failed, Some(format!("{s}: {tail}"))),
             None => (JobOutcome::Failed, Some("lost the child process".into())),
         }
+    }
+}
+
+/// Signals the process group led by `pid` (a job and everything it started).
+fn signal_group(pid: Option<u32>, sig: rustix::process::Signal) {
+    if let Some(p) = pid.and_then(|p| i32::try_from(p).ok()).and_then(rustix::process::Pid::from_raw) {
+        let _ = rustix::process::kill_process_group(p, sig);
     }
 }
 
@@ -248,11 +268,13 @@ fn close_interrupted(store: &dyn Store, now: Timestamp) -> anyhow::Result<usize>
 pub fn runner(ctx: &Ctx, clock: Arc<dyn Clock>) -> anyhow::Result<Runner> {
     let store: Arc<dyn Store> = Arc::new(crate::commands::open_store(ctx)?);
     let exe = std::env::current_exe().context("locating the hantu binary")?;
+    let grace = Duration::from_secs(ctx.cfg.config.service.grace_secs);
     Ok(Runner {
         store,
         clock,
         registry: super::registry(&ctx.cfg.config),
         hantu: (exe, super::daemon::child_args(ctx)),
+        stop_wait: grace.mul_f64(0.7),
     })
 }
 
