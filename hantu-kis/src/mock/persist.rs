@@ -279,3 +279,41 @@ impl MockServer {
         s.last_issue = snap.last_issue;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+    use crate::Environment;
+    use crate::mock::{MockConfig, MockMarket};
+
+    #[tokio::test]
+    async fn a_snapshot_restores_into_a_new_server_and_round_trips_through_a_0600_file() {
+        let day = NaiveDate::from_ymd_opt(2025, 7, 25).unwrap();
+        let code: StockCode = "005930".parse().unwrap();
+        let a = MockServer::start(MockConfig::new(Environment::Paper, MockMarket::fixture(day)).with_cash(5_000_000))
+            .await
+            .unwrap();
+        a.set_price(code, 70_000);
+        let snap = a.snapshot();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        snap.save(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let loaded = MockSnapshot::load(&path).unwrap().unwrap();
+        assert_eq!(loaded, snap);
+        assert!(MockSnapshot::load(&dir.path().join("missing.json")).unwrap().is_none());
+        std::fs::write(&path, "{\"version\": 99}").unwrap();
+        assert!(matches!(MockSnapshot::load(&path), Err(SnapshotError::Format { .. })));
+
+        let b = MockServer::start(MockConfig::new(Environment::Paper, MockMarket::fixture(day))).await.unwrap();
+        assert_ne!(b.cash(), 5_000_000);
+        b.restore(&loaded);
+        assert_eq!(b.cash(), 5_000_000);
+        assert_eq!(b.price(code), Some(70_000));
+        assert_eq!(b.snapshot(), snap);
+        a.stop().await;
+        b.stop().await;
+    }
+}
