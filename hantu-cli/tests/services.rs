@@ -405,3 +405,35 @@ fn in_the_foreground_one_signal_stops_within_the_grace_and_a_second_forces() {
     assert!(st["last_error"].as_str().unwrap().contains("second signal"), "{st}");
     assert!(!h.svc().join("scheduler.pid").exists());
 }
+
+#[test]
+fn start_all_on_a_fresh_machine_brings_up_every_service_healthy_with_no_credentials() {
+    let h = Home::new("");
+    let o = h.run(&["start", "all", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+    let st = h.json(&["status", "--json"]);
+    for s in st["services"].as_array().unwrap() {
+        assert_eq!(s["running"], true, "{s}");
+        assert_eq!(s["healthy"], true, "{s}");
+    }
+    // `start all` again skips what runs (not an error); a named start is refused.
+    assert!(h.run(&["start"]).status.success());
+    assert_eq!(h.run(&["start", "scheduler"]).status.code(), Some(1));
+    let health = h.run(&["health", "--sandbox", "--json"]);
+    assert!(health.status.success(), "{}", text(&health));
+    // The sandbox is killed: its state was saved as it changed, so the order survives.
+    assert!(h.run(&["trade", "--sandbox", "buy", "000660", "2"]).status.success());
+    std::thread::sleep(Duration::from_millis(800));
+    let pid = h.status("sandbox")["pid"].as_u64().unwrap();
+    signal(pid as u32, rustix::process::Signal::KILL);
+    h.wait_for("the sandbox to die", |h| h.status("sandbox")["running"] == false);
+    assert!(h.run(&["start", "sandbox"]).status.success());
+    let pos = h.json(&["trade", "--sandbox", "positions", "--json"]);
+    assert!(pos.to_string().contains("000660"), "{pos}");
+    let o = h.run(&["stop", "--json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["services"].as_array().unwrap().len(), 2);
+    assert!(v["services"].as_array().unwrap().iter().all(|s| s["stopped"] == true), "{v}");
+}
