@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use super::{
     ApiCallRecord, DailyReturnRecord, EventRecord, OutcomeRecord, PredictionRecord, RegimeRecord, RunRecord,
     ScreenRunRecord, SelectionRecord, Store, StoreError, StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord,
+    WeightsVersionRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
 
@@ -27,6 +28,7 @@ struct Inner {
     selections: BTreeMap<(NaiveDate, StockCode), SelectionRecord>,
     predictions: BTreeMap<PredictionKey, PredictionRecord>,
     outcomes: BTreeMap<PredictionKey, OutcomeRecord>,
+    weights: BTreeMap<String, WeightsVersionRecord>,
     regimes: BTreeMap<NaiveDate, RegimeRecord>,
     runs: Vec<StoredRun>,
     api_calls: Vec<ApiCallRecord>,
@@ -286,6 +288,17 @@ impl Store for MemoryStore {
 
     fn regime_on(&self, date: NaiveDate) -> Result<Option<RegimeRecord>, StoreError> {
         Ok(self.lock().regimes.range(..=date).next_back().map(|(_, r)| r.clone()))
+    }
+
+    fn save_weights_version(&self, version: &WeightsVersionRecord) -> Result<(), StoreError> {
+        self.lock().weights.insert(version.version.clone(), version.clone());
+        Ok(())
+    }
+
+    fn weights_versions(&self) -> Result<Vec<WeightsVersionRecord>, StoreError> {
+        let mut out: Vec<_> = self.lock().weights.values().cloned().collect();
+        out.sort_by(|a, b| (a.effective_from, &a.version).cmp(&(b.effective_from, &b.version)));
+        Ok(out)
     }
 
     fn save_run(
