@@ -28,6 +28,7 @@ pub mod ic;
 pub mod outcome;
 pub mod regime;
 pub mod update;
+pub mod walk;
 pub mod weights;
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,7 @@ pub use accuracy::{AccuracyReport, CalibrationBucket, Degradation, GroupStats, a
 pub use outcome::{EntryRule, Levels, Measured, measure};
 pub use regime::{Regime, RegimeConfig, RegimeReading, adjust_for_regime, read_regime};
 pub use update::{UpdateReport, update};
+pub use walk::{WalkForwardConfig, WalkForwardRun, walk_forward};
 pub use weights::{WeightLimits, WeightsUpdate, update_weights, version_in_force};
 
 /// Everything the learning step is told (`[learn]` in `hantu.toml`).
@@ -62,7 +64,7 @@ pub struct LearnConfig {
     pub regime_enabled: bool,
     /// Regime thresholds and effects.
     pub regime: RegimeConfig,
-    /// Outcomes that make a version's baseline.
+    /// Outcomes that make a version's baseline (its first ones within the last year).
     pub baseline: usize,
     /// Latest outcomes compared with the baseline.
     pub window: usize,

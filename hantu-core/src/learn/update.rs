@@ -148,7 +148,9 @@ pub fn update(
     }
     store.record_outcomes(&outcomes)?;
 
-    let history = store.outcomes_since(NaiveDate::MIN)?;
+    // A year of outcomes covers the IC window and every version's recent record; reading all of
+    // history every day would make a long walk-forward quadratic.
+    let history = store.outcomes_since(sessions_back(as_of, cfg.ic_window.max(250)))?;
     let ics = recent_ics(store, &history, as_of, cfg)?;
     let versions = store.weights_versions()?;
     let current = version_in_force(&versions, as_of);

@@ -291,7 +291,11 @@ impl Store for MemoryStore {
     }
 
     fn save_weights_version(&self, version: &WeightsVersionRecord) -> Result<(), StoreError> {
-        self.lock().weights.insert(version.version.clone(), version.clone());
+        let mut g = self.lock();
+        if let Some(parent) = version.parent.as_ref().filter(|p| !g.weights.contains_key(*p)) {
+            return Err(StoreError::Constraint(format!("weights version {parent} does not exist")));
+        }
+        g.weights.insert(version.version.clone(), version.clone());
         Ok(())
     }
 

@@ -234,7 +234,7 @@ fn pipeline(s: &dyn Store) {
     let unknown = OutcomeRecord { horizon_days: 20, ..outcome.clone() };
     assert!(matches!(s.record_outcomes(&[unknown]), Err(StoreError::NotFound(_))));
     assert_eq!(s.open_predictions().unwrap(), vec![pred("000660")]);
-    assert_eq!(s.outcomes_since(day(2024, 7, 8)).unwrap(), vec![(pred("005930"), outcome)]);
+    assert_eq!(s.outcomes_since(day(2024, 7, 8)).unwrap(), vec![(pred("005930"), outcome.clone())]);
     assert!(s.outcomes_since(day(2024, 7, 9)).unwrap().is_empty());
 
     let regime =
@@ -270,8 +270,9 @@ fn pipeline(s: &dyn Store) {
         inputs: json!({"samples": 40}),
         status: WeightsStatus::Approved,
     };
-    s.save_weights_version(&v2).unwrap();
+    assert!(matches!(s.save_weights_version(&v2), Err(StoreError::Constraint(_))), "parent must exist");
     s.save_weights_version(&v1).unwrap();
+    s.save_weights_version(&v2).unwrap();
     assert_eq!(s.weights_versions().unwrap(), vec![v1.clone(), v2.clone()]);
     let rolled = WeightsVersionRecord { status: WeightsStatus::RolledBack, ..v2 };
     s.save_weights_version(&rolled).unwrap();
