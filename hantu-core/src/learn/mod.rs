@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 pub use accuracy::{AccuracyReport, CalibrationBucket, Degradation, GroupStats, accuracy};
 pub use outcome::{EntryRule, Levels, Measured, measure};
-pub use regime::{Regime, RegimeConfig, RegimeReading, adjust_for_regime, read_regime};
+pub use regime::{Regime, RegimeConfig, RegimeReading, adjust_for_regime, config_in_force, read_regime};
 pub use update::{UpdateReport, update};
 pub use walk::{WalkForwardConfig, WalkForwardRun, walk_forward};
 pub use weights::{WeightLimits, WeightsUpdate, update_weights, version_in_force};
@@ -52,6 +52,8 @@ pub struct LearnConfig {
     pub source: String,
     /// The horizon whose outcomes feed the factor ICs.
     pub ic_horizon: u32,
+    /// Sessions of stored picks each update turns into predictions (older picks are left alone).
+    pub lookback_sessions: usize,
     /// Sessions of picks the ICs look back over.
     pub ic_window: usize,
     /// Whether to make new weights versions (off: measure only).
@@ -79,6 +81,7 @@ impl Default for LearnConfig {
             entry: EntryRule::Open,
             source: "select".into(),
             ic_horizon: 5,
+            lookback_sessions: 250,
             ic_window: 60,
             adapt: true,
             every_sessions: 20,
@@ -105,6 +108,9 @@ impl LearnConfig {
         if !self.horizons.contains(&self.ic_horizon) {
             problems.push(format!("learn.ic_horizon: {} must be one of learn.horizons", self.ic_horizon));
         }
+        if self.lookback_sessions == 0 {
+            problems.push("learn.lookback_sessions: must be at least 1".to_owned());
+        }
         if self.ic_window == 0 {
             problems.push("learn.ic_window: must be at least 1".to_owned());
         }
@@ -118,11 +124,5 @@ impl LearnConfig {
             problems.push(e.to_string());
         }
         if problems.is_empty() { Ok(()) } else { Err(crate::Error::config("learn", problems.join("; "))) }
-    }
-
-    /// Sessions of picks an update looks back over for predictions still waiting for outcomes.
-    #[must_use]
-    pub fn lookback_sessions(&self, longest_horizon: u32) -> usize {
-        longest_horizon as usize * 2 + 10
     }
 }

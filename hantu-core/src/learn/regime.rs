@@ -172,6 +172,33 @@ pub fn adjust_for_regime(select: &SelectConfig, regime: Regime, cfg: &RegimeConf
     out
 }
 
+/// The selection config in force for a selection as of `as_of`: `base` with the weights version in
+/// force on that day (see [`super::version_in_force`]) and, when `regime` is given, shrunk for the
+/// regime stored for that day.
+///
+/// # Errors
+/// [`crate::Error::Store`] when a read fails.
+pub fn config_in_force(
+    store: &dyn crate::store::Store,
+    base: &SelectConfig,
+    as_of: NaiveDate,
+    regime: Option<&RegimeConfig>,
+) -> crate::Result<SelectConfig> {
+    let mut cfg = base.clone();
+    let versions = store.weights_versions()?;
+    if let Some(v) = super::version_in_force(&versions, as_of) {
+        cfg.weights = super::weights::weights_of(v, &base.weights);
+        cfg.weights_version.clone_from(&v.version);
+    }
+    if let Some(rc) = regime {
+        let today = store.regime_on(as_of)?.filter(|r| r.date == as_of);
+        if let Some(r) = today.and_then(|r| Regime::parse(&r.regime)) {
+            cfg = adjust_for_regime(&cfg, r, rc);
+        }
+    }
+    Ok(cfg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,9 +96,8 @@ pub fn update(
     cfg: &LearnConfig,
 ) -> crate::Result<UpdateReport> {
     cfg.validate()?;
-    let longest = cfg.horizons.iter().copied().max().unwrap_or(1);
     // Picks are dated for the session after their as-of day, so today's picks carry tomorrow's date.
-    let first = sessions_back(as_of, cfg.lookback_sessions(longest));
+    let first = sessions_back(as_of, cfg.lookback_sessions);
     let last_pick_day = KrxCalendar::next_trading_day(as_of);
     let mut picks_by_day: BTreeMap<NaiveDate, Vec<SelectionRecord>> = BTreeMap::new();
     for day in KrxCalendar::trading_days(first, last_pick_day) {

@@ -12,9 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::LearnConfig;
 use super::accuracy::{AccuracyReport, accuracy};
-use super::regime::{Regime, adjust_for_regime};
+use super::regime::config_in_force;
 use super::update::update;
-use super::weights::{version_in_force, weights_of};
 use crate::backtest::BacktestReport;
 use crate::pipeline::{PipelineConfig, trade_selections};
 use crate::screen::{Screener, Universe};
@@ -75,18 +74,8 @@ pub fn walk_forward(
     let mut selections = Vec::with_capacity(days.len() - 1);
     let mut versions_used = Vec::with_capacity(days.len() - 1);
     for &d in &days[..days.len() - 1] {
-        let step = update(store, d, &select.weights, &cfg.learn)?;
-        let versions = store.weights_versions()?;
-        let mut day_cfg = select.clone();
-        if let Some(v) = version_in_force(&versions, d) {
-            day_cfg.weights = weights_of(v, &select.weights);
-            day_cfg.weights_version.clone_from(&v.version);
-        }
-        if cfg.use_regime {
-            if let Some(r) = step.regime.as_ref().map(|r| r.regime).filter(|r| *r != Regime::Bull) {
-                day_cfg = adjust_for_regime(&day_cfg, r, &cfg.learn.regime);
-            }
-        }
+        update(store, d, &select.weights, &cfg.learn)?;
+        let day_cfg = config_in_force(store, select, d, cfg.use_regime.then_some(&cfg.learn.regime))?;
         let selector = Selector::new(day_cfg)?;
         let watchlist = screener.run(universe, d)?;
         let selection = selector.select(universe, &watchlist, &[], equity)?;

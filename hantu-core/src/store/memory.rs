@@ -25,7 +25,8 @@ struct Inner {
     minute_bars: BTreeMap<(StockCode, Timestamp), Bar>,
     fundamentals: BTreeMap<(StockCode, NaiveDate), Fundamentals>,
     screen_runs: Vec<Watchlist>,
-    selections: BTreeMap<(NaiveDate, StockCode), SelectionRecord>,
+    /// By date, then code: one day's picks are one lookup.
+    selections: BTreeMap<NaiveDate, BTreeMap<StockCode, SelectionRecord>>,
     predictions: BTreeMap<PredictionKey, PredictionRecord>,
     outcomes: BTreeMap<PredictionKey, OutcomeRecord>,
     weights: BTreeMap<String, WeightsVersionRecord>,
@@ -225,14 +226,14 @@ impl Store for MemoryStore {
             )));
         }
         for p in picks {
-            g.selections.insert((p.date, p.code), p.clone());
+            g.selections.entry(p.date).or_default().insert(p.code, p.clone());
         }
         Ok(())
     }
 
     fn selections_on(&self, date: NaiveDate) -> Result<Vec<SelectionRecord>, StoreError> {
         let g = self.lock();
-        let mut out: Vec<_> = g.selections.values().filter(|s| s.date == date).cloned().collect();
+        let mut out: Vec<_> = g.selections.get(&date).map(|m| m.values().cloned().collect()).unwrap_or_default();
         // Best first with unscored (NaN) picks last, as SQL orders NULL scores.
         let key = |s: &SelectionRecord| if s.score.is_nan() { f64::NEG_INFINITY } else { s.score };
         out.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.code.cmp(&b.code)));
