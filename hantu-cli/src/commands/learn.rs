@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use hantu_core::learn::{LearnConfig, update, version_in_force};
-use hantu_core::store::{Store, WeightsStatus};
+use hantu_core::store::Store;
 use serde_json::json;
 
 use super::rules::{as_config_error, selector};
@@ -58,10 +58,7 @@ pub fn learn_config(path: Option<&Path>) -> anyhow::Result<LearnConfig> {
     let Some(path) = path else { return Ok(LearnConfig::default()) };
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {name}"))?;
-    let cfg: LearnConfig = toml::from_str(&text)
-        .map_err(|e| as_config_error(&name, hantu_core::Error::config("toml", e.message().to_owned())))?;
-    cfg.validate().map_err(|e| as_config_error(&name, e))?;
-    Ok(cfg)
+    LearnConfig::from_toml_str(&text).map_err(|e| as_config_error(&name, e))
 }
 
 fn last_trading_day(store: &dyn Store) -> anyhow::Result<NaiveDate> {
@@ -170,33 +167,12 @@ fn weights(ctx: &Ctx, store: &dyn Store) -> anyhow::Result<ExitStatus> {
 }
 
 fn rollback(ctx: &Ctx, store: &dyn Store, version: &str) -> anyhow::Result<ExitStatus> {
-    let versions = store.weights_versions()?;
-    let Some(target) = versions.iter().find(|v| v.version == version) else {
-        let known: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
-        anyhow::bail!(
-            "no weights version {version:?}; known: {}",
-            if known.is_empty() { "none".into() } else { known.join(", ") }
-        );
-    };
-    let mut withdrawn = Vec::new();
-    let mut restored = target.clone();
-    restored.status = WeightsStatus::Approved;
-    store.save_weights_version(&restored)?;
-    for v in versions.iter().filter(|v| {
-        v.status == WeightsStatus::Approved && (v.effective_from, &v.version) > (target.effective_from, &target.version)
-    }) {
-        let mut rolled = v.clone();
-        rolled.status = WeightsStatus::RolledBack;
-        store.save_weights_version(&rolled)?;
-        withdrawn.push(v.version.clone());
-    }
+    let withdrawn = hantu_core::learn::rollback(store, version)?;
     if ctx.out.json {
         ctx.out.print_json(&json!({ "in_force": version, "rolled_back": withdrawn }))?;
     } else {
-        ctx.out.line(format!(
-            "{version} is in force again; rolled back: {}",
-            if withdrawn.is_empty() { "none".into() } else { withdrawn.join(", ") }
-        ))?;
+        let list = if withdrawn.is_empty() { "none".to_owned() } else { withdrawn.join(", ") };
+        ctx.out.line(format!("{version} is in force again; rolled back: {list}"))?;
     }
     Ok(ExitStatus::Success)
 }

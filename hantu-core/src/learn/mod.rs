@@ -38,7 +38,7 @@ pub use outcome::{EntryRule, Levels, Measured, measure};
 pub use regime::{Regime, RegimeConfig, RegimeReading, adjust_for_regime, config_in_force, read_regime};
 pub use update::{UpdateReport, update};
 pub use walk::{WalkForwardConfig, WalkForwardRun, walk_forward};
-pub use weights::{WeightLimits, WeightsUpdate, update_weights, version_in_force};
+pub use weights::{WeightLimits, WeightsUpdate, rollback, update_weights, version_in_force};
 
 /// Everything the learning step is told (`[learn]` in `hantu.toml`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -96,6 +96,16 @@ impl Default for LearnConfig {
 }
 
 impl LearnConfig {
+    /// Reads and validates learning settings from TOML.
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`]: key `toml` for syntax and shape errors, else each bad key.
+    pub fn from_toml_str(text: &str) -> crate::Result<Self> {
+        let cfg: Self = toml::from_str(text).map_err(|e| crate::Error::config("toml", e.message().to_owned()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
     /// Checks every setting, listing every problem with its key.
     ///
     /// # Errors

@@ -195,6 +195,30 @@ pub fn version_in_force(versions: &[WeightsVersionRecord], as_of: NaiveDate) -> 
         .max_by(|a, b| (a.effective_from, &a.version).cmp(&(b.effective_from, &b.version)))
 }
 
+/// Puts `version` back in force: it is approved again and every approved version made after it is
+/// rolled back (kept for the record, never deleted). Returns the versions rolled back.
+///
+/// # Errors
+/// [`crate::Error::Config`] (key `version`) naming the known versions when `version` is unknown;
+/// [`crate::Error::Store`] when a read or write fails.
+pub fn rollback(store: &dyn crate::store::Store, version: &str) -> crate::Result<Vec<String>> {
+    let versions = store.weights_versions()?;
+    let Some(target) = versions.iter().find(|v| v.version == version) else {
+        let known: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
+        let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+        return Err(crate::Error::config("version", format!("no weights version {version:?}; known: {known}")));
+    };
+    store.save_weights_version(&WeightsVersionRecord { status: WeightsStatus::Approved, ..target.clone() })?;
+    let mut withdrawn = Vec::new();
+    for v in versions.iter().filter(|v| {
+        v.status == WeightsStatus::Approved && (v.effective_from, &v.version) > (target.effective_from, &target.version)
+    }) {
+        store.save_weights_version(&WeightsVersionRecord { status: WeightsStatus::RolledBack, ..v.clone() })?;
+        withdrawn.push(v.version.clone());
+    }
+    Ok(withdrawn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +272,31 @@ mod tests {
             assert!(msg.contains(key), "{msg}");
         }
         assert!(WeightLimits::default().validate().is_ok());
+    }
+
+    #[test]
+    fn rollback_withdraws_later_versions_and_keeps_them() {
+        use crate::store::Store as _;
+        let store = crate::store::MemoryStore::new();
+        let d = |day| NaiveDate::from_ymd_opt(2024, 7, day).unwrap();
+        for (name, day, parent) in [("a", 1, None), ("b", 5, Some("a")), ("c", 9, Some("b"))] {
+            store
+                .save_weights_version(&WeightsVersionRecord {
+                    version: name.into(),
+                    effective_from: d(day),
+                    parent: parent.map(Into::into),
+                    weights: named_weights(&FactorWeights::default()),
+                    inputs: serde_json::json!({}),
+                    status: WeightsStatus::Approved,
+                })
+                .unwrap();
+        }
+        assert_eq!(rollback(&store, "a").unwrap(), ["b", "c"]);
+        let all = store.weights_versions().unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(version_in_force(&all, d(20)).unwrap().version, "a");
+        let err = rollback(&store, "zz").unwrap_err().to_string();
+        assert!(err.contains("known: a, b, c"), "{err}");
     }
 
     #[test]
