@@ -70,7 +70,7 @@ impl Default for RegimeConfig {
             window: 20,
             bull_breadth: 0.6,
             bear_breadth: 0.4,
-            high_volatility: 0.45,
+            high_volatility: 0.6,
             bear_picks: 0.5,
             bear_size: Decimal::new(5, 1),
             volatile_picks: 0.5,
