@@ -16,9 +16,11 @@ use hantu_core::domain::{StockCode, Timestamp};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+use super::realtime::{self, MockFill, WsFault};
 use super::state::{Fault, FaultRule, MockConfig, MockStats, State, TokenState};
+use super::tape::MockTrade;
 use super::wire::Reply;
-use super::{account, info, quotes, trading};
+use super::{account, info, quotes, trading, ws_session};
 use crate::env::Environment;
 
 pub(super) type Shared = Arc<Mutex<State>>;
@@ -56,9 +58,12 @@ impl Req {
 /// The local KIS server, listening on 127.0.0.1. Dropping it stops it.
 pub struct MockServer {
     addr: SocketAddr,
+    ws_addr: SocketAddr,
     state: Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    ws_shutdown: Option<oneshot::Sender<()>>,
+    ws_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -100,8 +105,94 @@ impl MockServer {
                 tracing::warn!(error = %e, "Local KIS server stopped");
             }
         });
-        tracing::info!(%addr, "Local KIS server listening");
-        Ok(Self { addr, state, shutdown: Some(tx), task: Some(task) })
+        // KIS serves WebSocket on its own host and port; so does the local server.
+        let ws_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let ws_addr = ws_listener.local_addr()?;
+        let ws_app = Router::new().fallback(ws_session::upgrade).with_state(state.clone());
+        let (ws_tx, ws_rx) = oneshot::channel::<()>();
+        let ws_task = tokio::spawn(async move {
+            let serve = axum::serve(ws_listener, ws_app).with_graceful_shutdown(async {
+                let _ = ws_rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!(error = %e, "Local KIS WebSocket server stopped");
+            }
+        });
+        tracing::info!(%addr, %ws_addr, "Local KIS server listening");
+        Ok(Self {
+            addr,
+            ws_addr,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+            ws_shutdown: Some(ws_tx),
+            ws_task: Some(ws_task),
+        })
+    }
+
+    /// `ws://127.0.0.1:<port>`: the WebSocket side (any path, like KIS's `/tryitout`).
+    #[must_use]
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.ws_addr)
+    }
+
+    /// The HTS id order/fill notices are subscribed with.
+    #[must_use]
+    pub fn hts_id(&self) -> String {
+        lock(&self.state).config.hts_id.clone()
+    }
+
+    /// Today's trades of `code` up to the server clock's time (every trade a session
+    /// registered for `code` was sent after registering, and what inquire-ccnl and today's
+    /// minute bars are made of). Starts the stock's tape if needed; empty without a tape.
+    #[must_use]
+    pub fn trades(&self, code: StockCode) -> Vec<MockTrade> {
+        let mut s = lock(&self.state);
+        realtime::ensure_tape(&mut s, code);
+        realtime::advance(&mut s);
+        s.tapes.get(&code).map(|t| t.trades.clone()).unwrap_or_default()
+    }
+
+    /// Today's one-minute bars of `code` up to the server clock's time, as inquire-time-itemchartprice
+    /// serves them: (minute start KST, [open, high, low, close], volume), ascending.
+    #[must_use]
+    pub fn minute_bars(&self, code: StockCode) -> Vec<(chrono::NaiveTime, [i64; 4], u64)> {
+        let mut s = lock(&self.state);
+        realtime::ensure_tape(&mut s, code);
+        realtime::advance(&mut s);
+        let now = s.now().kst_datetime();
+        match s.tapes.get(&code) {
+            Some(t) => t.minutes(now.time()),
+            None => {
+                s.config.market.get(code).map(|l| l.minutes(now.date(), now.time(), now.date())).unwrap_or_default()
+            }
+        }
+    }
+
+    /// Every fill of the account's orders so far (what notices and inquire-daily-ccld report).
+    #[must_use]
+    pub fn fills(&self) -> Vec<MockFill> {
+        let mut s = lock(&self.state);
+        realtime::advance(&mut s);
+        s.fills.clone()
+    }
+
+    /// Queues a WebSocket fault; the next session with registrations applies it at its next send.
+    pub fn inject_ws(&self, fault: WsFault) {
+        lock(&self.state).ws_faults.push_back(fault);
+    }
+
+    /// Removes queued WebSocket faults and releases held notices.
+    pub fn clear_ws_faults(&self) {
+        let mut s = lock(&self.state);
+        s.ws_faults.clear();
+        s.rt.notice_hold_until = None;
+    }
+
+    /// Live WebSocket sessions (bound to an app key).
+    #[must_use]
+    pub fn ws_sessions(&self) -> usize {
+        lock(&self.state).rt.sessions.len()
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -195,10 +286,14 @@ impl MockServer {
         lock(&self.state).holdings.get(&code).map_or(0, |h| h.qty)
     }
 
-    /// Stops the server and waits for it.
+    /// Stops the server and waits for it (open WebSocket sessions are cut).
     pub async fn stop(mut self) {
+        lock(&self.state).rt.closing = true;
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(t) = self.ws_task.take() {
+            t.abort();
         }
         if let Some(t) = self.task.take() {
             let _ = t.await;
@@ -208,10 +303,11 @@ impl MockServer {
 
 impl Drop for MockServer {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
+        lock(&self.state).rt.closing = true;
+        for tx in [self.shutdown.take(), self.ws_shutdown.take()].into_iter().flatten() {
             let _ = tx.send(());
         }
-        if let Some(t) = self.task.take() {
+        for t in [self.task.take(), self.ws_task.take()].into_iter().flatten() {
             t.abort();
         }
     }
@@ -322,7 +418,10 @@ async fn approval(AxState(state): AxState<Shared>, body: Bytes) -> Response {
     let (a, b) = (s.next_random(), s.next_random());
     let key =
         format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, a & 0xffff, (b >> 48) | 0x4000, b & 0xffff, b >> 16);
-    axum::Json(json!({"approval_key": &key[..36.min(key.len())]})).into_response()
+    let key = key[..36.min(key.len())].to_owned();
+    let app = s.config.app_key.clone();
+    s.rt.approvals.insert(key.clone(), app);
+    axum::Json(json!({"approval_key": key})).into_response()
 }
 
 async fn hashkey(AxState(state): AxState<Shared>, headers: HeaderMap, body: Bytes) -> Response {
@@ -462,7 +561,10 @@ fn gate(
 }
 
 fn dispatch(s: &mut State, req: &Req) -> Reply {
-    trading::match_orders(s);
+    if let Some(code) = req.code("FID_INPUT_ISCD").or_else(|| req.code("PDNO")) {
+        realtime::ensure_tape(s, code);
+    }
+    realtime::advance(s);
     match req.name.as_str() {
         "inquire-price" => quotes::inquire_price(s, req),
         "inquire-ccnl" => quotes::inquire_ccnl(s, req),

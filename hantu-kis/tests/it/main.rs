@@ -7,5 +7,8 @@ mod client;
 mod common;
 mod faults;
 mod fidelity;
+mod realtime;
+mod realtime_faults;
 mod refresh;
 mod samples;
+mod ws_common;
