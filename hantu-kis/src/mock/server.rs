@@ -349,16 +349,19 @@ async fn token_p(AxState(state): AxState<Shared>, body: Bytes) -> Response {
     if field(&m, "grant_type") != "client_credentials" {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00205", "credentials_type이 유효하지 않습니다.(Bearer)");
     }
-    if field(&m, "appkey") != s.config.app_key {
+    let app = field(&m, "appkey").to_owned();
+    let Some(secret) = s.config.secret_of(&app) else {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00103", "유효하지 않은 AppKey입니다.");
-    }
-    if field(&m, "appsecret") != s.config.app_secret {
+    };
+    if field(&m, "appsecret") != secret {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00105", "유효하지 않은 AppSecret입니다.");
     }
     let now = s.now();
     const SIX_HOURS_MS: i64 = 6 * 3600 * 1000;
     if let Some(t) =
-        s.tokens.iter().rev().find(|t| !t.revoked && t.expires > now && now.millis() - t.issued.millis() < SIX_HOURS_MS)
+        s.tokens.iter().rev().find(|t| {
+            t.app_key == app && !t.revoked && t.expires > now && now.millis() - t.issued.millis() < SIX_HOURS_MS
+        })
     {
         let remaining = (t.expires.millis() - now.millis()) / 1000;
         return axum::Json(json!({
@@ -369,7 +372,7 @@ async fn token_p(AxState(state): AxState<Shared>, body: Bytes) -> Response {
         }))
         .into_response();
     }
-    if s.last_issue.is_some_and(|l| now.millis() - l.millis() < 60_000) {
+    if s.last_issue.get(&app).is_some_and(|l| now.millis() - l.millis() < 60_000) {
         s.stats.token_too_soon += 1;
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00133", "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)");
     }
@@ -377,8 +380,8 @@ async fn token_p(AxState(state): AxState<Shared>, body: Bytes) -> Response {
     let expires = Timestamp::from_millis(now.millis() + lifetime);
     let jti = format!("{:016x}{:016x}", s.next_random(), s.next_random());
     let value = format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.mock{jti}.{:016x}", s.next_random());
-    s.tokens.push(TokenState { value: value.clone(), issued: now, expires, revoked: false });
-    s.last_issue = Some(now);
+    s.tokens.push(TokenState { app_key: app.clone(), value: value.clone(), issued: now, expires, revoked: false });
+    s.last_issue.insert(app, now);
     s.stats.tokens_issued += 1;
     axum::Json(json!({
         "access_token": value,
@@ -394,11 +397,12 @@ async fn revoke_p(AxState(state): AxState<Shared>, body: Bytes) -> Response {
     let Some(m) = json_fields(&body) else {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00002", "서버 에러가 발생했습니다.");
     };
-    if field(&m, "appkey") != s.config.app_key || field(&m, "appsecret") != s.config.app_secret {
+    let app = field(&m, "appkey").to_owned();
+    if s.config.secret_of(&app) != Some(field(&m, "appsecret")) {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00103", "유효하지 않은 AppKey입니다.");
     }
     let token = field(&m, "token").to_owned();
-    match s.tokens.iter_mut().find(|t| t.value == token) {
+    match s.tokens.iter_mut().find(|t| t.value == token && t.app_key == app) {
         Some(t) => {
             t.revoked = true;
             axum::Json(json!({"code": 200, "message": "접근토큰 폐기에 성공하였습니다"})).into_response()
@@ -412,14 +416,14 @@ async fn approval(AxState(state): AxState<Shared>, body: Bytes) -> Response {
     let Some(m) = json_fields(&body) else {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00002", "서버 에러가 발생했습니다.");
     };
-    if field(&m, "appkey") != s.config.app_key || field(&m, "secretkey") != s.config.app_secret {
+    let app = field(&m, "appkey").to_owned();
+    if app.is_empty() || s.config.secret_of(&app) != Some(field(&m, "secretkey")) {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00105", "유효하지 않은 AppSecret입니다.");
     }
     let (a, b) = (s.next_random(), s.next_random());
     let key =
         format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, a & 0xffff, (b >> 48) | 0x4000, b & 0xffff, b >> 16);
     let key = key[..36.min(key.len())].to_owned();
-    let app = s.config.app_key.clone();
     s.rt.approvals.insert(key.clone(), app);
     axum::Json(json!({"approval_key": key})).into_response()
 }
@@ -427,7 +431,7 @@ async fn approval(AxState(state): AxState<Shared>, body: Bytes) -> Response {
 async fn hashkey(AxState(state): AxState<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let mut s = lock(&state);
     let hv = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    if hv("appkey") != s.config.app_key || hv("appsecret") != s.config.app_secret {
+    if hv("appkey").is_empty() || s.config.secret_of(&hv("appkey")) != Some(hv("appsecret").as_str()) {
         return Reply::gateway("EGW00103", "유효하지 않은 AppKey입니다.").into_response_with("", "");
     }
     if !s.allow(&hv("appkey"), Instant::now()) {
@@ -510,13 +514,13 @@ fn gate(
     if app_key.is_empty() {
         return Gate::Stop(Reply::gateway("EGW00102", "AppKey는 필수입니다."));
     }
-    if app_key != s.config.app_key {
+    let Some(secret) = s.config.secret_of(app_key) else {
         return Gate::Stop(Reply::gateway("EGW00103", "유효하지 않은 AppKey입니다."));
-    }
+    };
     if hv("appsecret").is_empty() {
         return Gate::Stop(Reply::gateway("EGW00104", "AppSecret은 필수입니다."));
     }
-    if hv("appsecret") != s.config.app_secret {
+    if hv("appsecret") != secret {
         return Gate::Stop(Reply::gateway("EGW00105", "유효하지 않은 AppSecret입니다."));
     }
     let auth = hv("authorization");
@@ -524,7 +528,8 @@ fn gate(
         return Gate::Stop(Reply::gateway("EGW00205", "credentials_type이 유효하지 않습니다.(Bearer)"));
     };
     let now = s.now();
-    match s.tokens.iter().find(|t| t.value == token.trim()) {
+    // A token works only with the app it was issued to.
+    match s.tokens.iter().find(|t| t.value == token.trim() && t.app_key == app_key) {
         None => return Gate::Stop(Reply::gateway("EGW00121", "유효하지 않은 token 입니다.")),
         Some(t) if t.revoked => return Gate::Stop(Reply::gateway("EGW00121", "유효하지 않은 token 입니다.")),
         Some(t) if t.expires <= now => return Gate::Stop(Reply::gateway("EGW00123", "기간이 만료된 token 입니다.")),

@@ -50,6 +50,9 @@ pub struct MockConfig {
     pub tape: Option<TapeConfig>,
     /// The WebSocket side.
     pub ws: WsConfig,
+    /// More registered apps (key, secret) for the same account, each with its own tokens,
+    /// rate limit and WebSocket session (KIS lets one account register several apps).
+    pub extra_apps: Vec<(String, String)>,
 }
 
 /// How the local server's WebSocket side behaves.
@@ -100,7 +103,32 @@ impl MockConfig {
             account_name: "홍길동".into(),
             tape: None,
             ws: WsConfig::default(),
+            extra_apps: Vec::new(),
         }
+    }
+
+    /// Registers one more app (key, secret) for the account.
+    #[must_use]
+    pub fn with_extra_app(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.extra_apps.push((key.into(), secret.into()));
+        self
+    }
+
+    /// Sets the account (`CANO` and product code, e.g. `"50123456"`, `"01"`).
+    #[must_use]
+    pub fn with_account(mut self, cano: impl Into<String>, product: impl Into<String>) -> Self {
+        self.cano = cano.into();
+        self.product = product.into();
+        self
+    }
+
+    /// The secret of a registered app key.
+    #[must_use]
+    pub fn secret_of(&self, app_key: &str) -> Option<&str> {
+        if app_key == self.app_key {
+            return Some(&self.app_secret);
+        }
+        self.extra_apps.iter().find(|(k, _)| k == app_key).map(|(_, s)| s.as_str())
     }
 
     /// Generates today's trades from `seed` at `trades_per_sec` per stock (server-clock time):
@@ -257,6 +285,7 @@ pub struct MockStats {
 /// An issued token.
 #[derive(Clone, Debug)]
 pub(super) struct TokenState {
+    pub app_key: String,
     pub value: String,
     pub issued: Timestamp,
     pub expires: Timestamp,
@@ -310,7 +339,8 @@ pub(super) struct MockHolding {
 pub(super) struct State {
     pub config: MockConfig,
     pub tokens: Vec<TokenState>,
-    pub last_issue: Option<Timestamp>,
+    /// Last token issuance per app key.
+    pub last_issue: HashMap<String, Timestamp>,
     pub buckets: HashMap<String, Bucket>,
     pub faults: VecDeque<FaultRule>,
     pub stats: MockStats,
@@ -341,7 +371,7 @@ impl State {
             cash: config.cash,
             config,
             tokens: Vec::new(),
-            last_issue: None,
+            last_issue: HashMap::new(),
             buckets: HashMap::new(),
             faults: VecDeque::new(),
             stats: MockStats::default(),

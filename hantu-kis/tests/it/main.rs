@@ -10,5 +10,6 @@ mod fidelity;
 mod realtime;
 mod realtime_faults;
 mod refresh;
+mod registered_apps;
 mod samples;
 mod ws_common;
