@@ -67,7 +67,7 @@ mod ws_session;
 pub use clock::ShiftedClock;
 pub use market::{DayStats, MockListing, MockMarket};
 pub use realtime::{MockFill, WsFault};
-pub use server::MockServer;
+pub use server::{MockDomains, MockServer};
 pub use state::{Fault, FaultRule, MockConfig, MockStats, WsConfig};
 pub use tape::{MockTrade, TapeConfig};
 pub use trading::{PAPER_BRANCH, REAL_BRANCH, UNCONFIRMED};

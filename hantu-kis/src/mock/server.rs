@@ -700,3 +700,41 @@ async fn uapi(
         _ => reply.into_response_with(&tr_id, &gt_uid),
     }
 }
+
+/// Both KIS domains at once, as KIS runs them: a real and a paper server over one market
+/// (each with its own ports, apps, tokens, rate limits and account). Paper tools that read
+/// quotes from the real domain with a real app key see the same prices as on paper.
+///
+/// "One market" holds by construction: both servers start from the same listings, clock and
+/// tape, and a tape is a pure function of the clock, so their trades are identical. Without a
+/// tape, move prices through [`MockDomains::set_price`] (both domains); own fills move only
+/// their own domain's price, as a paper fill never moves KRX.
+#[derive(Debug)]
+pub struct MockDomains {
+    /// The real domain (`openapi…:9443` / `ops…:21000`).
+    pub real: MockServer,
+    /// The paper domain (`openapivts…:29443` / `ops…:31000`).
+    pub paper: MockServer,
+}
+
+impl MockDomains {
+    /// Starts both domains. `real`'s market, clock and tape are used for both; each keeps its
+    /// own app keys, account, cash and holdings. The environments are set to real and paper.
+    ///
+    /// # Errors
+    /// If a socket cannot be bound.
+    pub async fn start(mut real: MockConfig, mut paper: MockConfig) -> std::io::Result<Self> {
+        real.env = Environment::Real;
+        paper.env = Environment::Paper;
+        paper.market = real.market.clone();
+        paper.clock = real.clock.clone();
+        paper.tape = real.tape;
+        Ok(Self { real: MockServer::start(real).await?, paper: MockServer::start(paper).await? })
+    }
+
+    /// Moves the price of `code` on both domains and matches resting orders.
+    pub fn set_price(&self, code: StockCode, price: i64) {
+        self.real.set_price(code, price);
+        self.paper.set_price(code, price);
+    }
+}

@@ -65,3 +65,46 @@ async fn chosen_credentials_and_a_second_app() {
     assert_eq!(ws2.subscribe("H0STCNT0", "005930").await.msg_cd, opsp::SUBSCRIBED);
     assert_eq!(rig.server.ws_sessions(), 2);
 }
+
+#[tokio::test]
+async fn both_domains_serve_one_market() {
+    use hantu_core::data::MarketData;
+    use hantu_kis::mock::{MockConfig, MockDomains, MockMarket};
+
+    let clock = crate::common::clock_at(10, 0);
+    let market = MockMarket::fixture(crate::common::day());
+    let real_cfg = MockConfig::new(Environment::Real, market.clone())
+        .with_app(fresh_key(), "R".repeat(180))
+        .with_clock(clock.clone())
+        .with_tape(5, 4.0);
+    let paper_cfg = MockConfig::new(Environment::Paper, MockMarket::new()).with_app(fresh_key(), "P".repeat(180));
+    let both = MockDomains::start(real_cfg, paper_cfg).await.unwrap();
+    assert_ne!(both.real.base_url(), both.paper.base_url());
+    assert_ne!(both.real.ws_url(), both.paper.ws_url());
+    let broker = |server: &hantu_kis::mock::MockServer, env| {
+        let (k, s) = server.app();
+        let cfg = hantu_kis::KisConfig::new(env, Credential::new(k, s).unwrap())
+            .with_rest_url(server.base_url())
+            .with_account(AccountNo::parse(&server.account()).unwrap())
+            .with_clock(clock.clone());
+        KisBroker::new(KisClient::new(cfg).unwrap()).unwrap()
+    };
+    let real = broker(&both.real, Environment::Real);
+    let paper = broker(&both.paper, Environment::Paper);
+    let code = crate::common::code("005930");
+    for minute in [0, 7, 31] {
+        clock.set(hantu_core::domain::Timestamp::kst(crate::common::day(), 10, minute));
+        let (a, b) = (real.quote(code).await.unwrap(), paper.quote(code).await.unwrap());
+        assert_eq!((a.last, a.volume), (b.last, b.volume), "at 10:{minute:02}");
+    }
+    assert_eq!(both.real.trades(code), both.paper.trades(code));
+    // Each domain keeps its own app: the paper key is unknown to the real domain.
+    let (paper_key, paper_secret) = both.paper.app();
+    let bad = hantu_kis::auth::issue_approval_key(
+        &reqwest::Client::new(),
+        &both.real.base_url(),
+        &Credential::new(paper_key, paper_secret).unwrap(),
+    )
+    .await;
+    assert!(bad.is_err());
+}
