@@ -260,7 +260,10 @@ impl MockServer {
     /// Current price of `code`.
     #[must_use]
     pub fn price(&self, code: StockCode) -> Option<i64> {
-        lock(&self.state).config.market.get(code).map(|l| l.last)
+        let mut s = lock(&self.state);
+        realtime::ensure_tape(&mut s, code);
+        realtime::advance(&mut s);
+        s.config.market.get(code).map(|l| l.last)
     }
 
     /// Caps how many shares of one order fill per matching pass (None = all), to produce
