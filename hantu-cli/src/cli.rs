@@ -68,4 +68,7 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// Show the log file (with -f, follow it)
     Logs(commands::logs::LogsArgs),
+    /// The HTTP API, Prometheus metrics and the web dashboard
+    #[command(subcommand)]
+    Api(commands::api::ApiCommand),
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand; each has a `run(args, ctx)`.
 
+pub mod api;
 pub mod backtest;
 pub mod config;
 pub mod data;
@@ -57,6 +58,7 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Logs(a) => logs::run(&a, ctx),
         Command::Trade(a) => trade::run(&a, ctx),
         Command::Health(a) => health::run(&a, ctx),
+        Command::Api(c) => api::run(&c, ctx),
     }
 }
 
