@@ -60,7 +60,8 @@ pub fn run(cmd: &ApiCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         let server = ApiServer::bind(config, store).await?;
         let addr = server.local_addr()?;
         if ctx.out.json {
-            ctx.out.print_json(&serde_json::json!({ "listening": format!("http://{addr}") }))?;
+            // One line, so a supervisor or a test can read the address as soon as it is printed.
+            writeln!(std::io::stdout(), "{}", serde_json::json!({ "listening": format!("http://{addr}") }))?;
         } else {
             ctx.out.line(format!("hantu API listening on http://{addr} (dashboard at /, OpenAPI at /openapi.json)"))?;
         }
