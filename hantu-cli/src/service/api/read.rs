@@ -67,7 +67,7 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
     let checks = state
         .with_store(|s| {
             let t = Instant::now();
-            let store = s.setting("schema_probe").map(|_| ());
+            let store = s.setting(hantu_core::control::CONTROL_KEY).map(|_| ());
             let store_ms = t.elapsed().as_secs_f64() * 1e3;
             let t = Instant::now();
             let trader = trader_status(s);
