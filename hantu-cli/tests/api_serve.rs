@@ -55,7 +55,8 @@ async fn serves_on_loopback_and_stops_on_sigterm() {
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let health = http.get(format!("{url}/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let status = http.get(format!("{url}/status")).header("X-API-Key", "serve-test-key-0123456789").send().await.unwrap();
+    let status =
+        http.get(format!("{url}/status")).header("X-API-Key", "serve-test-key-0123456789").send().await.unwrap();
     assert_eq!(status.status(), 200);
     let page = http.get(format!("{url}/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
