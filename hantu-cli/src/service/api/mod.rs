@@ -12,7 +12,8 @@
 //! | [`request_id`] | `X-Request-Id` on every response; JSON error bodies |
 //! | [`error`] | [`ApiError`]: status, code, message, field |
 //! | [`views`] | the JSON shapes answered |
-//! | [`read`] | read routes (`/health`, `/status`, `/positions`, …) |
+//! | [`read`] | read routes of the trading day (`/health`, `/status`, `/positions`, `/orders`, …) |
+//! | [`research`] | `/picks`, `/watchlist`, `/screen/why/{code}`, `/backtests`, `/equity` |
 //! | [`control`] | control routes (`/trader/pause`, …) and jobs |
 //! | [`stream`] | `/stream`: server-sent events of fills, orders, alerts and prices |
 //! | [`metrics`] | `/metrics` in Prometheus text format, fed from the store |
@@ -30,6 +31,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod read;
 pub mod request_id;
+pub mod research;
 pub mod stream;
 pub mod views;
 
@@ -117,11 +119,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/positions", get(read::positions))
         .route("/orders", get(read::orders))
         .route("/fills", get(read::fills))
-        .route("/picks", get(read::picks))
-        .route("/watchlist", get(read::watchlist))
-        .route("/screen/why/{code}", get(read::why))
-        .route("/backtests", get(read::backtests))
-        .route("/equity", get(read::equity))
+        .route("/picks", get(research::picks))
+        .route("/watchlist", get(research::watchlist))
+        .route("/screen/why/{code}", get(research::why))
+        .route("/backtests", get(research::backtests))
+        .route("/equity", get(research::equity))
         .route("/jobs", get(control::jobs))
         .route("/logs", get(read::logs))
         .route("/stream", get(stream::events))

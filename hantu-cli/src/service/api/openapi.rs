@@ -5,15 +5,15 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{control, error, metrics, read, stream, views};
+use super::{control, error, metrics, read, research, stream, views};
 
 /// The document.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "hantu API", description = "Watch and steer a running hantu. Every route but /health, /openapi.json and the dashboard needs an X-API-Key header; control routes need a key with the control role."),
     paths(
-        read::health, read::status, read::positions, read::orders, read::fills, read::picks, read::watchlist,
-        read::why, read::backtests, read::equity, read::logs, control::jobs, stream::events, metrics::export,
+        read::health, read::status, read::positions, read::orders, read::fills, research::picks,
+        research::watchlist, research::why, research::backtests, research::equity, read::logs, control::jobs, stream::events, metrics::export,
         control::pause, control::resume, control::stop, control::force_exit, control::run_job,
     ),
     components(schemas(
