@@ -18,3 +18,4 @@ echo "== python"
 bash scripts/test-python.sh
 echo "== benchmarks (quick mode: each runs briefly, to prove it works; numbers are in the bench docs)"
 cargo bench -p hantu-benches -- --quick --warm-up-time 0.2 --measurement-time 0.5 --noplot
+cargo bench -p hantu-cli --bench api -- --quick
