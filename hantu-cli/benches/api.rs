@@ -13,7 +13,7 @@
 //! | `/status` | 9,842 | 3.57 ms | 31.6 ms |
 //!
 //! Each request checks the key in constant time and the per-key rate limit, reads the SQLite store on
-//! tokio's blocking pool and serialises JSON; the store's single connection serialises the reads.
+//! tokio's blocking pool and serialises JSON; the store's one reader connection (beside its writer) serialises the reads.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
