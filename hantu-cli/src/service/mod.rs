@@ -4,6 +4,7 @@
 //!
 //! | module | holds |
 //! |---|---|
+//! | [`api`] | the HTTP API, its metrics and dashboard |
 //! | [`registry`] | lock, PID file (0600, atomic), state file (heartbeat, health, last error), stale detection |
 //! | [`shutdown`] | one shutdown signal per process, tracked tasks, bounded grace, a second signal forces |
 //! | [`run`] | running one service in this process: lock, logs, heartbeat, shutdown |
@@ -14,6 +15,7 @@
 //! | [`logs`] | the services' JSON log files: writing (daily rotation, retention) and reading (merge, filter) |
 
 pub mod daemon;
+pub mod api;
 pub mod jobs;
 pub mod logs;
 pub mod registry;
