@@ -5,6 +5,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`api`] | the HTTP API, its metrics and dashboard |
+//! | [`api_service`] | the HTTP API as a service (`hantu start api`) |
 //! | [`registry`] | lock, PID file (0600, atomic), state file (heartbeat, health, last error), stale detection |
 //! | [`shutdown`] | one shutdown signal per process, tracked tasks, bounded grace, a second signal forces |
 //! | [`run`] | running one service in this process: lock, logs, heartbeat, shutdown |
@@ -14,8 +15,9 @@
 //! | [`jobs`] | the configured jobs and the default day plan |
 //! | [`logs`] | the services' JSON log files: writing (daily rotation, retention) and reading (merge, filter) |
 
-pub mod daemon;
 pub mod api;
+pub mod api_service;
+pub mod daemon;
 pub mod jobs;
 pub mod logs;
 pub mod registry;
@@ -37,17 +39,20 @@ pub enum Service {
     Sandbox,
     /// The job scheduler on the KRX calendar.
     Scheduler,
+    /// The HTTP API, metrics and dashboard (needs `HANTU_API_KEYS`).
+    Api,
 }
 
 impl Service {
     /// Every service, in start order (stop goes in reverse).
-    pub const ALL: &'static [Service] = &[Service::Sandbox, Service::Scheduler];
+    pub const ALL: &'static [Service] = &[Service::Sandbox, Service::Scheduler, Service::Api];
 
     /// Its name (`sandbox`, `scheduler`).
     pub const fn name(self) -> &'static str {
         match self {
             Service::Sandbox => "sandbox",
             Service::Scheduler => "scheduler",
+            Service::Api => "api",
         }
     }
 
@@ -64,7 +69,9 @@ pub enum Target {
     Sandbox,
     /// The job scheduler.
     Scheduler,
-    /// Every service.
+    /// The HTTP API.
+    Api,
+    /// Every service (the API only when `HANTU_API_KEYS` is set).
     All,
 }
 
@@ -74,6 +81,7 @@ impl Target {
         match self {
             Target::Sandbox => vec![Service::Sandbox],
             Target::Scheduler => vec![Service::Scheduler],
+            Target::Api => vec![Service::Api],
             Target::All => Service::ALL.to_vec(),
         }
     }
