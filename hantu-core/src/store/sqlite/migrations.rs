@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "initial schema", sql: V1 },
     Migration { name: "drop the by-date index of daily bars", sql: V2 },
     Migration { name: "round trips with average prices and open trips", sql: V3 },
+    Migration { name: "notification history", sql: V_NOTIFICATIONS },
 ];
 
 /// The schema version this code writes.
@@ -347,4 +348,25 @@ DROP TABLE trades;
 ALTER TABLE trades_v3 RENAME TO trades;
 CREATE INDEX trades_by_run ON trades (run_id, exit_ts);
 CREATE INDEX trades_by_code ON trades (code);
+";
+
+// One row per notification per channel. `(channel, dedup_key)` is unique so a restarted process
+// cannot deliver the same event twice (rows without a key never collide: NULLs are distinct).
+const V_NOTIFICATIONS: &str = r"
+CREATE TABLE notifications (
+    id        INTEGER PRIMARY KEY,
+    ts        INTEGER NOT NULL,
+    channel   TEXT NOT NULL,
+    level     TEXT NOT NULL CHECK (level IN ('info', 'warning', 'critical')),
+    kind      TEXT NOT NULL,
+    dedup_key TEXT,
+    title     TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    status    TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts  INTEGER NOT NULL CHECK (attempts >= 0),
+    error     TEXT,
+    updated   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX notifications_by_key ON notifications (channel, dedup_key);
+CREATE INDEX notifications_by_ts ON notifications (ts);
 ";

@@ -11,6 +11,7 @@ mod import;
 mod journal;
 mod market;
 pub mod migrations;
+mod notifications;
 mod ops;
 mod pipeline;
 
@@ -29,6 +30,7 @@ use super::{
     ScreenRunRecord, SelectionRecord, StoreError, StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
+use crate::notify::{DeliveryStatus, NotificationRecord};
 
 /// How to open a database.
 #[derive(Clone, Debug)]
@@ -389,5 +391,24 @@ impl super::Store for SqliteStore {
 
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.write(|t| ops::set_setting(t, key, value))
+    }
+
+    fn claim_notification(&self, rec: &NotificationRecord) -> Result<Option<i64>, StoreError> {
+        self.write(|t| notifications::claim(t, rec))
+    }
+
+    fn finish_notification(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        attempts: u32,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|t| notifications::finish(t, id, status, attempts, error, at))
+    }
+
+    fn notifications_since(&self, since: Timestamp) -> Result<Vec<NotificationRecord>, StoreError> {
+        self.read(|c| notifications::since(c, since))
     }
 }
