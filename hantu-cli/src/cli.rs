@@ -68,4 +68,7 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// Show the log file (with -f, follow it)
     Logs(commands::logs::LogsArgs),
+    /// Notifications: send a test message to each channel, show the history
+    #[command(subcommand)]
+    Notify(commands::notify::NotifyCommand),
 }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod health;
 pub mod kis;
 pub mod logs;
+pub mod notify;
 pub mod rules;
 pub mod screen;
 pub mod select;
@@ -57,6 +58,7 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Logs(a) => logs::run(&a, ctx),
         Command::Trade(a) => trade::run(&a, ctx),
         Command::Health(a) => health::run(&a, ctx),
+        Command::Notify(c) => notify::run(&c, ctx),
     }
 }
 
