@@ -118,3 +118,43 @@ async fn config_check_lists_every_notify_problem_naming_its_key() {
     let key = v["keys"].as_array().unwrap().iter().find(|k| k["key"] == "notify.telegram.chat_id").unwrap();
     assert_eq!(key["value"], "42");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_run_alerts_its_new_entries_once_and_a_watch_keeps_alerting() {
+    let tg = fake::Telegram::start(TOKEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = hantu(dir.path(), &["demo", "--stocks", "300", "--days", "260", "--backtest-days", "30", "--json"], &[]).await;
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::write(
+        dir.path().join("hantu.toml"),
+        format!("[notify]\nbackoff_ms = 10\n[notify.telegram]\nchat_id = \"42\"\napi_url = \"{}\"\n", tg.url),
+    )
+    .unwrap();
+    let env = [("HANTU_TELEGRAM_TOKEN", TOKEN)];
+    // The demo screened its last day; an earlier day's list differs from it.
+    let o = hantu(dir.path(), &["screen", "--date", "2025-01-16", "--json", "--top", "3"], &env).await;
+    assert!(o.status.success(), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let entered: Vec<String> =
+        v["new_entries"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    assert!(!entered.is_empty(), "the test needs a day with new entries");
+    let sent = tg.texts_to(42);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].starts_with(&format!("<b>신규 편입 {}종목:", entered.len())), "{}", sent[0]);
+    assert!(entered.iter().all(|c| sent[0].contains(c.as_str())), "{}", sent[0]);
+
+    // The same entries again (the same day against the same latest list) are not resent.
+    let o = hantu(dir.path(), &["screen", "--date", "2025-01-16", "--json"], &env).await;
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(tg.texts_to(42).len(), 1);
+    let o = hantu(dir.path(), &["screen", "--date", "2025-01-10", "--no-notify", "--json"], &env).await;
+    assert!(o.status.success());
+    assert_eq!(tg.texts_to(42).len(), 1);
+
+    // A watch alerts on its runs (here with the stocks that left, too), and stops after --count runs.
+    let o = hantu(dir.path(), &["screen", "--date", "2025-01-21", "--watch", "--every", "1s", "--count", "2", "--exits", "--top", "1"], &env).await;
+    assert!(o.status.success(), "{}", text(&o));
+    let sent = tg.texts_to(42);
+    assert_eq!(sent.len(), 2, "one new alert for two identical runs: {sent:?}");
+    assert!(sent[1].contains("편출: "), "{}", sent[1]);
+}

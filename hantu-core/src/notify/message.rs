@@ -236,6 +236,36 @@ pub enum Message {
 }
 
 impl Message {
+    /// The alert for a screen run compared with the previous one: the stocks that entered (with
+    /// name, rank and score from `result`) and, when `exits`, those that left. `None` when there is
+    /// nothing to tell.
+    #[must_use]
+    pub fn screen_entries(
+        result: &crate::screen::ScreenResult,
+        diff: &crate::screen::WatchlistDiff,
+        exits: bool,
+    ) -> Option<Self> {
+        let exited = if exits { diff.exited.clone() } else { Vec::new() };
+        if diff.entered.is_empty() && exited.is_empty() {
+            return None;
+        }
+        let mut entered: Vec<EntryLine> = diff
+            .entered
+            .iter()
+            .map(|code| {
+                let e = result.entries.iter().find(|e| e.code == *code);
+                EntryLine {
+                    code: *code,
+                    name: e.map(|e| e.name.clone()).filter(|n| !n.is_empty()),
+                    rank: e.and_then(|e| u32::try_from(e.rank).ok()),
+                    score: e.and_then(|e| e.score),
+                }
+            })
+            .collect();
+        entered.sort_by_key(|e| (e.rank.unwrap_or(u32::MAX), e.code));
+        Some(Message::ScreenEntries { screen: result.screen.clone(), as_of: result.as_of, entered, exited })
+    }
+
     /// Its kind.
     #[must_use]
     pub fn kind(&self) -> NotificationKind {

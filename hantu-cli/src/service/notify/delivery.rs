@@ -88,11 +88,6 @@ impl Notifier for Dispatcher {
 }
 
 impl Dispatcher {
-    /// The channels' names.
-    pub fn channels(&self) -> Vec<&str> {
-        self.lanes.iter().map(|l| l.name.as_str()).collect()
-    }
-
     /// A notification that could not be queued is recorded as failed (one short write; it only
     /// happens when a channel is far behind), so it is never lost silently.
     fn record_dropped(&self, channel: &str, n: &Notification, why: &str) {
