@@ -71,4 +71,6 @@ pub enum Command {
     /// Notifications: send a test message to each channel, show the history
     #[command(subcommand)]
     Notify(commands::notify::NotifyCommand),
+    /// Run the Telegram control bot in the foreground (/status, /pause, /forceexit …)
+    Bot(commands::bot::BotArgs),
 }

@@ -101,11 +101,18 @@ async fn config_check_lists_every_notify_problem_naming_its_key() {
     let o = hantu(dir.path(), &["config", "check"], &[]).await;
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let t = text(&o);
-    for key in ["notify.lang", "notify.slack.rate_per_minute", "HANTU_SLACK_WEBHOOK_URL", "notify.email.smtp_host", "notify.email.from"] {
+    for key in [
+        "notify.lang",
+        "notify.slack.rate_per_minute",
+        "HANTU_SLACK_WEBHOOK_URL",
+        "notify.email.smtp_host",
+        "notify.email.from",
+    ] {
         assert!(t.contains(key), "{key} not named: {t}");
     }
     // A secret in the file is refused, naming the key.
-    std::fs::write(dir.path().join("hantu.toml"), "[notify.slack]\nwebhook_url = \"https://hooks.slack.com/x\"\n").unwrap();
+    std::fs::write(dir.path().join("hantu.toml"), "[notify.slack]\nwebhook_url = \"https://hooks.slack.com/x\"\n")
+        .unwrap();
     let o = hantu(dir.path(), &["config", "check"], &[]).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("notify.slack.webhook_url") && !text(&o).contains("hooks.slack.com/x"), "{}", text(&o));
@@ -123,7 +130,8 @@ async fn config_check_lists_every_notify_problem_naming_its_key() {
 async fn a_screen_run_alerts_its_new_entries_once_and_a_watch_keeps_alerting() {
     let tg = fake::Telegram::start(TOKEN).await;
     let dir = tempfile::tempdir().unwrap();
-    let o = hantu(dir.path(), &["demo", "--stocks", "300", "--days", "260", "--backtest-days", "30", "--json"], &[]).await;
+    let o =
+        hantu(dir.path(), &["demo", "--stocks", "300", "--days", "260", "--backtest-days", "30", "--json"], &[]).await;
     assert!(o.status.success(), "{}", text(&o));
     std::fs::write(
         dir.path().join("hantu.toml"),
@@ -152,7 +160,12 @@ async fn a_screen_run_alerts_its_new_entries_once_and_a_watch_keeps_alerting() {
     assert_eq!(tg.texts_to(42).len(), 1);
 
     // A watch alerts on its runs (here with the stocks that left, too), and stops after --count runs.
-    let o = hantu(dir.path(), &["screen", "--date", "2025-01-21", "--watch", "--every", "1s", "--count", "2", "--exits", "--top", "1"], &env).await;
+    let o = hantu(
+        dir.path(),
+        &["screen", "--date", "2025-01-21", "--watch", "--every", "1s", "--count", "2", "--exits", "--top", "1"],
+        &env,
+    )
+    .await;
     assert!(o.status.success(), "{}", text(&o));
     let sent = tg.texts_to(42);
     assert_eq!(sent.len(), 2, "one new alert for two identical runs: {sent:?}");

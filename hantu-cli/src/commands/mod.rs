@@ -1,6 +1,7 @@
 //! One module per subcommand; each has a `run(args, ctx)`.
 
 pub mod backtest;
+pub mod bot;
 pub mod config;
 pub mod data;
 pub mod demo;
@@ -59,6 +60,7 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Trade(a) => trade::run(&a, ctx),
         Command::Health(a) => health::run(&a, ctx),
         Command::Notify(c) => notify::run(&c, ctx),
+        Command::Bot(a) => bot::run(&a, ctx),
     }
 }
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use hantu_core::domain::StockCode;
-use hantu_core::screen::ScreenResult;
 use hantu_core::notify::{Message, Notification, Notifier};
+use hantu_core::screen::ScreenResult;
 use hantu_core::store::Store;
 use serde_json::json;
 

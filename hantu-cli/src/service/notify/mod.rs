@@ -8,8 +8,10 @@
 //! | [`config`] | `[notify]`: channels, levels, rates, language, retries, the bot's allowlist; validation |
 //! | [`transport`] | the [`transport::Transport`] trait and how HTTP failures are classified (retry or not) |
 //! | [`telegram`], [`slack`], [`email`], [`console`] | the channels |
+//! | [`bot`] | the Telegram control bot: allowlist, commands through `hantu_core::control`, audit, confirmations |
 //! | [`delivery`] | bounded queues, one task per channel, pacing, retries, the store's record and dedup |
 
+pub mod bot;
 pub mod config;
 pub mod console;
 pub mod delivery;
@@ -19,7 +21,7 @@ pub mod telegram;
 pub mod transport;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
