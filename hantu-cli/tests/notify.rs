@@ -171,3 +171,57 @@ async fn a_screen_run_alerts_its_new_entries_once_and_a_watch_keeps_alerting() {
     assert_eq!(sent.len(), 2, "one new alert for two identical runs: {sent:?}");
     assert!(sent[1].contains("편출: "), "{}", sent[1]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hantu_bot_obeys_its_owner_and_stops_on_sigterm() {
+    use hantu_core::control::{ControlState, control_state};
+    let tg = fake::Telegram::start(TOKEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hantu.toml"),
+        format!(
+            "[notify]\nlang = \"en\"\n[notify.telegram]\nchat_id = \"42\"\napi_url = \"{}\"\n[notify.bot]\nallowed_chat_ids = [42]\npoll_timeout_secs = 1\n",
+            tg.url
+        ),
+    )
+    .unwrap();
+    // Without an allowlist the bot refuses to start.
+    let o = hantu(dir.path(), &["bot"], &[("HANTU_TELEGRAM_TOKEN", TOKEN), ("HANTU_NOTIFY_BOT_ALLOWED_CHAT_IDS", "")])
+        .await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("notify.bot.allowed_chat_ids is empty"), "{}", text(&o));
+
+    tg.say(7, "/pause");
+    tg.say(42, "/pause");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hantu"))
+        .current_dir(dir.path())
+        .arg("bot")
+        .env("HANTU_TELEGRAM_TOKEN", TOKEN)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..400 {
+        if tg.texts_to(42).len() == 1 && tg.texts_to(7).len() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(tg.texts_to(7), vec!["Sorry, this bot only answers its owners."]);
+    assert!(tg.texts_to(42)[0].starts_with("Paused"), "{:?}", tg.texts_to(42));
+    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = tokio::task::spawn_blocking(move || {
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        (status, err)
+    })
+    .await
+    .unwrap();
+    assert!(out.0.success(), "{}", out.1);
+    assert!(!out.1.contains(TOKEN));
+    let store = hantu_core::store::SqliteStore::open(dir.path().join("hantu.db")).unwrap();
+    assert_eq!(control_state(&store).unwrap(), ControlState::Paused);
+}

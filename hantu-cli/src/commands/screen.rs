@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::rules::{UniverseArgs, screener, universe};
 use super::{Ctx, ExitStatus};
-use crate::service::notify::{self as notify, delivery, delivery::Delivery};
+use crate::service::notify::{self as notify, delivery};
 
 /// Screen the market into a ranked watchlist.
 ///
@@ -94,12 +94,7 @@ pub fn run(a: &ScreenArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async {
-        let delivery = if alerts {
-            let store: Arc<dyn Store> = Arc::new(super::open_store(ctx)?);
-            Some(Delivery::start(notify::channels(&ctx.cfg, &[])?, notify::options(&ctx.cfg), store))
-        } else {
-            None
-        };
+        let delivery = if alerts { notify::start(&ctx.cfg, Arc::new(super::open_store(ctx)?))? } else { None };
         let notifier = delivery.as_ref().map(|d| Arc::clone(&d.notifier) as Arc<dyn Notifier>);
         let mut runs = 0_u64;
         let result = loop {

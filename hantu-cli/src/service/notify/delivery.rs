@@ -57,7 +57,7 @@ pub fn now() -> Timestamp {
 struct Lane {
     name: String,
     min_level: Level,
-    tx: Mutex<Option<mpsc::Sender<Notification>>>,
+    tx: Mutex<Option<mpsc::Sender<Box<Notification>>>>,
 }
 
 /// The [`Notifier`] in front of the channels' queues. Cheap to call from any thread: it renders
@@ -72,7 +72,7 @@ impl Notifier for Dispatcher {
     fn notify(&self, n: &Notification) {
         for lane in self.lanes.iter().filter(|l| n.level >= l.min_level) {
             let sent = match lane.tx.lock() {
-                Ok(guard) => guard.as_ref().map(|tx| tx.try_send(n.clone())),
+                Ok(guard) => guard.as_ref().map(|tx| tx.try_send(Box::new(n.clone()))),
                 Err(_) => None,
             };
             match sent {
@@ -188,7 +188,7 @@ async fn blocking<T: Send + 'static>(
         .unwrap_or_else(|e| Err(StoreError::Other(format!("store task failed: {e}"))))
 }
 
-async fn run_lane(ch: Channel, opts: Options, store: Arc<dyn Store>, mut rx: mpsc::Receiver<Notification>) {
+async fn run_lane(ch: Channel, opts: Options, store: Arc<dyn Store>, mut rx: mpsc::Receiver<Box<Notification>>) {
     let name = ch.transport.name().to_owned();
     let mut pace = Pace::per_minute(ch.rate_per_minute);
     while let Some(n) = rx.recv().await {

@@ -118,6 +118,20 @@ pub fn channels(l: &Loaded, only: &[String]) -> anyhow::Result<Vec<Channel>> {
     Ok(out)
 }
 
+/// Starts delivery to every configured channel on the current tokio runtime; `None` when no
+/// channel is configured. Hand `delivery.notifier` to whatever raises notifications (the trader,
+/// the scheduler, a screen run) and `close` it on shutdown.
+///
+/// # Errors
+/// As [`channels`].
+pub fn start(l: &Loaded, store: Arc<dyn hantu_core::store::Store>) -> anyhow::Result<Option<delivery::Delivery>> {
+    let chans = channels(l, &[])?;
+    if chans.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(delivery::Delivery::start(chans, options(l), store)))
+}
+
 /// Delivery options of the configuration.
 pub fn options(l: &Loaded) -> Options {
     let n = &l.config.notify;

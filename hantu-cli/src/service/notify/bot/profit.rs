@@ -39,7 +39,7 @@ pub fn realised(fills: &[Fill], from: Timestamp) -> Realised {
         match f.side {
             Side::Buy => {
                 *held += qty;
-                *cost = *cost + notional + f.commission;
+                *cost += notional + f.commission;
             }
             Side::Sell => {
                 if *held < qty || *held == 0 {
@@ -49,10 +49,10 @@ pub fn realised(fills: &[Fill], from: Timestamp) -> Realised {
                 let avg_part =
                     Money::new(cost.get() * rust_decimal::Decimal::from(qty) / rust_decimal::Decimal::from(*held));
                 *held -= qty;
-                *cost = *cost - avg_part;
+                *cost -= avg_part;
                 if f.ts >= from {
                     let pnl = notional - avg_part - f.commission - f.tax;
-                    out.pnl = out.pnl + pnl;
+                    out.pnl += pnl;
                     out.sells += 1;
                     if pnl.is_negative() {
                         out.losses += 1;
