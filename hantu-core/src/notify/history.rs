@@ -2,6 +2,11 @@
 //! (table `notifications`). The row is claimed before the first attempt and finished after the
 //! last, so a delivery that never ends is visible as `pending`, and a duplicate is refused by the
 //! `(channel, dedup_key)` key across restarts.
+//!
+//! Delivery is at most once per key: a process killed between the claim and the send leaves the
+//! row `pending`, visible in the history, and a restart does not send it again (a repeated alert
+//! is worse than a visible gap). A row that finally `failed` is claimed again if the same event is
+//! raised anew.
 
 use serde::{Deserialize, Serialize};
 

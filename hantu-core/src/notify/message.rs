@@ -236,6 +236,25 @@ pub enum Message {
 }
 
 impl Message {
+    /// The message of a fill (`name`: the stock's name, when known).
+    #[must_use]
+    pub fn fill(f: &crate::domain::Fill, name: Option<String>) -> Self {
+        Message::Fill { client_id: f.client_id.clone(), code: f.code, name, side: f.side, qty: f.qty, price: f.price }
+    }
+
+    /// The message of a refused order (the order's reason, or "rejected").
+    #[must_use]
+    pub fn order_rejected(o: &crate::domain::Order, name: Option<String>) -> Self {
+        Message::OrderRejected {
+            client_id: o.client_id.clone(),
+            code: o.request.code,
+            name,
+            side: o.request.side,
+            qty: o.request.qty,
+            reason: o.reason.clone().unwrap_or_else(|| "rejected".to_owned()),
+        }
+    }
+
     /// The alert for a screen run compared with the previous one: the stocks that entered (with
     /// name, rank and score from `result`) and, when `exits`, those that left. `None` when there is
     /// nothing to tell.
@@ -369,6 +388,26 @@ mod tests {
         assert_eq!(fill(10).dedup_key(ts), fill(10).dedup_key(ts));
         assert_ne!(fill(10).dedup_key(ts), fill(5).dedup_key(ts));
         assert_ne!(fill(10).dedup_key(ts), fill(10).dedup_key(Timestamp::from_millis(2_000)));
+    }
+
+    #[test]
+    fn a_fill_read_back_from_the_store_gives_the_same_key() {
+        let f = crate::domain::Fill {
+            client_id: ClientOrderId::from_seq("T", 3),
+            code: code("005930"),
+            side: Side::Sell,
+            qty: Qty::from_shares(4),
+            price: Price::new(70_000),
+            commission: crate::domain::Money::from_won(10),
+            tax: crate::domain::Money::from_won(20),
+            ts: Timestamp::from_millis(9_000),
+        };
+        let again = f.clone();
+        assert_eq!(
+            Message::fill(&f, None).dedup_key(f.ts),
+            Message::fill(&again, Some("삼성전자".into())).dedup_key(again.ts)
+        );
+        assert_eq!(Message::fill(&f, None).kind(), NotificationKind::Fill);
     }
 
     #[test]
