@@ -74,6 +74,9 @@ pub enum Command {
     /// Reports: the picks' accuracy, the strategies' runs
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
+    /// The HTTP API, Prometheus metrics and the web dashboard
+    #[command(subcommand)]
+    Api(commands::api::ApiCommand),
     /// Notifications: send a test message to each channel, show the history
     #[command(subcommand)]
     Notify(commands::notify::NotifyCommand),

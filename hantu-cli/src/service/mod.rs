@@ -1,7 +1,9 @@
-//! Services: the long-running parts of the `hantu` binary and the networks they talk to.
+//! Long-running services of the `hantu` process and the networks they talk to.
 //!
 //! | module | holds |
 //! |---|---|
+//! | [`api`] | the HTTP API with its metrics and dashboard |
 //! | [`notify`] | notification transports (Telegram, Slack, SMTP, console), the delivery queue, the Telegram control bot |
 
+pub mod api;
 pub mod notify;
