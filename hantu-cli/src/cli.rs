@@ -88,6 +88,11 @@ pub enum Command {
     /// The HTTP API, Prometheus metrics and the web dashboard
     #[command(subcommand)]
     Api(commands::api::ApiCommand),
+    /// Notifications: send a test message to each channel, show the history
+    #[command(subcommand)]
+    Notify(commands::notify::NotifyCommand),
+    /// Run the Telegram control bot in the foreground (/status, /pause, /forceexit …)
+    Bot(commands::bot::BotArgs),
 }
 
 impl Command {

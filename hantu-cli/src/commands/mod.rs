@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod backtest;
+pub mod bot;
 pub mod config;
 pub mod data;
 pub mod demo;
@@ -9,6 +10,7 @@ pub mod health;
 pub mod kis;
 pub mod learn;
 pub mod logs;
+pub mod notify;
 pub mod report;
 pub mod rules;
 pub mod schedule;
@@ -70,6 +72,8 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Learn(c) => learn::run(&c, ctx),
         Command::Report(c) => report::run(&c, ctx),
         Command::Api(c) => api::run(&c, ctx),
+        Command::Notify(c) => notify::run(&c, ctx),
+        Command::Bot(a) => bot::run(&a, ctx),
     }
 }
 

@@ -14,12 +14,14 @@
 //! | [`scheduler`] | the job runner over `hantu_core::schedule` |
 //! | [`jobs`] | the configured jobs and the default day plan |
 //! | [`logs`] | the services' JSON log files: writing (daily rotation, retention) and reading (merge, filter) |
+//! | [`notify`] | notification transports (Telegram, Slack, SMTP, console), the delivery queue, the Telegram control bot |
 
 pub mod api;
 pub mod api_service;
 pub mod daemon;
 pub mod jobs;
 pub mod logs;
+pub mod notify;
 pub mod registry;
 pub mod run;
 pub mod sandbox;

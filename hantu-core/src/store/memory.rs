@@ -12,6 +12,7 @@ use super::{
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
 use crate::schedule::JobRun;
+use crate::notify::{DeliveryStatus, NotificationRecord};
 
 type PredictionKey = (NaiveDate, StockCode, u32, String);
 
@@ -37,6 +38,7 @@ struct Inner {
     events: Vec<EventRecord>,
     settings: BTreeMap<String, String>,
     job_runs: Vec<JobRun>,
+    notifications: Vec<NotificationRecord>,
 }
 
 fn check_bars(bars: &[Bar]) -> Result<(), StoreError> {
@@ -401,5 +403,53 @@ impl Store for MemoryStore {
             .take(limit)
             .map(|(i, r)| (i as i64 + 1, r.clone()))
             .collect())
+
+    }
+
+    fn claim_notification(&self, rec: &NotificationRecord) -> Result<Option<i64>, StoreError> {
+        let mut inner = self.lock();
+        if let Some(key) = &rec.dedup_key {
+            let same =
+                inner.notifications.iter_mut().find(|n| n.channel == rec.channel && n.dedup_key.as_ref() == Some(key));
+            if let Some(existing) = same {
+                if existing.status != DeliveryStatus::Failed {
+                    return Ok(None);
+                }
+                existing.status = DeliveryStatus::Pending;
+                existing.error = None;
+                existing.updated = rec.updated;
+                return Ok(Some(existing.id));
+            }
+        }
+        let id = i64::try_from(inner.notifications.len()).unwrap_or(i64::MAX - 1) + 1;
+        inner.notifications.push(NotificationRecord { id, ..rec.clone() });
+        Ok(Some(id))
+    }
+
+    fn finish_notification(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        attempts: u32,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let n = inner
+            .notifications
+            .iter_mut()
+            .find(|n| n.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("notification {id}")))?;
+        n.status = status;
+        n.attempts = n.attempts.saturating_add(attempts);
+        n.error = error.map(str::to_owned);
+        n.updated = at;
+        Ok(())
+    }
+
+    fn notifications_since(&self, since: Timestamp) -> Result<Vec<NotificationRecord>, StoreError> {
+        let mut out: Vec<_> = self.lock().notifications.iter().filter(|n| n.ts >= since).cloned().collect();
+        out.sort_by_key(|n| (n.ts, n.id));
+        Ok(out)
     }
 }

@@ -27,6 +27,7 @@
 //! | `runs`, `trades`, `daily_returns` | run id; (run, date) | [`Store::save_run`], [`save_backtest_report`] | [`Store::run`], [`Store::runs`] |
 //! | `market_regimes` | date | [`Store::set_regime`] | [`Store::regime_on`] |
 //! | `api_calls`, `events` | — (append) | [`Store::record_api_calls`], [`Store::record_event`] | [`Store::api_calls_since`], [`Store::events_since`] |
+//! | `notifications` | (channel, dedup key) | [`Store::claim_notification`], [`Store::finish_notification`] | [`Store::notifications_since`] |
 //! | `settings` | key | [`Store::set_setting`] | [`Store::setting`], [`emergency_stop`] |
 //! | `job_runs` | id | [`Store::record_job_run`], [`Store::update_job_run`] | [`Store::job_runs`] |
 
@@ -50,6 +51,7 @@ use chrono::NaiveDate;
 
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
 use crate::schedule::JobRun;
+use crate::notify::{DeliveryStatus, NotificationRecord};
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -353,6 +355,35 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// If the read fails.
     fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, JobRun)>, StoreError>;
+    /// Claims a notification for delivery on its channel: stores `rec` (as given, normally
+    /// `pending` with no attempts) and returns its id, or `None` when the channel already has a
+    /// notification with the same dedup key that was sent or is pending (a duplicate, by this or an
+    /// earlier process). One that finally failed is claimed again (same id, back to `pending`), so
+    /// an event raised anew gets another chance. A record without a key is always stored.
+    ///
+    /// # Errors
+    /// If the read or write fails.
+    fn claim_notification(&self, rec: &NotificationRecord) -> Result<Option<i64>, StoreError>;
+
+    /// Records how a claimed delivery ended: its status, the attempts made (added to those before),
+    /// the last error.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if `id` was never claimed; if the write fails.
+    fn finish_notification(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        attempts: u32,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Notifications raised at or after `since`, oldest first.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn notifications_since(&self, since: Timestamp) -> Result<Vec<NotificationRecord>, StoreError>;
 }
 
 /// The settings key of the emergency stop flag (`"1"` when set).

@@ -13,6 +13,7 @@ mod journal;
 mod learn;
 mod market;
 pub mod migrations;
+mod notifications;
 mod ops;
 mod pipeline;
 
@@ -33,6 +34,7 @@ use super::{
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
 use crate::schedule::JobRun;
+use crate::notify::{DeliveryStatus, NotificationRecord};
 
 /// How to open a database.
 #[derive(Clone, Debug)]
@@ -417,5 +419,25 @@ impl super::Store for SqliteStore {
 
     fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, JobRun)>, StoreError> {
         self.read(|c| jobs::job_runs(c, job, limit))
+
+    }
+
+    fn claim_notification(&self, rec: &NotificationRecord) -> Result<Option<i64>, StoreError> {
+        self.write(|t| notifications::claim(t, rec))
+    }
+
+    fn finish_notification(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        attempts: u32,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|t| notifications::finish(t, id, status, attempts, error, at))
+    }
+
+    fn notifications_since(&self, since: Timestamp) -> Result<Vec<NotificationRecord>, StoreError> {
+        self.read(|c| notifications::since(c, since))
     }
 }
