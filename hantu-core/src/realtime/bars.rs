@@ -234,7 +234,7 @@ impl BarBuilder {
                 s.bar = None;
             }
         }
-        out[start..].sort_by(|a, b| (a.ts, a.code).cmp(&(b.ts, b.code)));
+        out[start..].sort_by_key(|b| (b.ts, b.code));
     }
 
     /// Closes every open bar (end of the session or of the stream), appending them to `out`.

@@ -31,18 +31,42 @@ pub fn missing_volume(last_cum: u64, first: &Trade) -> u64 {
     first.cum_volume.saturating_sub(first.tick.qty).saturating_sub(last_cum)
 }
 
-/// Recovers the trades between `last_cum` and `first` from `executions` (newest first), dated
-/// `date`. `None` when `first` is not in the list (the list lags the stream: ask again).
+/// Recovers the trades missed between `last_cum` and `held[0]` from `executions` (newest first),
+/// anchoring on the oldest held trade the list still shows: when the stream has run ahead of the
+/// list's 30 rows, a later held trade is the anchor and the held trades before it are recovered
+/// too (they are duplicates the caller drops by cumulative volume). `None` when no held trade is in
+/// the list.
 #[must_use]
-pub fn recover(last_cum: u64, first: &Trade, executions: &[Execution], date: NaiveDate) -> Option<Recovery> {
+pub fn recover_held(last_cum: u64, held: &[Trade], executions: &[Execution], date: NaiveDate) -> Option<Recovery> {
+    let mut best: Option<Recovery> = None;
+    for j in 0..held.len() {
+        match recover(last_cum, &held[j..], executions, date) {
+            Some(r) if r.shortfall == 0 => return Some(r),
+            Some(r) if best.as_ref().is_none_or(|b| r.shortfall < b.shortfall) => best = Some(r),
+            _ => {}
+        }
+    }
+    best
+}
+
+/// Recovers the trades between `last_cum` and `held[0]` (the trade after the gap; the rest of `held`
+/// are the trades received after it, oldest first) from `executions` (newest first), dated `date`.
+/// The anchor is the entry matching `held[0]` whose newer entries match the later held trades, so a
+/// print repeated within a second is not taken for another. `None` when no entry anchors (the list
+/// lags the stream: ask again).
+#[must_use]
+pub fn recover(last_cum: u64, held: &[Trade], executions: &[Execution], date: NaiveDate) -> Option<Recovery> {
+    let first = held.first()?;
     let missing = missing_volume(last_cum, first);
     if missing == 0 {
         return Some(Recovery::default());
     }
-    let first_time = first.tick.ts.kst_datetime().time();
     let mut partial: Option<Recovery> = None;
     for (k, anchor) in executions.iter().enumerate() {
-        if anchor.time != first_time || anchor.price != first.tick.price || anchor.qty != first.tick.qty {
+        let same = |e: &Execution, t: &Trade| {
+            e.time == t.tick.ts.kst_datetime().time() && e.price == t.tick.price && e.qty == t.tick.qty
+        };
+        if !same(anchor, first) || !(1..=k.min(held.len() - 1)).all(|i| same(&executions[k - i], &held[i])) {
             continue;
         }
         let mut cum = first.cum_volume - first.tick.qty;
@@ -127,7 +151,7 @@ mod tests {
     fn recovers_exactly_the_missed_trades_with_their_cum_volume() {
         let all = day();
         // Delivered up to #1, missed #2..=#5, the stream resumed at #6.
-        let got = recover(all[1].cum_volume, &all[6], &newest_first(&all), date()).unwrap();
+        let got = recover(all[1].cum_volume, &all[6..], &newest_first(&all), date()).unwrap();
         assert_eq!(got, Recovery { trades: all[2..6].to_vec(), shortfall: 0 });
     }
 
@@ -136,25 +160,37 @@ mod tests {
         let all = day();
         // #5 repeats #4 exactly (same second, price and shares): resuming at #5 after delivering #3
         // must recover #4 only, not #3 again.
-        let got = recover(all[3].cum_volume, &all[5], &newest_first(&all), date()).unwrap();
+        let got = recover(all[3].cum_volume, &all[5..], &newest_first(&all), date()).unwrap();
         assert_eq!(got.trades, all[4..5].to_vec());
     }
 
     #[test]
     fn a_list_that_lags_the_stream_asks_again_and_a_short_list_reports_the_shortfall() {
         let all = day();
-        assert_eq!(recover(all[1].cum_volume, &all[6], &newest_first(&all[..5]), date()), None);
+        assert_eq!(recover(all[1].cum_volume, &all[6..], &newest_first(&all[..5]), date()), None);
         // Only the newest four executions are listed; the gap reached back further.
         let list = newest_first(&all);
-        let got = recover(all[0].cum_volume, &all[7], &list[..4], date()).unwrap();
+        let got = recover(all[0].cum_volume, &all[7..], &list[..4], date()).unwrap();
         assert_eq!(got.trades, all[4..7].to_vec());
         assert_eq!(got.shortfall, all[1].tick.qty + all[2].tick.qty + all[3].tick.qty);
     }
 
     #[test]
+    fn a_later_held_trade_anchors_when_the_stream_ran_ahead_of_the_list() {
+        let all = day();
+        // Missed #2..=#3; the stream resumed at #4 and has run to #7; the list shows #3..=#7 only.
+        let list = newest_first(&all[3..]);
+        let alone = recover(all[1].cum_volume, &all[4..], &list, date()).unwrap();
+        assert_eq!((alone.trades.as_slice(), alone.shortfall), (&all[3..4], all[2].tick.qty));
+        let got = recover_held(all[1].cum_volume, &all[4..], &list, date()).unwrap();
+        assert_eq!(got.trades.first(), Some(&all[3]));
+        assert_eq!(got.shortfall, all[2].tick.qty);
+    }
+
+    #[test]
     fn no_gap_needs_no_list() {
         let all = day();
-        assert_eq!(recover(all[2].cum_volume, &all[3], &[], date()), Some(Recovery::default()));
+        assert_eq!(recover(all[2].cum_volume, &all[3..], &[], date()), Some(Recovery::default()));
         assert_eq!(missing_volume(all[2].cum_volume, &all[3]), 0);
     }
 }

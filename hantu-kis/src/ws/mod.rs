@@ -16,14 +16,17 @@ mod backoff;
 mod budget;
 mod crypto;
 mod decode;
+mod feed;
 mod frames;
 mod gapfill;
 mod messages;
+mod session;
 
 pub use backoff::Backoff;
 pub use budget::{Admission, KIS_REGISTRATION_BUDGET, Registry};
 pub use crypto::FrameCipher;
 pub use decode::{TradeDecoder, books, notice};
+pub use feed::{FeedConfig, FeedStats, KisFeed};
 pub use frames::{BookFrame, DataFrame, NOTICE_FIELDS, NoticeKind, OrderNotice, TRADE_FIELDS, TradeTick};
-pub use gapfill::{Recovery, missing_volume, recover};
+pub use gapfill::{Recovery, missing_volume, recover, recover_held};
 pub use messages::{Control, ServerMessage, SubscribeRequest};

@@ -6,6 +6,8 @@ mod broker;
 mod client;
 mod common;
 mod faults;
+mod feed_client;
+mod feed_script;
 mod fidelity;
 mod refresh;
 mod samples;
