@@ -68,4 +68,6 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// Show the log file (with -f, follow it)
     Logs(commands::logs::LogsArgs),
+    /// Watch live trades and the best bid/ask of some stocks (KIS WebSocket, or --sandbox)
+    Watch(commands::watch::WatchArgs),
 }

@@ -27,6 +27,8 @@ pub struct Kis {
     pub sandbox: bool,
     server: Option<MockServer>,
     calls: Arc<Mutex<Vec<ApiCallRecord>>>,
+    /// WebSocket URL override (`kis.ws_url`, or the local server's).
+    ws_url: Option<String>,
 }
 
 /// A call hook that keeps every request for the store's `api_calls` table.
@@ -53,6 +55,11 @@ fn call_log() -> (CallHook, Arc<Mutex<Vec<ApiCallRecord>>>) {
 }
 
 impl Kis {
+    /// The WebSocket URL to use instead of the environment's, if any.
+    pub fn ws_url(&self) -> Option<String> {
+        self.ws_url.clone()
+    }
+
     /// Requests sent so far (retries included).
     pub fn requests(&self) -> usize {
         self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
@@ -109,7 +116,7 @@ pub async fn connect_local(ctx: &Ctx, market: MockMarket, day: NaiveDate) -> any
             .with_call_hook(hook);
         let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
         tracing::info!(url = %server.base_url(), "Local KIS server started");
-        Ok(Kis { broker, env, sandbox: true, server: Some(server), calls })
+        Ok(Kis { broker, env, sandbox: true, server: Some(server), calls, ws_url: None })
     }
 }
 
@@ -133,7 +140,7 @@ fn connect_kis(ctx: &Ctx) -> anyhow::Result<Kis> {
         cfg = cfg.with_rest_url(url.clone());
     }
     let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
-    Ok(Kis { broker, env, sandbox: false, server: None, calls })
+    Ok(Kis { broker, env, sandbox: false, server: None, calls, ws_url: kis.ws_url.clone() })
 }
 
 /// A single-threaded runtime for one command.

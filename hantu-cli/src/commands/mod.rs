@@ -11,6 +11,7 @@ pub mod rules;
 pub mod screen;
 pub mod select;
 pub mod trade;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -57,6 +58,7 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Logs(a) => logs::run(&a, ctx),
         Command::Trade(a) => trade::run(&a, ctx),
         Command::Health(a) => health::run(&a, ctx),
+        Command::Watch(a) => watch::run(&a, ctx),
     }
 }
 
