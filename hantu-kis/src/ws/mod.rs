@@ -6,6 +6,7 @@
 //! | module | holds |
 //! |---|---|
 //! | `frames`, `messages`, `crypto` | strict wire parsers and the notice cipher |
+//! | `builders` | the frames' writers (the local KIS server's side, also handy in client tests) |
 //! | `decode` | frames to core events (a fast path for trades) |
 //! | `budget` | the 41-registration budget with priorities |
 //! | `backoff` | jittered exponential reconnect delays |
@@ -14,6 +15,7 @@
 
 mod backoff;
 mod budget;
+mod builders;
 mod crypto;
 mod decode;
 mod feed;
@@ -24,6 +26,7 @@ mod session;
 
 pub use backoff::Backoff;
 pub use budget::{Admission, KIS_REGISTRATION_BUDGET, Registry};
+pub use builders::{NoticeContext, data_frame_text, is_pingpong, notice_frame_text, opsp, pingpong_text};
 pub use crypto::FrameCipher;
 pub use decode::{TradeDecoder, books, notice};
 pub use feed::{FeedConfig, FeedStats, KisFeed};

@@ -484,9 +484,20 @@ class _Kis:
             days: int = 300,
             port: int = 0,
             at: Optional[str] = None,
+            app_key: Optional[str] = None,
+            app_secret: Optional[str] = None,
+            account: Optional[str] = None,
+            hts_id: Optional[str] = None,
+            apps: List[Tuple[str, str]] = ...,
+            tape_seed: Optional[int] = None,
+            trades_per_sec: float = 5.0,
         ) -> None: ...
         @property
         def url(self) -> str: ...
+        @property
+        def ws_url(self) -> str: ...
+        @property
+        def hts_id(self) -> str: ...
         @property
         def app_key(self) -> str: ...
         @property
