@@ -7,6 +7,7 @@ mod client;
 mod common;
 mod faults;
 mod feed_client;
+mod feed_local;
 mod feed_script;
 mod fidelity;
 mod realtime;
