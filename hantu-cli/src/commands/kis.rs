@@ -120,6 +120,41 @@ pub async fn connect_local(ctx: &Ctx, market: MockMarket, day: NaiveDate) -> any
     }
 }
 
+/// A clock running at wall-clock speed from a chosen start, so a local server on a fixed trading
+/// day keeps trading while someone watches.
+struct ShiftedClock {
+    offset_ms: i64,
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_millis(LiveClock.now().millis() + self.offset_ms)
+    }
+}
+
+/// Starts the local KIS server with a moving market: its clock runs from 10:00 KST of a trading
+/// day at wall-clock speed and its stocks trade a few times a second, over REST and WebSocket.
+pub async fn connect_live_local(ctx: &Ctx) -> anyhow::Result<Kis> {
+    let env: Environment = ctx.cfg.config.kis.env.parse().map_err(|e| config_error("kis.env", e))?;
+    let day = sandbox_day(LiveClock.now().kst_date());
+    let clock: Arc<dyn Clock> =
+        Arc::new(ShiftedClock { offset_ms: Timestamp::kst(day, 10, 0).millis() - LiveClock.now().millis() });
+    let config = MockConfig::new(env, MockMarket::fixture(day)).with_clock(clock.clone()).with_tape(1, 3.0);
+    let server = MockServer::start(config).await.context("starting the local KIS server")?;
+    let (key, secret) = server.app();
+    let account = AccountNo::parse(&server.account()).context("local server account")?;
+    let (hook, calls) = call_log();
+    let cfg = KisConfig::new(env, Credential::new(key, secret)?)
+        .with_rest_url(server.base_url())
+        .with_account(account)
+        .with_clock(clock)
+        .with_call_hook(hook);
+    let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
+    let ws_url = Some(server.ws_url());
+    tracing::info!(url = %server.base_url(), ws = %server.ws_url(), "Local KIS server started");
+    Ok(Kis { broker, env, sandbox: true, server: Some(server), calls, ws_url })
+}
+
 fn connect_kis(ctx: &Ctx) -> anyhow::Result<Kis> {
     let kis = &ctx.cfg.config.kis;
     let env: Environment = kis.env.parse().map_err(|e| config_error("kis.env", e))?;

@@ -170,13 +170,12 @@ pub fn run(args: &WatchArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 }
 
 async fn watch(args: &WatchArgs, ctx: &Ctx, codes: &[StockCode]) -> anyhow::Result<ExitStatus> {
-    let kis = super::kis::connect(ctx, args.sandbox).await?;
+    let kis =
+        if args.sandbox { super::kis::connect_live_local(ctx).await? } else { super::kis::connect(ctx, false).await? };
     let client = kis.broker.client().clone();
     let mut config = FeedConfig::for_client(&client);
-    match kis.ws_url() {
-        Some(url) => config = config.with_ws_url(url),
-        None if args.sandbox => anyhow::bail!("the local KIS server has no WebSocket side in this build"),
-        None => {}
+    if let Some(url) = kis.ws_url() {
+        config = config.with_ws_url(url);
     }
     let mut feed = KisFeed::connect(client, config).await.context("opening the KIS WebSocket")?;
     let mut board = Board::default();
