@@ -229,6 +229,20 @@ class LocalServer:
         """Moves a server started with ``at`` to another KST time and matches resting orders."""
         self._inner.set_time(at)
 
+    def stream(self, codes: Iterable[str] = (), **kwargs: Any) -> "Stream":
+        """A :class:`Stream` of this server's real-time side with its test app (trades of
+        ``codes``; other keyword arguments as for :class:`Stream`)."""
+        return Stream(
+            self._inner.app_key,
+            self._inner.app_secret,
+            env=self.env,
+            codes=codes,
+            url=self.url,
+            ws_url=self.ws_url,
+            hts_id=self.hts_id,
+            **kwargs,
+        )
+
     def cash(self) -> int:
         """Cash on deposit now (won)."""
         return self._inner.cash()
