@@ -126,7 +126,8 @@ class Client:
         return bars_frame(self._inner.daily_bars(code, _date(start), _date(end)))
 
     def minute_bars(self, code: str) -> pd.DataFrame:
-        """Today's one-minute bars of ``code`` so far (``date`` holds the KST minute)."""
+        """Today's one-minute bars of ``code`` so far (``date`` is the end of the KST minute, as
+        everywhere in hantu)."""
         return bars_frame(self._inner.minute_bars(code))
 
     def balance(self) -> Dict[str, Any]:
