@@ -70,4 +70,10 @@ pub enum Command {
     Logs(commands::logs::LogsArgs),
     /// Watch live trades and the best bid/ask of some stocks (KIS WebSocket, or --sandbox)
     Watch(commands::watch::WatchArgs),
+    /// Phase 4: measure picks against what happened, adapt the selection's weights, roll them back
+    #[command(subcommand)]
+    Learn(commands::learn::LearnCommand),
+    /// Reports: the picks' accuracy, the strategies' runs
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
 }
