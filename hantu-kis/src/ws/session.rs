@@ -140,7 +140,8 @@ impl Session {
     pub(super) async fn open(&mut self) -> Result<Ws, String> {
         let key = self.approval.get().await.map_err(|e| format!("approval key: {e}"))?;
         self.key = Some(key.0);
-        let connect = tokio_tungstenite::connect_async(self.cfg.ws_url.as_str());
+        // Nagle off: frames are small and a delayed ACK would hold a pong or a subscribe for 40 ms.
+        let connect = tokio_tungstenite::connect_async_with_config(self.cfg.ws_url.as_str(), None, true);
         let (ws, _) = tokio::time::timeout(Duration::from_secs(10), connect)
             .await
             .map_err(|_| format!("connecting to {} timed out", self.cfg.ws_url))?
