@@ -61,7 +61,7 @@ pub async fn issue_approval_key(
     ApprovalKey::parse(&v).map_err(|source| KisError::Parse { endpoint: "oauth2/Approval", source })
 }
 
-/// How long an approval key is reused. KIS does not document its validity; its own helper re-issues
+/// How long an approval key is reused. KIS does not document its validity; its own sample code re-issues
 /// after 24 hours, so reuse stops an hour before that.
 pub const APPROVAL_REUSE_MS: i64 = 23 * 3_600_000;
 
