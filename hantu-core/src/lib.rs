@@ -16,6 +16,7 @@
 //! | [`select`] | phase 2: watchlist → daily picks with class, confidence, levels and size |
 //! | [`realtime`] | live feed events and the `Feed` port |
 //! | [`control`] | the trader's pause / resume / stop flag, shared by every process through the store |
+//! | [`trader`] | the day loop: strategies live or on paper, price monitor, session gates, control flag, reconcile, day report |
 //! | [`pipeline`] | screen → select → trade, day by day over history, no look-ahead |
 //! | [`strategy`] | the `Strategy` trait and its `Context` |
 //! | [`broker`], [`data`], [`clock`], [`notify`], [`store`] | the ports to the outside |
@@ -47,5 +48,6 @@ pub mod sim;
 pub mod store;
 pub mod strategies;
 pub mod strategy;
+pub mod trader;
 
 pub use error::{Error, Result};
