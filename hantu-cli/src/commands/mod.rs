@@ -11,6 +11,8 @@ pub mod rules;
 pub mod screen;
 pub mod select;
 pub mod trade;
+pub mod trade_control;
+pub mod trade_start;
 
 use std::path::PathBuf;
 
