@@ -8,7 +8,7 @@
 //!
 //! Prices arrive by polling REST quotes ([`PollFeed`]) every `--poll-ms`.
 //!
-//! For crash tests only: with `HANTU_TRADER_HOOK_PAUSE_MS=N` the process prints
+//! For crash tests only: with `TRADER_HOOK_PAUSE_MS=N` the process prints
 //! `hook before_place <client id>` / `hook after_reply <client id>` on stderr and sleeps N ms at the
 //! two dangerous instants (journal written / broker not called, broker replied / journal not updated),
 //! so a harness can SIGKILL it exactly there.
@@ -37,7 +37,7 @@ use super::kis::{Kis, connect_kis, connect_local_clocked, runtime, sandbox_day};
 use super::{Ctx, ExitStatus};
 
 /// The environment variable of the crash-test pause hook (milliseconds).
-pub const HOOK_PAUSE_ENV: &str = "HANTU_TRADER_HOOK_PAUSE_MS";
+pub const HOOK_PAUSE_ENV: &str = "TRADER_HOOK_PAUSE_MS";
 
 /// Options of `hantu trade start`.
 #[derive(Debug, Args)]
@@ -79,7 +79,7 @@ pub struct StartArgs {
     #[arg(long)]
     pub cash: Option<i64>,
     /// Run on a clock starting at this KST time, e.g. 2025-07-25T10:00 (sandbox replays and tests)
-    #[arg(long, value_name = "YYYY-MM-DDTHH:MM")]
+    #[arg(long, value_name = "YYYY-MM-DDTHH:MM[:SS]")]
     pub start_at: Option<String>,
     /// Quote poll interval in milliseconds
     #[arg(long, default_value_t = 1000)]
@@ -106,8 +106,9 @@ fn parse_codes(raw: &[String]) -> anyhow::Result<Vec<StockCode>> {
 
 fn clock_for(args: &StartArgs, sandbox: bool) -> anyhow::Result<Arc<dyn Clock>> {
     if let Some(s) = &args.start_at {
-        let dt = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
-            .with_context(|| format!("--start-at {s}: expected YYYY-MM-DDTHH:MM"))?;
+        let dt = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+            .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+            .with_context(|| format!("--start-at {s}: expected YYYY-MM-DDTHH:MM[:SS]"))?;
         if args.live {
             tracing::warn!("Live trading on a shifted clock: sessions and dates follow --start-at, not the wall clock");
         }

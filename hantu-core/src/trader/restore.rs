@@ -3,7 +3,8 @@
 //! The process may have died at any instruction. For every order the journal still has open:
 //! - placed on an earlier day: a day order cannot outlive its day, so it ends `expired`;
 //! - found at the broker (by order number, or, for a submission whose reply was lost, by the first
-//!   unclaimed broker order of the same code, side, shares and type, in order-number order): it
+//!   broker order of the same code, side, shares and type that no journal order owns — open ones
+//!   by their numbers, ended ones through their fills — in order-number order): it
 //!   adopts the broker's order number, books the shares the broker filled that the journal lacks,
 //!   and takes the broker's final state;
 //! - not found at the broker: the submission never reached it (the process died between the journal
@@ -37,6 +38,8 @@ pub struct RestoreSummary {
     pub expired: usize,
     /// Orders still working, handed to the engine.
     pub working: Vec<Order>,
+    /// Broker order numbers the journal already owns today (none may be claimed by another order).
+    pub known_numbers: Vec<String>,
 }
 
 /// Brings the journal's open orders in line with `broker_orders` (today's orders at the broker) at
@@ -55,7 +58,18 @@ pub fn restore(
     journal.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.client_id.as_str().cmp(b.client_id.as_str())));
     let mut out = RestoreSummary { open_in_journal: journal.len(), ..RestoreSummary::default() };
     let today = now.kst_date();
+    // Numbers owned by orders that already ended today (their fills name them) must not be claimed
+    // by an identical order whose reply was lost.
+    let day_start = Timestamp::kst(today, 0, 0);
     let mut claimed: Vec<String> = journal.iter().filter_map(|o| o.broker_id.clone()).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for f in store.fills_since(day_start)? {
+        if seen.insert(f.client_id.clone()) {
+            if let Some(no) = store.order(&f.client_id)?.and_then(|o| o.broker_id) {
+                claimed.push(no);
+            }
+        }
+    }
     for mut order in journal {
         // The journal's filled count is what its fills say.
         let fills = store.fills_for(&order.client_id)?;
@@ -111,5 +125,8 @@ pub fn restore(
             out.working.push(order);
         }
     }
+    claimed.sort();
+    claimed.dedup();
+    out.known_numbers = claimed;
     Ok(out)
 }

@@ -27,6 +27,9 @@ use crate::sim::PaperBroker;
 use crate::store::{EventKind, EventRecord, Store};
 use crate::strategy::Strategy;
 
+/// The settings key of the trader's run counter (client ids are `t<run>-<n>`).
+pub const RUN_SEQ_KEY: &str = "trader.run_seq";
+
 /// Why [`Trader::run`] returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -72,7 +75,7 @@ impl Trader {
     /// and picks are added) at `venue`, journaling to `store`, on `clock`.
     ///
     /// # Errors
-    /// If the configuration is invalid.
+    /// If the configuration is invalid or the store cannot give a run number.
     pub fn new(
         cfg: TraderConfig,
         strategy: Box<dyn Strategy + Send>,
@@ -85,8 +88,11 @@ impl Trader {
         let now = clock.now();
         let mut engine_cfg = cfg.engine.clone();
         if engine_cfg.id_prefix == "o" {
-            // Unique per process, so client ids never collide across restarts sharing a store.
-            engine_cfg.id_prefix = format!("t{}", now.millis());
+            // Unique per run, so client ids never collide across restarts sharing a store: a run number
+            // taken from the store before any order is journaled (a crash after taking it only skips it).
+            let run = store.setting(RUN_SEQ_KEY)?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
+            store.set_setting(RUN_SEQ_KEY, &run.to_string())?;
+            engine_cfg.id_prefix = format!("t{run}");
         }
         let engine = Engine::new(engine_cfg)?.with_store(store.clone());
         let (broker, paper): (Arc<dyn Broker>, _) = match venue {
@@ -472,8 +478,14 @@ impl Trader {
             return Ok(());
         }
         let broker_orders = self.runner.broker().orders_today().await?;
-        let mut claimed: Vec<String> =
-            self.runner.engine.open_orders().iter().filter_map(|o| o.broker_id.clone()).collect();
+        let engine = &self.runner.engine;
+        let mut claimed: Vec<String> = engine
+            .open_orders()
+            .iter()
+            .chain(engine.finished_orders())
+            .filter_map(|o| o.broker_id.clone())
+            .chain(self.restore_summary.known_numbers.iter().cloned())
+            .collect();
         let open = self.runner.engine.open_orders().to_vec();
         for order in open {
             let id = order.client_id.clone();
