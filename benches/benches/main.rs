@@ -11,5 +11,6 @@ mod kis;
 mod screen;
 mod sim;
 mod store;
+mod trader;
 
-criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches, kis::benches, screen::benches);
+criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches, kis::benches, screen::benches, trader::benches);

@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -186,7 +185,7 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
         Arc::new(MockServer::start(cfg).await.expect("local KIS server"))
     });
     let h = Harness { dir: tempfile::tempdir().unwrap(), server: server.clone(), clock: clock.clone() };
-    let store = SqliteStore::open(&h.db()).unwrap();
+    let store = SqliteStore::open(h.db()).unwrap();
     let bands = write_picks(&store, &server, &codes, day);
     drop(store);
 
@@ -261,7 +260,7 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
         let broker = KisBroker::new(KisClient::new(cfg).unwrap()).unwrap();
         broker.orders_today().await.unwrap()
     });
-    let store = SqliteStore::open(&h.db()).unwrap();
+    let store = SqliteStore::open(h.db()).unwrap();
     assert!(
         store.open_orders().unwrap().iter().all(|o| o.status != hantu_core::domain::OrderStatus::PendingNew),
         "no order left unknown"
@@ -315,5 +314,4 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
         broker_orders.len(),
         &log[log.len().saturating_sub(40)..]
     );
-    let _ = Path::new("");
 }
