@@ -13,4 +13,12 @@ mod sim;
 mod store;
 mod trader;
 
-criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches, kis::benches, screen::benches, trader::benches);
+criterion_main!(
+    indicators::benches,
+    backtest::benches,
+    sim::benches,
+    store::benches,
+    kis::benches,
+    screen::benches,
+    trader::benches
+);

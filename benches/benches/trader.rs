@@ -79,8 +79,15 @@ fn rig() -> Rig {
         paper.set_price(*c, Price::new(10_000), Timestamp::kst(day(), 9, 59)).expect("price");
     }
     let cfg = TraderConfig { mode: "bench".into(), ..TraderConfig::default() };
-    let mut trader = Trader::new(cfg, Box::new(EveryNth(vec![0; CODES])), Venue::Broker(paper.clone()), store, clock.clone(), &codes)
-        .expect("trader");
+    let mut trader = Trader::new(
+        cfg,
+        Box::new(EveryNth(vec![0; CODES])),
+        Venue::Broker(paper.clone()),
+        store,
+        clock.clone(),
+        &codes,
+    )
+    .expect("trader");
     let closes: Vec<_> = codes.iter().map(|c| (*c, Price::new(10_000))).collect();
     trader.set_prev_closes(&closes);
     rt.block_on(trader.start()).expect("start");
@@ -123,10 +130,14 @@ fn paced_latency() {
         let ts = Timestamp::from_millis(t0 + i64::try_from(i / 5).unwrap_or(0));
         r.clock.set(ts);
         let began = Instant::now();
-        let before = r.trader.engine().fills().len() + r.trader.engine().open_orders().len() + r.trader.engine().finished_orders().len();
+        let before = r.trader.engine().fills().len()
+            + r.trader.engine().open_orders().len()
+            + r.trader.engine().finished_orders().len();
         r.rt.block_on(r.trader.on_event(tick_event(i, ts))).expect("event");
         let lat = due.elapsed();
-        let after = r.trader.engine().fills().len() + r.trader.engine().open_orders().len() + r.trader.engine().finished_orders().len();
+        let after = r.trader.engine().fills().len()
+            + r.trader.engine().open_orders().len()
+            + r.trader.engine().finished_orders().len();
         all.push(lat);
         service.push(began.elapsed());
         if after != before {
@@ -139,7 +150,11 @@ fn paced_latency() {
             housekeeping.push(hk.elapsed());
         }
     }
-    println!("trader/tick_to_decision: run took {:?} for {:?} of schedule; housekeeping {housekeeping:?}", start.elapsed(), period * u32::try_from(n).unwrap_or(0));
+    println!(
+        "trader/tick_to_decision: run took {:?} for {:?} of schedule; housekeeping {housekeeping:?}",
+        start.elapsed(),
+        period * u32::try_from(n).unwrap_or(0)
+    );
     all.sort_unstable();
     deciding.sort_unstable();
     service.sort_unstable();
@@ -171,9 +186,13 @@ fn crashed_day() -> (tempfile::TempDir, Arc<dyn Store>, Arc<PaperBroker>, Arc<Si
     let paper = Arc::new(PaperBroker::new().with_cash(Money::from_won(1_000_000_000)).with_clock(clock.clone()));
     let code = StockCode::new("005930");
     paper.set_price(code, Price::new(10_000), Timestamp::kst(day(), 9, 59)).expect("price");
-    let mut engine = Engine::new(EngineConfig { cash: Money::from_won(1_000_000_000), id_prefix: "b".into(), ..EngineConfig::default() })
-        .expect("engine")
-        .with_store(store.clone());
+    let mut engine = Engine::new(EngineConfig {
+        cash: Money::from_won(1_000_000_000),
+        id_prefix: "b".into(),
+        ..EngineConfig::default()
+    })
+    .expect("engine")
+    .with_store(store.clone());
     engine.set_prev_close(code, Price::new(10_000), clock.now_ts());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     struct Idle;
@@ -182,16 +201,19 @@ fn crashed_day() -> (tempfile::TempDir, Arc<dyn Store>, Arc<PaperBroker>, Arc<Si
     }
     engine.start(&mut Idle, clock.now_ts()).expect("start");
     for _ in 0..1_000 {
-        engine.act(&mut Idle, |ctx| {
-            let _ = ctx.limit(code, Side::Buy, 1, Price::new(9_900));
-        })
-        .expect("submit");
+        engine
+            .act(&mut Idle, |ctx| {
+                let _ = ctx.limit(code, Side::Buy, 1, Price::new(9_900));
+            })
+            .expect("submit");
         let out: Vec<Outgoing> = engine.drain_outbox().collect();
         for m in out {
             if let Outgoing::Place(a) = m {
                 let ack = rt.block_on(paper.place(&a)).expect("placed");
                 let id = a.order().client_id.clone();
-                engine.on_order_status(&mut Idle, &id, OrderStatus::Accepted, Some(ack.broker_id), None, ack.ts).expect("ack");
+                engine
+                    .on_order_status(&mut Idle, &id, OrderStatus::Accepted, Some(ack.broker_id), None, ack.ts)
+                    .expect("ack");
             }
         }
     }
