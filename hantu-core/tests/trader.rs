@@ -546,3 +546,20 @@ async fn a_lost_reply_in_session_is_adopted_and_a_duplicate_notice_books_nothing
     assert_eq!(status.positions.len(), 1);
     let _ = Clock::now(e.clock.as_ref());
 }
+
+#[tokio::test]
+async fn on_paper_an_order_never_fills_on_the_print_that_produced_it() {
+    let clock = Arc::new(SimClock::new(at(10, 0, 0)));
+    let paper = Arc::new(
+        PaperBroker::new().with_cash(Money::from_won(10_000_000)).with_clock(clock.clone()).with_fill_on_next_price(),
+    );
+    let e = Env { clock, store: Arc::new(MemoryStore::new()), paper };
+    let mut t =
+        paper_trader(&e, Box::new(BuyWhenFlat { qty: 5, fills: Arc::default() }), ExitDefaults::default()).await;
+    feed(&mut t, &e, trade(at(10, 0, 1), 10_000, 1)).await;
+    assert_eq!(t.engine().portfolio().qty(code()), 0, "decided on this print, not filled on it");
+    assert_eq!(t.engine().open_orders().len(), 1);
+    feed(&mut t, &e, trade(at(10, 0, 2), 10_050, 2)).await;
+    assert_eq!(t.engine().portfolio().qty(code()), 5);
+    assert_eq!(t.engine().fills()[0].price, Price::new(10_050), "filled at the next print");
+}

@@ -84,8 +84,13 @@ fn run(ticks: Vec<(String, i64, i64, u64)>, cfg: RunConfig, store: Arc<dyn Store
     let clock = Arc::new(SimClock::new(first));
     let fees =
         FeeModel { commission_rate: cfg.commission_rate.unwrap_or(FeeModel::default().commission_rate), tax: true };
-    let paper =
-        Arc::new(PaperBroker::new().with_cash(Money::from_won(cfg.cash)).with_clock(clock.clone()).with_fees(fees));
+    let paper = Arc::new(
+        PaperBroker::new()
+            .with_cash(Money::from_won(cfg.cash))
+            .with_clock(clock.clone())
+            .with_fees(fees)
+            .with_fill_on_next_price(),
+    );
     let tcfg = TraderConfig {
         mode: "paper".into(),
         engine: EngineConfig { fees, ..EngineConfig::default() },
@@ -126,9 +131,12 @@ fn run(ticks: Vec<(String, i64, i64, u64)>, cfg: RunConfig, store: Arc<dyn Store
                 trader.housekeeping().await.map_err(core)?;
                 last_timer = t;
             }
+            // After a stop, prints still come until the flatten's sells (filled at a later print) are done.
             if matches!(trader.control(), ControlState::Stop { .. }) {
                 end = RunEnd::Stopped;
-                break;
+                if trader.engine().open_orders().is_empty() {
+                    break;
+                }
             }
             trader.on_event(ev).await.map_err(core)?;
         }

@@ -176,7 +176,11 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
     let venue = if mode == "paper" {
         let cash = args.cash.unwrap_or(ctx.cfg.config.backtest.cash);
         Venue::Paper(Arc::new(
-            PaperBroker::new().with_cash(Money::from_won(cash)).with_clock(clock.clone()).with_fees(fees),
+            PaperBroker::new()
+                .with_cash(Money::from_won(cash))
+                .with_clock(clock.clone())
+                .with_fees(fees)
+                .with_fill_on_next_price(),
         ))
     } else {
         Venue::Broker(kis.broker.clone())
