@@ -60,6 +60,7 @@ def _ms(ts: Any) -> int:
 
 
 def _rows(ticks: Union[pd.DataFrame, Iterable[Sequence[Any]]]) -> List[Tuple[str, int, int, int]]:
+    it: Iterable[Sequence[Any]]
     if isinstance(ticks, pd.DataFrame):
         it = ticks[["code", "ts", "price", "qty"]].itertuples(index=False, name=None)
     else:
