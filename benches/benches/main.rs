@@ -12,6 +12,7 @@ mod realtime;
 mod screen;
 mod sim;
 mod store;
+mod trader;
 
 criterion_main!(
     indicators::benches,
@@ -20,5 +21,6 @@ criterion_main!(
     store::benches,
     kis::benches,
     screen::benches,
-    realtime::benches
+    realtime::benches,
+    trader::benches
 );

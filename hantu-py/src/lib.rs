@@ -16,6 +16,7 @@
 //! | `kis` | a blocking KIS client and the local KIS server |
 //! | `learn` | phase 4 over a store: the update, outcomes, accuracy, weights versions |
 //! | `store` | the SQLite store, read as DataFrames |
+//! | `trade` | the trader over recorded prints, on paper |
 //! | `pystrategy` | the adapter that lets a Python object implement the core `Strategy` |
 
 use pyo3::prelude::*;
@@ -33,6 +34,7 @@ mod screen;
 mod sim;
 mod store;
 mod stream;
+mod trade;
 
 /// The extension module.
 #[pymodule]
@@ -54,6 +56,7 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sim::py_sim_market, m)?)?;
     m.add_function(wrap_pyfunction!(screen::py_screen_run, m)?)?;
     m.add_function(wrap_pyfunction!(screen::py_select_run, m)?)?;
+    m.add_function(wrap_pyfunction!(trade::py_trade_replay, m)?)?;
     m.add_function(wrap_pyfunction!(learn::py_learn_update, m)?)?;
     m.add_function(wrap_pyfunction!(learn::py_learn_outcomes, m)?)?;
     m.add_function(wrap_pyfunction!(learn::py_learn_accuracy, m)?)?;

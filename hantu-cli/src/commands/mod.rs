@@ -19,6 +19,8 @@ pub mod select;
 pub mod service;
 pub mod trade;
 pub mod watch;
+pub mod trade_control;
+pub mod trade_start;
 
 use std::path::PathBuf;
 

@@ -5,7 +5,9 @@
 mod bars;
 mod event;
 mod feed;
+mod replay;
 
 pub use bars::{BarBuilder, resample_minutes};
 pub use event::{Book, BookLevel, ExecutionNotice, FeedEvent, Gap, NoticeKind, Trade};
 pub use feed::{Channel, Feed, FeedError, Subscription};
+pub use replay::ReplayFeed;

@@ -296,6 +296,7 @@ pub struct PaperBroker {
     clock: Arc<dyn Clock>,
     fees: FeeModel,
     state: Mutex<State>,
+    next_price: bool,
 }
 
 impl Default for PaperBroker {
@@ -321,7 +322,12 @@ impl PaperBroker {
     /// Stocks trade as KOSPI stocks unless [`PaperBroker::with_instrument`] says otherwise.
     #[must_use]
     pub fn new() -> Self {
-        Self { clock: Arc::new(LiveClock), fees: FeeModel::default(), state: Mutex::new(State::default()) }
+        Self {
+            clock: Arc::new(LiveClock),
+            fees: FeeModel::default(),
+            state: Mutex::new(State::default()),
+            next_price: false,
+        }
     }
 
     /// Sets the account's cash.
@@ -344,6 +350,16 @@ impl PaperBroker {
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Fills day orders only at a price fed after them (the trader's paper mode: an order never fills
+    /// on the print that produced it, as the backtest's venue never fills in the bar that produced
+    /// it): a market order fills at the next price fed; a limit order at the next price that reaches
+    /// it. IOC and FOK orders keep their at-once rule.
+    #[must_use]
+    pub fn with_fill_on_next_price(mut self) -> Self {
+        self.next_price = true;
         self
     }
 
@@ -381,8 +397,10 @@ impl PaperBroker {
         let base = s.marks.get(&code).and_then(|m| m.base_on(date));
         check_price(price, base, date, market, kind)?;
         s.marks.insert(code, Mark { last: price, ts, base });
+        let next_price = self.next_price;
         s.fill_resting(code, ts, &self.fees, |o| match o.request.kind {
             OrderKind::Limit(_) => immediate_price(o.request.kind, o.request.side, price),
+            OrderKind::Market if next_price => Some(price),
             OrderKind::Market => None,
         })
     }
@@ -487,7 +505,8 @@ impl Broker for PaperBroker {
         s.orders.push(PaperOrder { order, market, kind });
         let i = s.orders.len() - 1;
         tracing::debug!(%broker_id, client_id = %o.client_id, code = %req.code, side = %req.side, qty = req.qty.get(), "Paper order accepted");
-        match last.and_then(|l| immediate_price(req.kind, req.side, l)) {
+        let at_once = if self.next_price && req.tif == TimeInForce::Day { None } else { last };
+        match at_once.and_then(|l| immediate_price(req.kind, req.side, l)) {
             Some(price) => {
                 s.execute(i, price, now, &self.fees).map_err(internal)?;
             }

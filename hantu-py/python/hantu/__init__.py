@@ -14,7 +14,7 @@ outcomes, accuracy, adaptive weights).
 Errors derive from :class:`HantuError`.
 """
 
-from . import data, indicators, kis, learn, sim
+from . import data, indicators, kis, learn, sim, trade
 from ._hantu import (
     Bar,
     BrokerError,
@@ -59,6 +59,7 @@ __all__ = [
     "indicators",
     "kis",
     "learn",
+    "trade",
     "screen",
     "select",
     "sim",

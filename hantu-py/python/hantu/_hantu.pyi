@@ -193,6 +193,7 @@ def select_run(
     fundamentals: Optional[str] = None,
     store: Optional[Store] = None,
 ) -> Tuple[Dict[str, Any], Dict[str, Any]]: ...
+def trade_replay(ticks: List[Tuple[str, int, int, int]], config: str, store: Optional[str] = None) -> str: ...
 def learn_update(
     store: Store,
     as_of: Optional[str] = None,

@@ -55,7 +55,8 @@ class Store:
     """
 
     def __init__(self, path: Union[str, "os.PathLike[str]"]):
-        self._inner = _hantu.Store(os.fspath(path))
+        self._path = os.fspath(path)
+        self._inner = _hantu.Store(self._path)
 
     def __repr__(self) -> str:
         return repr(self._inner)
