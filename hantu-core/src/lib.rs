@@ -17,6 +17,7 @@
 //! | [`realtime`] | live feed events and the `Feed` port |
 //! | [`control`] | the trader's pause / resume / stop flag, shared by every process through the store |
 //! | [`schedule`] | triggers on the KRX calendar (interval, cron in KST), coalesce, misfire grace, job runs |
+//! | [`trader`] | the day loop: strategies live or on paper, price monitor, session gates, control flag, reconcile, day report |
 //! | [`pipeline`] | screen → select → trade, day by day over history, no look-ahead |
 //! | [`strategy`] | the `Strategy` trait and its `Context` |
 //! | [`broker`], [`data`], [`clock`], [`notify`], [`store`] | the ports to the outside |
@@ -49,5 +50,6 @@ pub mod sim;
 pub mod store;
 pub mod strategies;
 pub mod strategy;
+pub mod trader;
 
 pub use error::{Error, Result};

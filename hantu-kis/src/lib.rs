@@ -46,6 +46,7 @@ pub mod json;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod parse;
+pub mod poll;
 pub mod ratelimit;
 pub mod refresh;
 pub mod rest;

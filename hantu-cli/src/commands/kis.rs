@@ -65,6 +65,11 @@ impl Kis {
         store.record_api_calls(&calls).context("recording API calls")
     }
 
+    /// The local server, when this is the sandbox.
+    pub fn server(&self) -> Option<&MockServer> {
+        self.server.as_ref()
+    }
+
     /// Stops the local server, if any.
     pub async fn close(self) {
         if let Some(s) = self.server {
@@ -78,7 +83,7 @@ fn config_error(key: &str, e: impl std::fmt::Display) -> ConfigError {
 }
 
 /// The trading day a sandbox session runs on: today if KRX trades today, else the last one.
-fn sandbox_day(today: NaiveDate) -> NaiveDate {
+pub fn sandbox_day(today: NaiveDate) -> NaiveDate {
     if KrxCalendar::is_trading_day(today) { today } else { KrxCalendar::prev_trading_day(today) }
 }
 
@@ -93,14 +98,18 @@ pub async fn connect(ctx: &Ctx, sandbox: bool) -> anyhow::Result<Kis> {
         let day = sandbox_day(LiveClock.now().kst_date());
         return connect_local(ctx, MockMarket::fixture(day), day).await;
     }
-    connect_kis(ctx)
+    connect_kis(ctx, None)
 }
 
 /// Starts the local KIS server over `market` with its clock at 10:00 KST on `day`, and connects.
 pub async fn connect_local(ctx: &Ctx, market: MockMarket, day: NaiveDate) -> anyhow::Result<Kis> {
+    connect_local_clocked(ctx, market, Arc::new(SimClock::new(Timestamp::kst(day, 10, 0)))).await
+}
+
+/// Starts the local KIS server over `market` on `clock` (shared by server and client), and connects.
+pub async fn connect_local_clocked(ctx: &Ctx, market: MockMarket, clock: Arc<dyn Clock>) -> anyhow::Result<Kis> {
     let env: Environment = ctx.cfg.config.kis.env.parse().map_err(|e| config_error("kis.env", e))?;
     {
-        let clock: Arc<dyn Clock> = Arc::new(SimClock::new(Timestamp::kst(day, 10, 0)));
         let config = MockConfig::new(env, market).with_clock(clock.clone());
         let server = MockServer::start(config).await.context("starting the local KIS server")?;
         let (key, secret) = server.app();
@@ -131,7 +140,9 @@ fn connect_running(c: &crate::service::sandbox::Connection) -> anyhow::Result<Ki
     Ok(Kis { broker, env, sandbox: true, server: None, calls })
 }
 
-fn connect_kis(ctx: &Ctx) -> anyhow::Result<Kis> {
+/// Connects to KIS as configured (`kis.env`, `kis.rest_url`, the secrets), reading time from `clock`
+/// when given (a trader on a shifted clock must ask KIS for the same day it trades).
+pub fn connect_kis(ctx: &Ctx, clock: Option<Arc<dyn Clock>>) -> anyhow::Result<Kis> {
     let kis = &ctx.cfg.config.kis;
     let env: Environment = kis.env.parse().map_err(|e| config_error("kis.env", e))?;
     let key = ctx.cfg.secret("HANTU_KIS_APP_KEY")?;
@@ -149,6 +160,9 @@ fn connect_kis(ctx: &Ctx) -> anyhow::Result<Kis> {
         .with_token_cache(dir.join(format!("kis-token-{}.json", kis.env)));
     if let Some(url) = &kis.rest_url {
         cfg = cfg.with_rest_url(url.clone());
+    }
+    if let Some(clock) = clock {
+        cfg = cfg.with_clock(clock);
     }
     let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
     Ok(Kis { broker, env, sandbox: false, server: None, calls })

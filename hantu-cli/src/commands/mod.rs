@@ -13,6 +13,8 @@ pub mod screen;
 pub mod select;
 pub mod service;
 pub mod trade;
+pub mod trade_control;
+pub mod trade_start;
 
 use std::path::PathBuf;
 

@@ -1,4 +1,5 @@
-//! `hantu trade balance | positions | orders | quote | buy | sell | cancel`.
+//! `hantu trade balance | positions | orders | quote | buy | sell | cancel`, and the trader:
+//! `hantu trade start | stop | pause | resume | status` (in `trade_start` and `trade_control`).
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
@@ -51,6 +52,20 @@ pub enum TradeCommand {
         /// KIS order number (ODNO)
         order_no: String,
     },
+    /// Start the trader in the foreground: strategies or today's picks, live or on paper
+    Start(super::trade_start::StartArgs),
+    /// Ask a running trader to stop (with --flatten: cancel everything and sell everything first)
+    Stop {
+        /// Cancel every working order and sell every holding at market before stopping
+        #[arg(long)]
+        flatten: bool,
+    },
+    /// Pause new entries (exits and stops keep working)
+    Pause,
+    /// Resume new entries
+    Resume,
+    /// The trader's state, positions, working orders and today's P&L
+    Status,
 }
 
 /// A new order.
@@ -67,6 +82,14 @@ pub struct OrderArgs {
 
 /// Runs a trade command.
 pub fn run(args: &TradeArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    match &args.command {
+        TradeCommand::Start(a) => return super::trade_start::run(a, args.sandbox, ctx),
+        TradeCommand::Stop { flatten } => return super::trade_control::stop(*flatten, ctx),
+        TradeCommand::Pause => return super::trade_control::pause(ctx),
+        TradeCommand::Resume => return super::trade_control::resume(ctx),
+        TradeCommand::Status => return super::trade_control::status(ctx),
+        _ => {}
+    }
     runtime()?.block_on(async {
         let kis = connect(ctx, args.sandbox).await?;
         let result = dispatch(&args.command, &kis, ctx).await;
@@ -162,6 +185,13 @@ async fn dispatch(cmd: &TradeCommand, kis: &Kis, ctx: &Ctx) -> anyhow::Result<Ex
         }
         TradeCommand::Buy(a) => return place(kis, ctx, Side::Buy, a).await,
         TradeCommand::Sell(a) => return place(kis, ctx, Side::Sell, a).await,
+        TradeCommand::Start(_)
+        | TradeCommand::Stop { .. }
+        | TradeCommand::Pause
+        | TradeCommand::Resume
+        | TradeCommand::Status => {
+            anyhow::bail!("trader commands are handled before connecting")
+        }
         TradeCommand::Cancel { order_no } => match b.cancel(order_no).await {
             Ok(()) => out.line(format!("cancelled {order_no}"))?,
             Err(BrokerError::Rejected { code, reason }) => {

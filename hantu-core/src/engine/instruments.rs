@@ -110,6 +110,16 @@ impl Instruments {
         i
     }
 
+    /// Sets the previous close of `code` for the day of `now` (live sessions learn it from a quote,
+    /// not from yesterday's bars).
+    pub fn set_prev_close(&mut self, code: StockCode, prev_close: Price, now: Timestamp) {
+        let slot = self.slot(code);
+        let info = &mut self.infos[slot];
+        info.prev_close = Some(prev_close);
+        info.day = now.kst_day_number();
+        info.last = info.last.or(Some(prev_close));
+    }
+
     /// Records a bar: the last price, and the previous day's close when the day changes.
     #[inline]
     pub fn observe(&mut self, bar: &Bar) {

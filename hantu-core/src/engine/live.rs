@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::{Engine, Outgoing};
 use crate::broker::{Broker, BrokerError, BrokerOrder};
-use crate::domain::{Bar, Fill, OrderStatus, Price, Qty, Tick, Timestamp};
+use crate::domain::{Bar, ClientOrderId, Fill, OrderStatus, Price, Qty, Tick, Timestamp};
 use crate::strategy::Strategy;
 
 /// An event for the live runner.
@@ -24,6 +24,19 @@ pub enum LiveEvent {
     DayEnd(Timestamp),
 }
 
+/// The two instants where a crash is most dangerous; a [`Hook`] is called at each, so a test harness
+/// can pause (and kill) the process exactly there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HookPoint {
+    /// The order is in the journal; the broker has not been called.
+    BeforePlace,
+    /// The broker replied; the journal does not have the reply yet.
+    AfterReply,
+}
+
+/// Called at each [`HookPoint`] with the order's client id.
+pub type Hook = Arc<dyn Fn(HookPoint, &ClientOrderId) + Send + Sync>;
+
 /// Connects an engine and a strategy to a broker.
 pub struct LiveRunner<S: Strategy> {
     /// The engine.
@@ -31,12 +44,26 @@ pub struct LiveRunner<S: Strategy> {
     /// The strategy.
     pub strategy: S,
     broker: Arc<dyn Broker>,
+    hook: Option<Hook>,
 }
 
 impl<S: Strategy> LiveRunner<S> {
     /// A runner.
     pub fn new(engine: Engine, strategy: S, broker: Arc<dyn Broker>) -> Self {
-        Self { engine, strategy, broker }
+        Self { engine, strategy, broker, hook: None }
+    }
+
+    /// Calls `hook` at each [`HookPoint`] (crash tests).
+    #[must_use]
+    pub fn with_hook(mut self, hook: Hook) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
+    /// The broker.
+    #[must_use]
+    pub fn broker(&self) -> &Arc<dyn Broker> {
+        &self.broker
     }
 
     /// Handles one event, then sends what the engine decided.
@@ -63,7 +90,14 @@ impl<S: Strategy> LiveRunner<S> {
                 Outgoing::Place(approved) => {
                     let id = approved.order().client_id.clone();
                     let now = self.engine.now();
-                    match self.broker.place(&approved).await {
+                    if let Some(h) = &self.hook {
+                        h(HookPoint::BeforePlace, &id);
+                    }
+                    let reply = self.broker.place(&approved).await;
+                    if let Some(h) = &self.hook {
+                        h(HookPoint::AfterReply, &id);
+                    }
+                    match reply {
                         Ok(ack) => self.engine.on_order_status(
                             &mut self.strategy,
                             &id,

@@ -13,7 +13,7 @@ mod instruments;
 mod live;
 
 pub use instruments::{CodeHasher, CodeMap, InstrumentInfo, Instruments};
-pub use live::{LiveEvent, LiveRunner};
+pub use live::{Hook, HookPoint, LiveEvent, LiveRunner};
 
 use std::sync::Arc;
 
@@ -163,6 +163,12 @@ impl Engine {
         }
     }
 
+    /// Sets the previous close of `code` (the base of today's price limits and the reference of
+    /// market buys) for the day of `now`.
+    pub fn set_prev_close(&mut self, code: crate::domain::StockCode, prev_close: crate::domain::Price, now: Timestamp) {
+        self.instruments.set_prev_close(code, prev_close, now);
+    }
+
     /// Takes the run's records out of the engine: (finished then open orders, fills, equity curve).
     #[must_use]
     pub fn into_records(self) -> (Vec<Order>, Vec<Fill>, Vec<EquityPoint>) {
@@ -179,6 +185,40 @@ impl Engine {
     /// Continues the order numbering after `seq` (after a restart, from the journal).
     pub fn set_order_seq(&mut self, seq: u64) {
         self.seq = seq;
+    }
+
+    /// Replaces the portfolio (a restart adopts the broker's cash and holdings). Working orders keep
+    /// their reservations, which are taken from the new portfolio.
+    pub fn replace_portfolio(&mut self, portfolio: Portfolio) {
+        self.portfolio = portfolio;
+        let held: Money = self.reserved.iter().copied().sum();
+        self.portfolio.reserve(held);
+    }
+
+    /// Adopts a working order from the journal after a restart: it is tracked (and its cash reserved)
+    /// as if this engine had placed it, and it is not sent again.
+    ///
+    /// # Errors
+    /// If the order is not open or its client id is already tracked.
+    pub fn adopt_open_order(&mut self, order: Order) -> crate::Result<()> {
+        if !order.status.is_open() || self.open.iter().any(|o| o.client_id == order.client_id) {
+            return Err(crate::Error::from(crate::domain::ValidationError::Order(format!(
+                "cannot adopt order {} ({})",
+                order.client_id,
+                order.status.as_str()
+            ))));
+        }
+        self.now = self.now.max(order.updated);
+        let reservation = self.reservation(&order);
+        self.portfolio.reserve(reservation);
+        self.open.push(order);
+        self.reserved.push(reservation);
+        Ok(())
+    }
+
+    /// Sets the engine's clock forward to `now` (a timer tick without a market event).
+    pub fn advance(&mut self, now: Timestamp) {
+        self.now = self.now.max(now);
     }
 
     /// The portfolio.
@@ -391,6 +431,18 @@ impl Engine {
         let mut ctx = self.context();
         strategy.on_day_end(&mut ctx);
         if self.commands.is_empty() { Ok(()) } else { self.process_commands(strategy) }
+    }
+
+    /// Runs an operator's action (flatten, force exit, a timer's exit) with the strategy's context:
+    /// orders it submits are journaled, checked by risk and routed like the strategy's own, and
+    /// refusals are reported to the strategy.
+    ///
+    /// # Errors
+    /// If journaling fails.
+    pub fn act(&mut self, strategy: &mut dyn Strategy, f: impl FnOnce(&mut Context<'_>)) -> crate::Result<()> {
+        let mut ctx = self.context();
+        f(&mut ctx);
+        self.process_commands(strategy)
     }
 
     /// Ends the run: calls `on_stop`. Orders it submits are still checked and routed.

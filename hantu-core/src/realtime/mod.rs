@@ -4,6 +4,8 @@
 
 mod event;
 mod feed;
+mod replay;
 
 pub use event::{Book, BookLevel, ExecutionNotice, FeedEvent, Gap, NoticeKind, Trade};
 pub use feed::{Channel, Feed, FeedError, Subscription};
+pub use replay::ReplayFeed;
