@@ -223,7 +223,7 @@ fn health_checks_the_store_and_the_local_server() {
     assert_eq!(v["ok"], true);
     let names: Vec<_> =
         v["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, ["store", "service sandbox", "service scheduler", "kis token", "kis account"]);
+    assert_eq!(names, ["store", "service sandbox", "service scheduler", "service trader", "kis token", "kis account"]);
 }
 
 #[test]

@@ -10,6 +10,8 @@
 //! | [`daemon`] | starting a service detached and waiting until it is up; stopping one and waiting for the exit |
 //! | [`sandbox`] | the local KIS server as a service, its state persisted across restarts |
 //! | [`scheduler`] | the job runner over `hantu_core::schedule` |
+//! | [`supervise`] | a service whose work is another `hantu` command, run as its child |
+//! | [`trader`] | the trader (`hantu trade start`) as a service, on paper against the sandbox without credentials |
 //! | [`jobs`] | the configured jobs and the default day plan |
 //! | [`logs`] | the services' JSON log files: writing (daily rotation, retention) and reading (merge, filter) |
 
@@ -22,6 +24,8 @@ pub mod sandbox;
 pub mod scheduler;
 pub mod shutdown;
 pub mod status;
+pub mod supervise;
+pub mod trader;
 
 use std::path::PathBuf;
 
@@ -35,17 +39,20 @@ pub enum Service {
     Sandbox,
     /// The job scheduler on the KRX calendar.
     Scheduler,
+    /// The trader (`hantu trade start`), for the session.
+    Trader,
 }
 
 impl Service {
     /// Every service, in start order (stop goes in reverse).
-    pub const ALL: &'static [Service] = &[Service::Sandbox, Service::Scheduler];
+    pub const ALL: &'static [Service] = &[Service::Sandbox, Service::Scheduler, Service::Trader];
 
     /// Its name (`sandbox`, `scheduler`).
     pub const fn name(self) -> &'static str {
         match self {
             Service::Sandbox => "sandbox",
             Service::Scheduler => "scheduler",
+            Service::Trader => "trader",
         }
     }
 
@@ -62,6 +69,8 @@ pub enum Target {
     Sandbox,
     /// The job scheduler.
     Scheduler,
+    /// The trader.
+    Trader,
     /// Every service.
     All,
 }
@@ -72,6 +81,7 @@ impl Target {
         match self {
             Target::Sandbox => vec![Service::Sandbox],
             Target::Scheduler => vec![Service::Scheduler],
+            Target::Trader => vec![Service::Trader],
             Target::All => Service::ALL.to_vec(),
         }
     }

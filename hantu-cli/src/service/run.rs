@@ -89,5 +89,6 @@ async fn serve(
     match svc {
         Service::Sandbox => super::sandbox::serve(ctx, shutdown, status).await,
         Service::Scheduler => super::scheduler::serve(ctx, shutdown, status, opts.clock.clone()).await,
+        Service::Trader => super::trader::serve(ctx, shutdown, status).await,
     }
 }

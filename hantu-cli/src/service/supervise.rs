@@ -26,7 +26,8 @@ fn relay(line: &str) {
     if let Some(m) = fields.as_object_mut() {
         m.remove("message");
     }
-    let fields = if fields.as_object().is_some_and(serde_json::Map::is_empty) { String::new() } else { fields.to_string() };
+    let fields =
+        if fields.as_object().is_some_and(serde_json::Map::is_empty) { String::new() } else { fields.to_string() };
     match v["level"].as_str().unwrap_or("INFO") {
         "ERROR" => tracing::error!(child = true, target, fields = %fields, "{msg}"),
         "WARN" => tracing::warn!(child = true, target, fields = %fields, "{msg}"),
