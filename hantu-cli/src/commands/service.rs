@@ -83,7 +83,16 @@ pub fn start(a: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let mut ok = true;
     let mut rows = Vec::new();
     for svc in target.services() {
-        match reg.inspect(svc)? {
+        let mut presence = reg.inspect(svc)?;
+        // A lock held without a PID file is a service starting or exiting: give it a moment.
+        for _ in 0..20 {
+            if !matches!(presence, Presence::Running { pid: None }) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            presence = reg.inspect(svc)?;
+        }
+        match presence {
             Presence::Running { pid } => {
                 let pid = pid.map_or_else(|| "?".to_owned(), |p| p.pid.to_string());
                 // Asked for by name, a second start is refused; `all` just skips what runs.

@@ -74,6 +74,12 @@ pub fn start(svc: Service, ctx: &Ctx, reg: &Registry, extra: &[String]) -> anyho
             match st.health {
                 Health::Ok | Health::Degraded => return Ok(pid),
                 Health::Failed | Health::Stopped | Health::Stopping => {
+                    // Let it exit (and drop its lock) before saying so: a start right after must not
+                    // find it still holding the lock.
+                    let t = Instant::now();
+                    while child.try_wait()?.is_none() && t.elapsed() < Duration::from_secs(5) {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
                     bail!("{} failed to start: {}", svc.name(), st.last_error.unwrap_or_else(|| tail(&out_path, 10)));
                 }
                 Health::Starting => {}
