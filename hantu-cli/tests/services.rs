@@ -339,6 +339,19 @@ fn service_logs_rotate_daily_keep_the_configured_number_and_merge() {
     }
 }
 
+/// The processes whose parent is `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            let rest = stat.rfind(')').map(|i| &stat[i + 1..]).unwrap_or_default();
+            rest.split_whitespace().nth(1).and_then(|pp| pp.parse::<u32>().ok()) == Some(pid)
+        })
+        .collect()
+}
+
 /// Waits for a child, at most `secs`.
 fn wait_child(c: &mut std::process::Child, secs: u64) -> std::process::ExitStatus {
     let t = Instant::now();
@@ -394,11 +407,20 @@ fn in_the_foreground_one_signal_stops_within_the_grace_and_a_second_forces() {
     // Two signals: the second does not wait.
     let mut child = spawn(&h);
     h.wait_for("the job to start again", running);
+    let pid = child.id();
+    h.wait_for("the job's process", |_| !children(pid).is_empty());
+    let jobs = children(pid);
     signal(child.id(), Signal::TERM);
     std::thread::sleep(Duration::from_millis(200));
     signal(child.id(), Signal::TERM);
     let status = wait_child(&mut child, 10);
     assert_eq!(status.code(), Some(143), "{status}");
+    // The job's processes went with it.
+    assert!(!jobs.is_empty());
+    for pid in jobs {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        assert!(stat.is_empty() || stat.contains(") Z"), "job process {pid} outlived a forced exit: {stat}");
+    }
     let st = h.status("scheduler");
     assert_eq!(st["running"], false);
     assert_eq!(st["health"], "failed", "{st}");

@@ -180,6 +180,10 @@ impl Runner {
             Err(e) => return (JobOutcome::Failed, Some(format!("cannot start {}: {e}", job.action.display()))),
         };
         tracing::info!(job = %job.spec.name, pid = child.id(), command = %job.action.display(), "Job started");
+        let group = child.id();
+        if let Some(g) = group {
+            super::shutdown::track_group(g);
+        }
         let mut out = child.stdout.take();
         let mut err = child.stderr.take();
         let read_out = async move {
@@ -219,6 +223,9 @@ impl Runner {
                 (None, false, true)
             }
         };
+        if let Some(g) = group {
+            super::shutdown::untrack_group(g);
+        }
         // A grandchild may still hold the pipes; the output is only for the error message.
         let (stdout, stderr) =
             tokio::time::timeout(Duration::from_secs(1), output).await.ok().and_then(Result::ok).unwrap_or_default();

@@ -1,14 +1,36 @@
 //! One shutdown signal per process. SIGTERM or SIGINT cancels one [`CancellationToken`] that every
 //! task watches; the tasks were spawned on one [`TaskTracker`], so the service can wait for all of
 //! them, for a bounded grace, before it returns (and the runtime, dropped, cancels what is left).
-//! A second signal does not wait: it runs the `on_force` hook (which records the forced end and
-//! removes the PID file) and exits at once.
+//! A second signal does not wait: it kills the process groups of running jobs, runs the `on_force`
+//! hook (which records the forced end and removes the PID file) and exits at once.
 
 use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+
+/// Process groups this process started (scheduler jobs), killed on a forced exit so none outlives it.
+static CHILD_GROUPS: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// Remembers the process group led by `pid` until [`untrack_group`].
+pub fn track_group(pid: u32) {
+    CHILD_GROUPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(pid);
+}
+
+/// Forgets the process group led by `pid`.
+pub fn untrack_group(pid: u32) {
+    CHILD_GROUPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|p| *p != pid);
+}
+
+/// SIGKILLs every tracked process group.
+fn kill_groups() {
+    for pid in CHILD_GROUPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain(..) {
+        if let Some(p) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) {
+            let _ = rustix::process::kill_process_group(p, rustix::process::Signal::KILL);
+        }
+    }
+}
 
 /// The exit code of a forced shutdown (128 + SIGTERM, as a shell reports a process killed by it).
 pub const FORCED_EXIT: i32 = 143;
@@ -53,6 +75,7 @@ impl Shutdown {
                 _ = int.recv() => {}
             }
             tracing::warn!("Second signal: exiting now without waiting for tasks");
+            kill_groups();
             on_force();
             std::process::exit(FORCED_EXIT);
         });
