@@ -79,6 +79,12 @@ pub enum Command {
     /// The scheduler's jobs: list, next fire times, run one now, history, the day's report
     #[command(subcommand)]
     Schedule(commands::schedule::ScheduleCommand),
+    /// Phase 4: measure picks against what happened, adapt the selection's weights, roll them back
+    #[command(subcommand)]
+    Learn(commands::learn::LearnCommand),
+    /// Reports: the picks' accuracy, the strategies' runs
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
 }
 
 impl Command {

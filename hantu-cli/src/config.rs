@@ -158,6 +158,7 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec { key: "service.log_retention", kind: Kind::Int, default: "14", doc: "daily log files kept per service" },
     KeySpec { key: "sandbox.port", kind: Kind::Int, default: "18443", doc: "port of the sandbox service (127.0.0.1)" },
+    KeySpec { key: "sandbox.ws_port", kind: Kind::Int, default: "18444", doc: "WebSocket port of the sandbox service" },
     KeySpec { key: "sandbox.cash", kind: Kind::Int, default: "10000000", doc: "the sandbox account's first deposit" },
     KeySpec {
         key: "sandbox.clock",
@@ -258,8 +259,10 @@ impl Default for ServiceSection {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SandboxSection {
-    /// Port on 127.0.0.1.
+    /// REST port on 127.0.0.1.
     pub port: u16,
+    /// WebSocket port on 127.0.0.1.
+    pub ws_port: u16,
     /// First deposit (KRW).
     pub cash: i64,
     /// `session` or `live`.
@@ -268,7 +271,7 @@ pub struct SandboxSection {
 
 impl Default for SandboxSection {
     fn default() -> Self {
-        Self { port: 18443, cash: 10_000_000, clock: "session".into() }
+        Self { port: 18443, ws_port: 18444, cash: 10_000_000, clock: "session".into() }
     }
 }
 

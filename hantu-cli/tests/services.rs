@@ -24,7 +24,9 @@ impl Home {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("hantu.toml"), config).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let ws_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let env = vec![
+            ("HANTU_SANDBOX_WS_PORT".to_owned(), ws_port.to_string()),
             ("HANTU_SERVICE_DIR".to_owned(), dir.path().join("svc").display().to_string()),
             ("HANTU_SANDBOX_PORT".to_owned(), port.to_string()),
             ("HANTU_SERVICE_GRACE_SECS".to_owned(), "5".to_owned()),
@@ -129,6 +131,11 @@ fn sandbox_starts_refuses_a_second_instance_keeps_orders_across_restart_and_stop
     let st = h.status("sandbox");
     assert_ne!(st["pid"].as_u64().unwrap(), pid);
     assert_eq!(st["detail"]["restored_orders"], 1, "{st}");
+    let ws = st["detail"]["ws_url"].as_str().unwrap().to_owned();
+    assert!(ws.starts_with("ws://127.0.0.1:"), "{st}");
+    // The WebSocket side listens on its configured port, the same after the restart.
+    let ws_port: u16 = ws.rsplit(':').next().unwrap().parse().unwrap();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", ws_port)).is_ok());
     let pos = h.json(&["trade", "--sandbox", "positions", "--json"]);
     assert!(pos.to_string().contains("005930"), "{pos}");
 

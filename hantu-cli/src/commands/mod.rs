@@ -6,7 +6,9 @@ pub mod data;
 pub mod demo;
 pub mod health;
 pub mod kis;
+pub mod learn;
 pub mod logs;
+pub mod report;
 pub mod rules;
 pub mod schedule;
 pub mod screen;
@@ -66,6 +68,8 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Restart(a) => service::restart(&a, ctx),
         Command::Status(a) => service::status(&a, ctx),
         Command::Schedule(c) => schedule::run(&c, ctx),
+        Command::Learn(c) => learn::run(&c, ctx),
+        Command::Report(c) => report::run(&c, ctx),
     }
 }
 

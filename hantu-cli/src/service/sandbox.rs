@@ -1,4 +1,5 @@
-//! The sandbox service: the local KIS server on a fixed port (`sandbox.port`, 127.0.0.1 only)
+//! The sandbox service: the local KIS server, REST and WebSocket, on fixed ports (`sandbox.port`,
+//! `sandbox.ws_port`, 127.0.0.1 only)
 //! with fixed credentials, its account, orders, prices and tokens saved to
 //! `sandbox-state.json` as they change and restored at the next start.
 //!
@@ -32,6 +33,9 @@ const SAVE_EVERY: Duration = Duration::from_millis(250);
 pub struct Connection {
     /// `http://127.0.0.1:<port>`.
     pub url: String,
+    /// `ws://127.0.0.1:<ws_port>`.
+    #[serde(default)]
+    pub ws_url: Option<String>,
     /// `paper` or `real`.
     pub env: String,
     /// App key.
@@ -103,9 +107,9 @@ pub async fn serve(ctx: &Ctx, shutdown: &Shutdown, status: &StatusHandle) -> any
             mc.product = product.to_owned();
         }
     }
-    let server = MockServer::start_on(mc, cfg.port)
-        .await
-        .with_context(|| format!("binding the sandbox to 127.0.0.1:{} (sandbox.port)", cfg.port))?;
+    let server = MockServer::start_on_ports(mc, cfg.port, cfg.ws_port).await.with_context(|| {
+        format!("binding the sandbox to 127.0.0.1:{} and :{} (sandbox.port, sandbox.ws_port)", cfg.port, cfg.ws_port)
+    })?;
     let reg = super::registry(&ctx.cfg.config);
     let state = state_path(&reg);
     let restored = MockSnapshot::load(&state).context("reading the sandbox's saved state")?;
@@ -116,6 +120,7 @@ pub async fn serve(ctx: &Ctx, shutdown: &Shutdown, status: &StatusHandle) -> any
     let (key, secret) = server.app();
     let conn = Connection {
         url: server.base_url(),
+        ws_url: Some(server.ws_url()),
         env: ctx.cfg.config.kis.env.clone(),
         app_key: key,
         app_secret: secret,
@@ -125,11 +130,12 @@ pub async fn serve(ctx: &Ctx, shutdown: &Shutdown, status: &StatusHandle) -> any
     };
     write_atomic(&connection_path(&reg), &serde_json::to_vec_pretty(&conn)?)?;
     status.detail("url", serde_json::json!(conn.url));
+    status.detail("ws_url", serde_json::json!(conn.ws_url));
     status.detail("market_day", serde_json::json!(day.to_string()));
     status.detail("restored_orders", serde_json::json!(restored.as_ref().map_or(0, MockSnapshot::orders)));
     status.set_health(Health::Ok);
     status.write();
-    tracing::info!(url = %conn.url, "Sandbox listening");
+    tracing::info!(url = %conn.url, ws_url = %server.ws_url(), "Sandbox listening");
     let mut last = server.snapshot();
     loop {
         tokio::select! {

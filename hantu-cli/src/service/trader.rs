@@ -42,6 +42,7 @@ pub fn command(ctx: &Ctx, store: &dyn Store) -> anyhow::Result<(Vec<String>, Vec
         };
         env.extend([
             ("HANTU_KIS_REST_URL".to_owned(), c.url.clone()),
+            ("HANTU_KIS_WS_URL".to_owned(), c.ws_url.clone().unwrap_or_default()),
             ("HANTU_KIS_ENV".to_owned(), c.env.clone()),
             ("HANTU_KIS_APP_KEY".to_owned(), c.app_key.clone()),
             ("HANTU_KIS_APP_SECRET".to_owned(), c.app_secret.clone()),

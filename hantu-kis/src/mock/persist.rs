@@ -57,6 +57,7 @@ struct PriceSnap {
 /// A saved token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct TokenSnap {
+    app_key: String,
     value: String,
     issued: Timestamp,
     expires: Timestamp,
@@ -77,7 +78,8 @@ pub struct MockSnapshot {
     orders: Vec<OrderSnap>,
     prices: Vec<PriceSnap>,
     tokens: Vec<TokenSnap>,
-    last_issue: Option<Timestamp>,
+    /// Last token issuance per app key.
+    last_issue: Vec<(String, Timestamp)>,
 }
 
 impl std::fmt::Debug for MockSnapshot {
@@ -220,9 +222,19 @@ impl MockServer {
             tokens: s
                 .tokens
                 .iter()
-                .map(|t| TokenSnap { value: t.value.clone(), issued: t.issued, expires: t.expires, revoked: t.revoked })
+                .map(|t| TokenSnap {
+                    app_key: t.app_key.clone(),
+                    value: t.value.clone(),
+                    issued: t.issued,
+                    expires: t.expires,
+                    revoked: t.revoked,
+                })
                 .collect(),
-            last_issue: s.last_issue,
+            last_issue: {
+                let mut v: Vec<_> = s.last_issue.iter().map(|(k, t)| (k.clone(), *t)).collect();
+                v.sort();
+                v
+            },
         }
     }
 
@@ -274,9 +286,15 @@ impl MockServer {
         s.tokens = snap
             .tokens
             .iter()
-            .map(|t| TokenState { value: t.value.clone(), issued: t.issued, expires: t.expires, revoked: t.revoked })
+            .map(|t| TokenState {
+                app_key: t.app_key.clone(),
+                value: t.value.clone(),
+                issued: t.issued,
+                expires: t.expires,
+                revoked: t.revoked,
+            })
             .collect();
-        s.last_issue = snap.last_issue;
+        s.last_issue = snap.last_issue.iter().cloned().collect();
     }
 }
 
