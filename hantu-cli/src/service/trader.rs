@@ -23,11 +23,14 @@ use crate::commands::Ctx;
 /// The codes of the sandbox's market, traded when there are no picks.
 const SANDBOX_CODES: &str = "005930,000660,035720";
 
+/// Arguments after `hantu`, and environment variables added, of a child command.
+pub type Launch = (Vec<String>, Vec<(String, String)>);
+
 /// The `hantu trade start` arguments and the environment of the trader child.
 ///
 /// # Errors
 /// If there are no credentials and no running sandbox, or nothing to trade.
-pub fn command(ctx: &Ctx, store: &dyn Store) -> anyhow::Result<(Vec<String>, Vec<(String, String)>)> {
+pub fn command(ctx: &Ctx, store: &dyn Store) -> anyhow::Result<Launch> {
     let has_kis = ctx.cfg.secrets.contains_key("HANTU_KIS_APP_KEY");
     let mut env = Vec::new();
     let mut args: Vec<String> = vec!["trade".into(), "start".into()];
