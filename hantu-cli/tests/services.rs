@@ -490,3 +490,33 @@ fn the_trader_without_credentials_needs_the_sandbox_and_says_so() {
     assert!(text(&o).contains("sandbox service is not running"), "{}", text(&o));
     assert_eq!(h.status("trader")["running"], false);
 }
+
+#[test]
+fn the_api_runs_as_a_service_when_it_has_keys() {
+    use std::io::{Read as _, Write as _};
+    let key = "k3y-for-the-service-test-0123456789";
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let h = Home::new("[schedule]\ndefault_plan = false\n").with("HANTU_API_PORT", &port.to_string());
+    // Without keys, `start all` skips it and a named start fails saying why.
+    let o = h.run(&["start", "api"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("HANTU_API_KEYS"), "{}", text(&o));
+    let h = h.with("HANTU_API_KEYS", &format!("ops:read:{key}"));
+    let o = h.run(&["start", "api"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let st = h.status("api");
+    assert_eq!(st["healthy"], true, "{st}");
+    assert_eq!(st["detail"]["url"], format!("http://127.0.0.1:{port}"));
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    let o = h.run(&["stop", "api"]);
+    assert!(o.status.success() && text(&o).contains("cleanly"), "{}", text(&o));
+    let mut seen = String::new();
+    for e in std::fs::read_dir(h.svc().join("logs")).unwrap() {
+        seen.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap());
+    }
+    assert!(!seen.contains(key), "the API key leaked into a log");
+}

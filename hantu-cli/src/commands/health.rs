@@ -29,6 +29,7 @@ fn service_check(ctx: &Ctx, svc: crate::service::Service) -> Check {
         crate::service::Service::Sandbox => "service sandbox",
         crate::service::Service::Scheduler => "service scheduler",
         crate::service::Service::Trader => "service trader",
+        crate::service::Service::Api => "service api",
     };
     let d = match super::service::describe(&reg, svc) {
         Ok(d) => d,

@@ -83,6 +83,11 @@ pub fn start(a: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let mut ok = true;
     let mut rows = Vec::new();
     for svc in target.services() {
+        if svc == Service::Api && target == Target::All && !crate::service::api_service::configured(ctx) {
+            eprintln!("api skipped: set HANTU_API_KEYS to start it");
+            rows.push(json!({ "service": "api", "started": false, "reason": "HANTU_API_KEYS is not set" }));
+            continue;
+        }
         let mut presence = reg.inspect(svc)?;
         // A lock held without a PID file is a service starting or exiting: give it a moment.
         for _ in 0..20 {

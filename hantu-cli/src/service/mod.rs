@@ -4,6 +4,8 @@
 //!
 //! | module | holds |
 //! |---|---|
+//! | [`api`] | the HTTP API, its metrics and dashboard |
+//! | [`api_service`] | the HTTP API as a service (`hantu start api`) |
 //! | [`registry`] | lock, PID file (0600, atomic), state file (heartbeat, health, last error), stale detection |
 //! | [`shutdown`] | one shutdown signal per process, tracked tasks, bounded grace, a second signal forces |
 //! | [`run`] | running one service in this process: lock, logs, heartbeat, shutdown |
@@ -15,6 +17,8 @@
 //! | [`jobs`] | the configured jobs and the default day plan |
 //! | [`logs`] | the services' JSON log files: writing (daily rotation, retention) and reading (merge, filter) |
 
+pub mod api;
+pub mod api_service;
 pub mod daemon;
 pub mod jobs;
 pub mod logs;
@@ -41,11 +45,13 @@ pub enum Service {
     Scheduler,
     /// The trader (`hantu trade start`), for the session.
     Trader,
+    /// The HTTP API, metrics and dashboard (needs `HANTU_API_KEYS`).
+    Api,
 }
 
 impl Service {
     /// Every service, in start order (stop goes in reverse).
-    pub const ALL: &'static [Service] = &[Service::Sandbox, Service::Scheduler, Service::Trader];
+    pub const ALL: &'static [Service] = &[Service::Sandbox, Service::Scheduler, Service::Trader, Service::Api];
 
     /// Its name (`sandbox`, `scheduler`).
     pub const fn name(self) -> &'static str {
@@ -53,6 +59,7 @@ impl Service {
             Service::Sandbox => "sandbox",
             Service::Scheduler => "scheduler",
             Service::Trader => "trader",
+            Service::Api => "api",
         }
     }
 
@@ -71,7 +78,9 @@ pub enum Target {
     Scheduler,
     /// The trader.
     Trader,
-    /// Every service.
+    /// The HTTP API.
+    Api,
+    /// Every service (the API only when `HANTU_API_KEYS` is set).
     All,
 }
 
@@ -82,6 +91,7 @@ impl Target {
             Target::Sandbox => vec![Service::Sandbox],
             Target::Scheduler => vec![Service::Scheduler],
             Target::Trader => vec![Service::Trader],
+            Target::Api => vec![Service::Api],
             Target::All => Service::ALL.to_vec(),
         }
     }

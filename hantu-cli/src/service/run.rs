@@ -90,5 +90,6 @@ async fn serve(
         Service::Sandbox => super::sandbox::serve(ctx, shutdown, status).await,
         Service::Scheduler => super::scheduler::serve(ctx, shutdown, status, opts.clock.clone()).await,
         Service::Trader => super::trader::serve(ctx, shutdown, status).await,
+        Service::Api => super::api_service::serve(ctx, shutdown, status).await,
     }
 }
