@@ -298,11 +298,14 @@ pub struct ServiceSection {
     pub grace_secs: u64,
     /// Daily log files kept per service.
     pub log_retention: usize,
+    /// Arguments after `hantu trade start` for the trader service [default: today's picks on paper,
+    /// or sma-cross over the sandbox's stocks].
+    pub trader_args: Vec<String>,
 }
 
 impl Default for ServiceSection {
     fn default() -> Self {
-        Self { dir: None, grace_secs: 10, log_retention: 14 }
+        Self { dir: None, grace_secs: 10, log_retention: 14, trader_args: Vec::new() }
     }
 }
 

@@ -448,6 +448,11 @@ fn start_all_on_a_fresh_machine_brings_up_every_service_healthy_with_no_credenti
         assert_eq!(s["running"], true, "{s}");
         assert_eq!(s["healthy"], true, "{s}");
     }
+    // The trader trades on paper against the sandbox, and publishes its status through the store.
+    h.wait_for("the trader's status", |h| h.status("trader")["detail"]["trader"]["state"] == "running");
+    let trader = h.status("trader");
+    assert_eq!(trader["detail"]["trader"]["mode"], "paper", "{trader}");
+    let child = trader["detail"]["child_pid"].as_u64().unwrap();
     // `start all` again skips what runs (not an error); a named start is refused.
     assert!(h.run(&["start"]).status.success());
     assert_eq!(h.run(&["start", "scheduler"]).status.code(), Some(1));
@@ -470,6 +475,20 @@ fn start_all_on_a_fresh_machine_brings_up_every_service_healthy_with_no_credenti
             && v["services"].as_array().unwrap().iter().all(|s| s["stopped"] == true || s["service"] == "api"),
         "{v}"
     );
+    let gone = |pid: u64| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.is_empty() || stat.contains(") Z")
+    };
+    assert!(gone(child), "the trader's child process was stopped with its service");
+}
+
+#[test]
+fn the_trader_without_credentials_needs_the_sandbox_and_says_so() {
+    let h = Home::new("");
+    let o = h.run(&["start", "trader"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("sandbox service is not running"), "{}", text(&o));
+    assert_eq!(h.status("trader")["running"], false);
 }
 
 #[test]

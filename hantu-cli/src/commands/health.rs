@@ -28,6 +28,7 @@ fn service_check(ctx: &Ctx, svc: crate::service::Service) -> Check {
     let name = match svc {
         crate::service::Service::Sandbox => "service sandbox",
         crate::service::Service::Scheduler => "service scheduler",
+        crate::service::Service::Trader => "service trader",
         crate::service::Service::Api => "service api",
     };
     let d = match super::service::describe(&reg, svc) {

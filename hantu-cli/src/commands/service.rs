@@ -75,7 +75,7 @@ pub fn start(a: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let target = a.service.unwrap_or(Target::All);
     if a.foreground {
         let [svc] = target.services()[..] else {
-            bail!("--foreground runs one service: name it (sandbox or scheduler)");
+            bail!("--foreground runs one service: name it (sandbox, scheduler or trader)");
         };
         return crate::service::run::run(svc, ctx, &RunOpts { detached: a.detached, clock: clock(a) });
     }

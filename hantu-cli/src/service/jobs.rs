@@ -9,6 +9,7 @@
 //! | `refresh` | 07:30 | `hantu data refresh` (`--sandbox` without KIS credentials) | — |
 //! | `screen` | 08:00 | `hantu screen` | daily bars in the store |
 //! | `select` | 08:20 | `hantu select` | a watchlist |
+//! | `trader` | 08:50 | `hantu start trader` (the trader service, for the session) | today's picks |
 //! | `learn` | 15:40 | `hantu learn update` (outcomes, accuracy, weights, regime) | daily bars in the store |
 //! | `report` | 15:45 | `hantu schedule report` (the day's runs, picks, orders, fills, events) | — |
 //! | `weekend-refresh` | Saturday 10:00 | `hantu data refresh` | — |
@@ -167,6 +168,7 @@ pub fn default_plan(has_kis: bool) -> Vec<JobConfig> {
         plan_entry("refresh", "30 7 * * *", true, refresh, None),
         plan_entry("screen", "0 8 * * *", true, &["screen"], Some(Needs::Bars)),
         plan_entry("select", "20 8 * * *", true, &["select"], Some(Needs::Watchlist)),
+        plan_entry("trader", "50 8 * * *", true, &["start", "trader"], Some(Needs::Picks)),
         plan_entry("learn", "40 15 * * *", true, &["learn", "update"], Some(Needs::Bars)),
         plan_entry("report", "45 15 * * *", true, &["schedule", "report"], None),
         plan_entry("weekend-refresh", "0 10 * * sat", false, refresh, None),

@@ -12,6 +12,8 @@
 //! | [`daemon`] | starting a service detached and waiting until it is up; stopping one and waiting for the exit |
 //! | [`sandbox`] | the local KIS server as a service, its state persisted across restarts |
 //! | [`scheduler`] | the job runner over `hantu_core::schedule` |
+//! | [`supervise`] | a service whose work is another `hantu` command, run as its child |
+//! | [`trader`] | the trader (`hantu trade start`) as a service, on paper against the sandbox without credentials |
 //! | [`jobs`] | the configured jobs and the default day plan |
 //! | [`logs`] | the services' JSON log files: writing (daily rotation, retention) and reading (merge, filter) |
 //! | [`notify`] | notification transports (Telegram, Slack, SMTP, console), the delivery queue, the Telegram control bot |
@@ -28,6 +30,8 @@ pub mod sandbox;
 pub mod scheduler;
 pub mod shutdown;
 pub mod status;
+pub mod supervise;
+pub mod trader;
 
 use std::path::PathBuf;
 
@@ -41,19 +45,22 @@ pub enum Service {
     Sandbox,
     /// The job scheduler on the KRX calendar.
     Scheduler,
+    /// The trader (`hantu trade start`), for the session.
+    Trader,
     /// The HTTP API, metrics and dashboard (needs `HANTU_API_KEYS`).
     Api,
 }
 
 impl Service {
     /// Every service, in start order (stop goes in reverse).
-    pub const ALL: &'static [Service] = &[Service::Sandbox, Service::Scheduler, Service::Api];
+    pub const ALL: &'static [Service] = &[Service::Sandbox, Service::Scheduler, Service::Trader, Service::Api];
 
     /// Its name (`sandbox`, `scheduler`).
     pub const fn name(self) -> &'static str {
         match self {
             Service::Sandbox => "sandbox",
             Service::Scheduler => "scheduler",
+            Service::Trader => "trader",
             Service::Api => "api",
         }
     }
@@ -71,6 +78,8 @@ pub enum Target {
     Sandbox,
     /// The job scheduler.
     Scheduler,
+    /// The trader.
+    Trader,
     /// The HTTP API.
     Api,
     /// Every service (the API only when `HANTU_API_KEYS` is set).
@@ -83,6 +92,7 @@ impl Target {
         match self {
             Target::Sandbox => vec![Service::Sandbox],
             Target::Scheduler => vec![Service::Scheduler],
+            Target::Trader => vec![Service::Trader],
             Target::Api => vec![Service::Api],
             Target::All => Service::ALL.to_vec(),
         }

@@ -89,6 +89,7 @@ async fn serve(
     match svc {
         Service::Sandbox => super::sandbox::serve(ctx, shutdown, status).await,
         Service::Scheduler => super::scheduler::serve(ctx, shutdown, status, opts.clock.clone()).await,
+        Service::Trader => super::trader::serve(ctx, shutdown, status).await,
         Service::Api => super::api_service::serve(ctx, shutdown, status).await,
     }
 }

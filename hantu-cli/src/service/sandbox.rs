@@ -46,6 +46,9 @@ pub struct Connection {
     pub account: String,
     /// The sandbox's process.
     pub pid: u32,
+    /// The trading day its market is set on (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub market_day: Option<String>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -123,6 +126,7 @@ pub async fn serve(ctx: &Ctx, shutdown: &Shutdown, status: &StatusHandle) -> any
         app_secret: secret,
         account: server.account(),
         pid: std::process::id(),
+        market_day: Some(day.to_string()),
     };
     write_atomic(&connection_path(&reg), &serde_json::to_vec_pretty(&conn)?)?;
     status.detail("url", serde_json::json!(conn.url));
