@@ -7,6 +7,7 @@ use hantu_core::strategies::{self, Params};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::columns::Freq;
 use crate::error::{ConfigError, core_err, validation_err};
 use crate::frames::{PyBarData, report_dict};
 use crate::gil::detached;
@@ -49,18 +50,18 @@ pub(crate) fn py_run_python<'py>(
     if let Some(e) = strategy.take_error() {
         return Err(e);
     }
-    report_dict(py, &report.map_err(core_err)?)
+    report_dict(py, &report.map_err(core_err)?, data.freq)
 }
 
 /// Keeps a finished report on the Rust side until Python asks for its tables.
 #[pyclass(frozen, name = "Report", module = "hantu._hantu")]
-pub(crate) struct PyReport(pub(crate) BacktestReport);
+pub(crate) struct PyReport(pub(crate) BacktestReport, pub(crate) Freq);
 
 #[pymethods]
 impl PyReport {
     /// The report's tables as columns.
     fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        report_dict(py, &self.0)
+        report_dict(py, &self.0, self.1)
     }
 }
 
@@ -96,7 +97,7 @@ pub(crate) fn py_run_builtin(
     let bars = &data.merged;
     let report = detached(py, move || Backtest::new(cfg).with_instruments(&instruments).run(bars, &mut *strategy))
         .map_err(core_err)?;
-    Ok(PyReport(report))
+    Ok(PyReport(report, data.freq))
 }
 
 /// Runs a built-in strategy once per parameter set (and, with `per_code`, once per stock), all
@@ -121,7 +122,7 @@ pub(crate) fn py_run_builtin_batch(
     let mut jobs = Vec::new();
     let mut labels = Vec::new();
     if per_code {
-        for (code, bars) in &data.series {
+        for (code, bars) in data.series() {
             for (i, p) in params.iter().enumerate() {
                 jobs.push(BatchJob { bars: bars.as_slice(), params: p });
                 labels.push((Some(code.to_string()), i));
@@ -135,5 +136,5 @@ pub(crate) fn py_run_builtin_batch(
     }
     let bt = Backtest::new(cfg).with_instruments(&instruments);
     let reports = detached(py, || run_batch(&bt, &jobs, |p: &&Params| strategies::by_name(name, p)));
-    labels.into_iter().zip(reports).map(|((code, i), r)| r.map(|r| (code, i, PyReport(r))).map_err(core_err)).collect()
+    labels.into_iter().zip(reports).map(|((code, i), r)| r.map(|r| (code, i, PyReport(r, data.freq))).map_err(core_err)).collect()
 }

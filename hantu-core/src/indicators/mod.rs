@@ -87,6 +87,8 @@ mod window;
 mod wma;
 
 #[cfg(test)]
+mod kernels_vs_stream;
+#[cfg(test)]
 pub(crate) mod testing;
 
 pub use ad::{Ad, ad, ad_into, ad_lookback};

@@ -2,7 +2,9 @@
 //!
 //! - **Parameters**: `period` p ≥ 1.
 //! - **Warm-up**: `p - 1` bars of NaN.
-//! - **Complexity**: O(1) amortised per bar (monotonic deques for HH and LL), O(p) memory.
+//! - **Complexity**: streaming O(1) amortised per bar with monotonic deques, O(p) memory;
+//!   batch compares each bar with the current extremes and rescans the window only when an
+//!   extreme leaves it, as TA-Lib does. Both find the same extremes, so they agree bit for bit.
 //! - **TA-Lib quirk kept**: 0 when `HH == LL`; computed as `(HH - close) / ((HH - LL) / -100)`.
 //!
 //! ```
@@ -13,8 +15,8 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::{batch_from_stream, check_period};
-use super::window::MonoDeque;
+use super::util::{check_fits, check_hlc_lengths, check_out, check_period, fill_warmup, high_below_low};
+use super::window::{MonoDeque, scan_extremes};
 
 /// Number of leading NaN outputs of [`willr`] for `period`.
 #[must_use]
@@ -22,7 +24,49 @@ pub fn willr_lookback(period: usize) -> usize {
     period.saturating_sub(1)
 }
 
-batch_from_stream!("WILLR", willr, willr_into, WillR, inputs: [high, low, close], params: [period: usize], fits: period);
+/// Williams' %R over `period` bars: one output per bar, NaN in the warm-up.
+///
+/// # Errors
+/// [`IndicatorError::PeriodTooSmall`] for `period == 0`, [`IndicatorError::PeriodTooLong`]
+/// when `period` exceeds the input, [`IndicatorError::LengthMismatch`] and
+/// [`IndicatorError::HighBelowLow`] for inconsistent bars.
+#[doc(alias = "WILLR")]
+pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; close.len()];
+    willr_into(high, low, close, period, &mut out)?;
+    Ok(out)
+}
+
+/// [`willr`] into `out` (one slot per bar), without allocating.
+///
+/// # Errors
+/// As [`willr`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "WILLR")]
+pub fn willr_into(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+    out: &mut [f64],
+) -> Result<(), IndicatorError> {
+    WillR::new(period)?;
+    let n = close.len();
+    check_hlc_lengths(high, low, close)?;
+    check_fits("period", period, n)?;
+    check_out("out", out.len(), n)?;
+    fill_warmup(out, willr_lookback(period));
+    if scan_extremes(high, low, period, |i, hh, ll| out[i] = value(hh, ll, close[i])) {
+        return Err(high_below_low(high, low));
+    }
+    Ok(())
+}
+
+/// %R from the window's extremes, TA-Lib's way.
+#[inline(always)]
+fn value(hh: f64, ll: f64, close: f64) -> f64 {
+    let diff = (hh - ll) / -100.0;
+    if diff != 0.0 { (hh - close) / diff } else { 0.0 }
+}
 
 /// Streaming [`willr`].
 #[doc(alias = "WILLR")]
@@ -54,9 +98,7 @@ impl WillR {
         if i + 1 < self.period {
             return f64::NAN;
         }
-        let (hh, ll) = (self.hi.front(i).0, self.lo.front(i).0);
-        let diff = (hh - ll) / -100.0;
-        if diff != 0.0 { (hh - close) / diff } else { 0.0 }
+        value(self.hi.front(i).0, self.lo.front(i).0, close)
     }
 
     /// Forgets all bars.

@@ -134,6 +134,79 @@ impl MonoDeque {
     }
 }
 
+/// The position of a window's extreme, kept the way TA-Lib's batch loops keep it: compare each
+/// new value with the current extreme, and rescan the window only when the extreme leaves it.
+/// On varied data a rescan is rare, so a bar costs one comparison; there is no ring to update,
+/// which is what makes it faster than a [`MonoDeque`] in batch (O(p) per bar only on a series
+/// that moves one way for the whole window, as in TA-Lib).
+///
+/// Ties go to the latest position, as with [`MonoDeque`]; NaN values are never the extreme
+/// (the caller tracks them), so the two agree on every window without a NaN.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScanExtreme {
+    at: usize,
+    value: f64,
+    is_max: bool,
+}
+
+impl ScanExtreme {
+    /// A scan for the max (`is_max`) or min, with no extreme yet.
+    pub(crate) fn new(is_max: bool) -> Self {
+        Self { at: usize::MAX, value: f64::NAN, is_max }
+    }
+
+    /// The extreme's position in the window `x[start..=i]`, given the one of the window ending
+    /// at `i - 1` (calls go through `i` in order, `start` never decreasing). `usize::MAX` when
+    /// the window holds only NaN.
+    #[inline(always)]
+    pub(crate) fn update(&mut self, x: &[f64], start: usize, i: usize) -> usize {
+        let v = x[i];
+        if self.at == usize::MAX || self.at < start {
+            let (mut best, mut at) = (if self.is_max { f64::NEG_INFINITY } else { f64::INFINITY }, usize::MAX);
+            for (k, &y) in x[start..=i].iter().enumerate() {
+                if (self.is_max && y >= best) || (!self.is_max && y <= best) {
+                    (best, at) = (y, start + k);
+                }
+            }
+            (self.value, self.at) = (best, at);
+        } else if (self.is_max && v >= self.value) || (!self.is_max && v <= self.value) {
+            (self.value, self.at) = (v, i);
+        }
+        self.at
+    }
+}
+
+/// Calls `f(i, max(high[i+1-w..=i]), min(low[i+1-w..=i]))` for every `i` in `w-1..n`, in
+/// order, with TA-Lib's scans ([`ScanExtreme`]); an extreme is NaN while a NaN of its input is
+/// inside the window, as with [`MonoDeque`]. Returns whether any bar has `high < low` (checked
+/// on the way, to save a pass over memory).
+#[inline(always)]
+pub(crate) fn scan_extremes(high: &[f64], low: &[f64], w: usize, mut f: impl FnMut(usize, f64, f64)) -> bool {
+    let n = high.len().min(low.len());
+    let (mut hi, mut lo) = (ScanExtreme::new(true), ScanExtreme::new(false));
+    let (mut nan_hi, mut nan_lo) = (0, 0);
+    let mut bad = false;
+    for i in 0..n {
+        let (h, l) = (high[i], low[i]);
+        bad |= h < l;
+        if h.is_nan() {
+            nan_hi = i + w;
+        }
+        if l.is_nan() {
+            nan_lo = i + w;
+        }
+        if i + 1 < w {
+            continue;
+        }
+        let start = i + 1 - w;
+        let (a, b) = (hi.update(high, start, i), lo.update(low, start, i));
+        let hh = if i < nan_hi { f64::NAN } else { high.get(a).copied().unwrap_or(f64::NAN) };
+        let ll = if i < nan_lo { f64::NAN } else { low.get(b).copied().unwrap_or(f64::NAN) };
+        f(i, hh, ll);
+    }
+    bad
+}
+
 /// Outputs per segment of [`sliding_extremes`]: the scratch stays in L1/L2.
 const SEGMENT: usize = 2048;
 

@@ -226,9 +226,11 @@ def backtest(
     risk: Optional[Mapping[str, Any]] = None,
     config: Optional[Mapping[str, Any]] = None,
     instruments: Optional[pd.DataFrame] = None,
+    freq: Optional[str] = None,
 ) -> BacktestResult:
     """Runs one backtest over ``data`` (a long DataFrame: date, code, open, high, low, close,
-    volume — as :func:`hantu.sim.market` and :func:`hantu.data.read_csv_dir` return).
+    volume — as :func:`hantu.sim.market` and :func:`hantu.data.read_csv_dir` return — or a
+    mapping of those columns as numpy arrays, where ``code`` may be a single code).
 
     Args:
         strategy: a built-in name (``"sma-cross"``, ``"rsi-reversion"``, ``"grid"``) or an
@@ -245,13 +247,15 @@ def backtest(
         instruments: a DataFrame with ``code``, ``market`` (``KOSPI``/``KOSDAQ``/``KONEX``) and
             optionally ``name`` and ``sector`` (default: those a :func:`hantu.sim.market` frame
             carries, else every stock is a KOSPI stock).
+        freq: what the dates stamp: ``"daily"`` or ``"minute"`` (intraday) bars; by default a
+            date at exactly midnight is a daily bar and any other time an intraday one.
 
     Raises:
         ConfigError: an unknown strategy, parameter or setting (the message names it).
         DataError: malformed bars.
         Exception: whatever a Python strategy's hook raised (the run stops calling it).
     """
-    bars = to_bardata(data)
+    bars = to_bardata(data, freq)
     cfg = _config(cash, commission, tax, slippage_ticks, participation, risk, config)
     inst = _instruments(data, instruments)
     if isinstance(strategy, str):
@@ -282,6 +286,7 @@ def backtest_many(
     risk: Optional[Mapping[str, Any]] = None,
     config: Optional[Mapping[str, Any]] = None,
     instruments: Optional[pd.DataFrame] = None,
+    freq: Optional[str] = None,
 ) -> BatchResult:
     """Runs many independent backtests in one call: one per parameter set in ``params`` and,
     with ``per_code=True``, one per stock (each stock alone, with all the cash).
@@ -293,8 +298,10 @@ def backtest_many(
     Returns:
         a :class:`BatchResult` in job order (stocks in code order, then parameter sets), whose
         ``stats`` DataFrame has one row per run.
+
+    ``data`` and ``freq`` are as in :func:`backtest`.
     """
-    bars = to_bardata(data)
+    bars = to_bardata(data, freq)
     cfg = _config(cash, commission, tax, slippage_ticks, participation, risk, config)
     inst = _instruments(data, instruments)
     param_sets = list(params) if params is not None else [{}]
@@ -310,7 +317,7 @@ def backtest_many(
         frame = data if isinstance(data, pd.DataFrame) else None
         if frame is None:
             raise ValidationError("per_code with a Python strategy needs the bars as a DataFrame")
-        targets = [(str(code), to_bardata(group)) for code, group in frame.groupby(frame["code"].astype(str), sort=True)]
+        targets = [(str(code), to_bardata(group, freq)) for code, group in frame.groupby(frame["code"].astype(str), sort=True)]
     for code, target in targets:
         for p in param_sets:
             s = strategy(**p)

@@ -159,13 +159,14 @@ class Report:
 
 def bars_from_columns(
     date: I64Array,
-    code_index: I64Array,
+    code_index: npt.NDArray[np.int32],
     codes: List[str],
-    open: F64Array,
-    high: F64Array,
-    low: F64Array,
-    close: F64Array,
-    volume: F64Array,
+    open: Union[F64Array, I64Array],
+    high: Union[F64Array, I64Array],
+    low: Union[F64Array, I64Array],
+    close: Union[F64Array, I64Array],
+    volume: Union[F64Array, I64Array],
+    freq: Optional[str] = None,
 ) -> BarData: ...
 def read_csv_dir(path: Union[str, "os.PathLike[str]"]) -> Tuple[BarData, List[str]]: ...
 def sim_market(
