@@ -9,7 +9,7 @@ use pyo3::types::PyDict;
 
 use crate::columns::Freq;
 use crate::error::{ConfigError, core_err, validation_err};
-use crate::frames::{PyBarData, report_dict};
+use crate::frames::{PyBarData, report_dict, stats_dict};
 use crate::gil::detached;
 use crate::pystrategy::{Hooks, PyStrategy};
 
@@ -62,6 +62,23 @@ impl PyReport {
     /// The report's tables as columns.
     fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         report_dict(py, &self.0, self.1)
+    }
+
+    /// The summary statistics alone (what a batch's table needs, without the other tables).
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        stats_dict(py, &self.0.stats)
+    }
+
+    /// The strategy's name.
+    #[getter]
+    fn strategy(&self) -> &str {
+        &self.0.strategy
+    }
+
+    /// Number of bars the run consumed.
+    #[getter]
+    fn bars(&self) -> u64 {
+        self.0.bars
     }
 }
 

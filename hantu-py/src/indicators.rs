@@ -16,6 +16,28 @@ fn err(e: &ind::IndicatorError) -> PyErr {
     ValidationError::new_err(e.to_string())
 }
 
+/// A moving-average type as Python gives it: TA-Lib's code (`talib.MA_Type`); the Python
+/// wrapper turns names such as `"ema"` into codes.
+#[derive(Clone, Copy)]
+struct MaType(ind::MaType);
+
+impl MaType {
+    const SMA: Self = Self(ind::MaType::Sma);
+}
+
+impl<'py> FromPyObject<'py> for MaType {
+    fn extract_bound(ob: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let code: u32 = ob.extract().map_err(|_| ValidationError::new_err(format!("matype: {ob} is not a moving-average type code (0-8)")))?;
+        ind::MaType::from_code("matype", code).map(Self).map_err(|e| err(&e))
+    }
+}
+
+impl From<MaType> for ind::MaType {
+    fn from(t: MaType) -> Self {
+        t.0
+    }
+}
+
 /// Wraps a batch kernel: `name => core_into(inputs…, params…, outputs…)`. The outputs are
 /// allocated as numpy arrays and filled in place with the GIL released: numpy backs large
 /// arrays with huge pages, so a fresh 1M-bar output costs a handful of page faults instead of
@@ -35,7 +57,7 @@ macro_rules! batch {
             {
                 $(let mut $out = $out.readwrite();)+
                 $(let $out = $out.as_slice_mut()?;)+
-                detached(py, || $core($($input,)+ $($p,)* $($out),+)).map_err(|e| err(&e))?;
+                detached(py, || $core($($input,)+ $($p.into(),)* $($out),+)).map_err(|e| err(&e))?;
             }
             outputs(py, vec![$($out),+])
         }
@@ -61,12 +83,18 @@ batch!(plus_di => ind::plus_di_into, (high, low, close), (period: usize = 14), [
 batch!(minus_di => ind::minus_di_into, (high, low, close), (period: usize = 14), [out]);
 batch!(trange => ind::trange_into, (high, low, close), (), [out]);
 batch!(obv => ind::obv_into, (close, volume), (), [out]);
-batch!(bbands => ind::bbands_into, (close), (period: usize = 5, nbdev_up: f64 = 2.0, nbdev_dn: f64 = 2.0),
+batch!(bbands => ind::bbands_ma_into, (close), (period: usize = 5, nbdev_up: f64 = 2.0, nbdev_dn: f64 = 2.0, matype: MaType = MaType::SMA),
     [out_upper, out_middle, out_lower]);
 batch!(macd => ind::macd_into, (close), (fast: usize = 12, slow: usize = 26, signal: usize = 9),
     [out_macd, out_signal, out_hist]);
-batch!(stoch => ind::stoch_into, (high, low, close), (fastk: usize = 5, slowk: usize = 3, slowd: usize = 3),
+batch!(stoch => ind::stoch_ma_into, (high, low, close),
+    (fastk: usize = 5, slowk: usize = 3, slowd: usize = 3, slowk_matype: MaType = MaType::SMA, slowd_matype: MaType = MaType::SMA),
     [out_k, out_d]);
+batch!(macdext => ind::macdext_into, (close),
+    (fast: usize = 12, fast_matype: MaType = MaType::SMA, slow: usize = 26, slow_matype: MaType = MaType::SMA,
+     signal: usize = 9, signal_matype: MaType = MaType::SMA),
+    [out_macd, out_signal, out_hist]);
+batch!(macdfix => ind::macdfix_into, (close), (signal: usize = 9), [out_macd, out_signal, out_hist]);
 batch!(stochf => ind::stochf_into, (high, low, close), (fastk: usize = 5, fastd: usize = 3),
     [out_k, out_d]);
 
@@ -224,6 +252,8 @@ pub(crate) fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
         wrap_pyfunction!(macd, &m)?,
         wrap_pyfunction!(stoch, &m)?,
         wrap_pyfunction!(stochf, &m)?,
+        wrap_pyfunction!(macdext, &m)?,
+        wrap_pyfunction!(macdfix, &m)?,
         wrap_pyfunction!(wma, &m)?,
         wrap_pyfunction!(dema, &m)?,
         wrap_pyfunction!(tema, &m)?,

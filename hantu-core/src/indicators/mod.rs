@@ -59,6 +59,7 @@ mod ema;
 mod jma;
 mod kama;
 mod linearreg;
+mod ma_type;
 mod macd;
 mod mfi;
 mod midprice;
@@ -105,6 +106,10 @@ pub use ema::{Ema, ema, ema_into, ema_lookback};
 pub use jma::{Jma, jma, jma_into, jma_lookback};
 pub use kama::{Kama, kama, kama_into, kama_lookback};
 pub use linearreg::{LinearReg, linearreg, linearreg_into, linearreg_lookback};
+pub use ma_type::{
+    MaType, bbands_ma, bbands_ma_into, ma_lookback, macdext, macdext_into, macdext_lookback, macdfix, macdfix_into,
+    macdfix_lookback, stoch_ma, stoch_ma_into, stoch_ma_lookback,
+};
 pub use macd::{Macd, MacdStream, MacdValue, macd, macd_into, macd_lookback};
 pub use mfi::{Mfi, mfi, mfi_into, mfi_lookback};
 pub use midprice::{MidPrice, midprice, midprice_into, midprice_lookback};

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from functools import cached_property
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 import numpy as np
@@ -31,29 +32,69 @@ class BacktestResult:
         strategy: the strategy's name.
         params: the parameters of this run.
         code: the stock of a per-stock batch run, else ``None``.
+
+    The tables (equity, trades, orders, fills) are built on first access; until then the
+    report stays in the core.
     """
 
-    def __init__(self, tables: Dict[str, Any], params: Optional[Params] = None, code: Optional[str] = None):
-        eq = tables["equity"]
-        index = dates(eq["date"]).normalize()
-        index.name = "date"
-        self.equity_frame = pd.DataFrame(
-            {"equity": eq["equity"], "cash": eq["cash"], "market_value": eq["market_value"]}, index=index
-        )
-        self.equity: pd.Series = self.equity_frame["equity"]
-        f = tables["fills"]
-        self.fills = pd.DataFrame({"date": dates(f.pop("date")), **f})
-        o = tables["orders"]
-        self.orders = pd.DataFrame({"created": dates(o.pop("created")), "updated": dates(o.pop("updated")), **o})
-        t = tables["trades"]
-        self.trades = pd.DataFrame(
-            {"code": t.pop("code"), "entry": dates(t.pop("entry")), "exit": dates(t.pop("exit")), **t}
-        )
-        self.stats: Dict[str, Any] = dict(tables["stats"])
-        self.strategy: str = tables["strategy"]
-        self.bars: int = int(tables["bars"])
+    def __init__(
+        self,
+        tables: Union[Dict[str, Any], "_hantu.Report"],
+        params: Optional[Params] = None,
+        code: Optional[str] = None,
+    ):
+        # A report from the core stays there until a table is asked for: a batch of thousands
+        # of runs then costs one statistics dict per run, not four DataFrames.
+        if isinstance(tables, dict):
+            self._tables: Optional[Dict[str, Any]] = tables
+            self._report: Optional[_hantu.Report] = None
+            self.stats: Dict[str, Any] = dict(tables["stats"])
+            self.strategy: str = tables["strategy"]
+            self.bars: int = int(tables["bars"])
+        else:
+            self._tables, self._report = None, tables
+            self.stats = dict(tables.stats())
+            self.strategy = tables.strategy
+            self.bars = int(tables.bars)
         self.params: Dict[str, float] = dict(params or {})
         self.code = code
+
+    def _table(self, name: str) -> Dict[str, Any]:
+        if self._tables is None:
+            assert self._report is not None
+            self._tables = self._report.tables()
+        return dict(self._tables[name])
+
+    @cached_property
+    def equity_frame(self) -> pd.DataFrame:
+        """Equity, cash and market value at each day's end, indexed by date."""
+        eq = self._table("equity")
+        index = dates(eq["date"]).normalize()
+        index.name = "date"
+        return pd.DataFrame({"equity": eq["equity"], "cash": eq["cash"], "market_value": eq["market_value"]}, index=index)
+
+    @cached_property
+    def equity(self) -> pd.Series:
+        """End-of-day equity (won), indexed by date."""
+        return self.equity_frame["equity"]
+
+    @cached_property
+    def fills(self) -> pd.DataFrame:
+        """Every execution with commission and tax."""
+        f = self._table("fills")
+        return pd.DataFrame({"date": dates(f.pop("date")), **f})
+
+    @cached_property
+    def orders(self) -> pd.DataFrame:
+        """Every order and how it ended (refused ones with the reason)."""
+        o = self._table("orders")
+        return pd.DataFrame({"created": dates(o.pop("created")), "updated": dates(o.pop("updated")), **o})
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        """Round trips: code, entry, exit, qty, prices, pnl, return_pct, costs."""
+        t = self._table("trades")
+        return pd.DataFrame({"code": t.pop("code"), "entry": dates(t.pop("entry")), "exit": dates(t.pop("exit")), **t})
 
     @property
     def drawdown(self) -> pd.Series:
@@ -260,7 +301,7 @@ def backtest(
     inst = _instruments(data, instruments)
     if isinstance(strategy, str):
         p = _params(params)
-        return BacktestResult(_hantu.run_builtin(bars, cfg, strategy, p, inst).tables(), p)
+        return BacktestResult(_hantu.run_builtin(bars, cfg, strategy, p, inst), p)
     if isinstance(strategy, Strategy):
         if params:
             raise ConfigError("config: params: only built-in strategies take params; configure a Python strategy in its constructor")
@@ -308,7 +349,7 @@ def backtest_many(
     if isinstance(strategy, str):
         ps = [_params(p) for p in param_sets]
         runs = _hantu.run_builtin_batch(bars, cfg, strategy, ps, per_code, inst)
-        return BatchResult([BacktestResult(r.tables(), ps[i], code) for code, i, r in runs])
+        return BatchResult([BacktestResult(r, ps[i], code) for code, i, r in runs])
     if not callable(strategy):
         raise ValidationError("strategy must be a built-in name or a hantu.Strategy subclass (or factory)")
     results = []
