@@ -393,8 +393,11 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigErrors> {
     let mut env: BTreeMap<String, (String, Source)> = BTreeMap::new();
     let dotenv = PathBuf::from(".env");
     if dotenv.exists() {
-        let dotenv_err =
-            |e: dotenvy::Error| ConfigError { key: ".env".into(), source_desc: dotenv.display().to_string(), message: e.to_string() };
+        let dotenv_err = |e: dotenvy::Error| ConfigError {
+            key: ".env".into(),
+            source_desc: dotenv.display().to_string(),
+            message: e.to_string(),
+        };
         match dotenvy::from_path_iter(&dotenv) {
             Ok(iter) => {
                 for item in iter {
@@ -515,7 +518,10 @@ fn deserialize_all(
                 if let Some(field) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
                     key = if key.is_empty() || key == "." { field.to_owned() } else { format!("{key}.{field}") };
                 }
-                let src = sources.get(&key).cloned().unwrap_or_else(|| file.map_or(Source::Default, |p| Source::File(p.clone())));
+                let src = sources
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| file.map_or(Source::Default, |p| Source::File(p.clone())));
                 errors.push(ConfigError { key: key.clone(), source_desc: src.to_string(), message });
                 if !remove_path(&mut table, &key) {
                     return None;

@@ -194,7 +194,11 @@ fn config_check_lists_every_problem_at_once() {
         "[backtest]\ncash = \"lots\"\ncomission_rate = 0.1\nparticipation = 3.0\n[kis]\nenv = \"live\"\napp_secret = \"x\"\n[log]\nlevel = \"loud!!\"\n",
     )
     .unwrap();
-    let o = hantu(dir.path(), &["config", "check"], &[("HANTU_NO_SUCH_THING", "1"), ("HANTU_RISK_MAX_OPEN_POSITIONS", "many")]);
+    let o = hantu(
+        dir.path(),
+        &["config", "check"],
+        &[("HANTU_NO_SUCH_THING", "1"), ("HANTU_RISK_MAX_OPEN_POSITIONS", "many")],
+    );
     assert_eq!(o.status.code(), Some(2));
     let t = text(&o);
     for key in [

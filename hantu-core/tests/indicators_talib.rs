@@ -207,7 +207,8 @@ fn moving_average_types() {
     check("MACDFIX.csv", "macdsignal", &m.signal);
     check("MACDFIX.csv", "macdhist", &m.hist);
     assert_eq!(ind::macdfix_lookback(9), lookback("MACDFIX.csv"));
-    for (file, period, up, dn, t) in [("BBANDS__ema.csv", 20, 2.0, 1.5, Ema), ("BBANDS__tema.csv", 10, 2.0, 2.0, Tema)] {
+    for (file, period, up, dn, t) in [("BBANDS__ema.csv", 20, 2.0, 1.5, Ema), ("BBANDS__tema.csv", 10, 2.0, 2.0, Tema)]
+    {
         let b = ind::bbands_ma(c, period, up, dn, t).unwrap();
         check(file, "upperband", &b.upper);
         check(file, "middleband", &b.middle);
@@ -222,9 +223,12 @@ fn moving_average_types() {
         check(file, "slowd", &s.d);
         assert_eq!(ind::stoch_ma_lookback(fastk, slowk, slowd, kt, dt), lookback(file), "{file}");
     }
-    // With SMA everywhere they are the plain indicators.
-    assert_eq!(ind::bbands_ma(c, 20, 2.0, 2.0, Sma).unwrap(), ind::bbands(c, 20, 2.0, 2.0).unwrap());
-    assert_eq!(ind::stoch_ma(h, l, c, 5, 3, 3, Sma, Sma).unwrap(), ind::stoch(h, l, c, 5, 3, 3).unwrap());
+    // With SMA everywhere they are the plain indicators, bit for bit.
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let (a, b) = (ind::bbands_ma(c, 20, 2.0, 2.0, Sma).unwrap(), ind::bbands(c, 20, 2.0, 2.0).unwrap());
+    assert!(bits(&a.upper) == bits(&b.upper) && bits(&a.middle) == bits(&b.middle) && bits(&a.lower) == bits(&b.lower));
+    let (a, b) = (ind::stoch_ma(h, l, c, 5, 3, 3, Sma, Sma).unwrap(), ind::stoch(h, l, c, 5, 3, 3).unwrap());
+    assert!(bits(&a.k) == bits(&b.k) && bits(&a.d) == bits(&b.d));
     for code in [5, 7, 8, 9] {
         assert!(matches!(ind::MaType::from_code("matype", code), Err(ind::IndicatorError::Param { .. })), "{code}");
     }

@@ -153,5 +153,9 @@ pub(crate) fn py_run_builtin_batch(
     }
     let bt = Backtest::new(cfg).with_instruments(&instruments);
     let reports = detached(py, || run_batch(&bt, &jobs, |p: &&Params| strategies::by_name(name, p)));
-    labels.into_iter().zip(reports).map(|((code, i), r)| r.map(|r| (code, i, PyReport(r, data.freq))).map_err(core_err)).collect()
+    labels
+        .into_iter()
+        .zip(reports)
+        .map(|((code, i), r)| r.map(|r| (code, i, PyReport(r, data.freq))).map_err(core_err))
+        .collect()
 }

@@ -186,7 +186,8 @@ fn build(
     let mut rows: Vec<Bar> = Vec::with_capacity(date.len());
     for i in 0..date.len() {
         let row_err = |what: String| DataError::new_err(format!("row {i}: {what}"));
-        let price = |name: &str, c: Num<'_>| c.price(i).map_err(|v| row_err(format!("{name} {v} is not a positive price")));
+        let price =
+            |name: &str, c: Num<'_>| c.price(i).map_err(|v| row_err(format!("{name} {v} is not a positive price")));
         let code = usize::try_from(code_index[i])
             .ok()
             .and_then(|c| codes.get(c))

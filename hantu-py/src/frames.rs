@@ -266,7 +266,10 @@ pub(crate) fn report_dict<'py>(py: Python<'py>, r: &BacktestReport, freq: Freq) 
     t.set_item("code", PyList::new(py, ts.iter().map(|x| x.code.as_str()))?)?;
     t.set_item("entry", ts.iter().map(|x| ts_to_ns(x.entry_ts)).collect::<Vec<_>>().into_pyarray(py))?;
     // NaT is i64::MIN in numpy's datetime64.
-    t.set_item("exit", ts.iter().map(|x| x.exit_ts.map_or(i64::MIN, |t| freq.ns(t))).collect::<Vec<_>>().into_pyarray(py))?;
+    t.set_item(
+        "exit",
+        ts.iter().map(|x| x.exit_ts.map_or(i64::MIN, |t| freq.ns(t))).collect::<Vec<_>>().into_pyarray(py),
+    )?;
     t.set_item("qty", ts.iter().map(|x| x.qty as i64).collect::<Vec<_>>().into_pyarray(py))?;
     t.set_item("entry_price", ts.iter().map(|x| x.entry_price).collect::<Vec<_>>().into_pyarray(py))?;
     t.set_item("exit_price", ts.iter().map(|x| x.exit_price.unwrap_or(f64::NAN)).collect::<Vec<_>>().into_pyarray(py))?;

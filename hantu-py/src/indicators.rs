@@ -27,7 +27,9 @@ impl MaType {
 
 impl<'py> FromPyObject<'py> for MaType {
     fn extract_bound(ob: &Bound<'py, PyAny>) -> PyResult<Self> {
-        let code: u32 = ob.extract().map_err(|_| ValidationError::new_err(format!("matype: {ob} is not a moving-average type code (0-8)")))?;
+        let code: u32 = ob
+            .extract()
+            .map_err(|_| ValidationError::new_err(format!("matype: {ob} is not a moving-average type code (0-8)")))?;
         ind::MaType::from_code("matype", code).map(Self).map_err(|e| err(&e))
     }
 }
@@ -46,6 +48,7 @@ macro_rules! batch {
     ($name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), [$($out:ident),+]) => {
         #[pyfunction]
         #[pyo3(signature = ($($input,)+ $($p = $d),*))]
+        #[allow(clippy::too_many_arguments, reason = "one argument per input and parameter, as in TA-Lib")]
         fn $name<'py>(
             py: Python<'py>,
             $($input: PyReadonlyArray1<'py, f64>,)+

@@ -74,7 +74,7 @@ def test_bad_columns_name_the_problem(bars):
     columns = {c: bars[c].to_numpy() for c in ("date", "code", "open", "high", "low", "close", "volume")}
     columns["close"] = columns["close"].copy()
     columns["close"][7] = np.nan
-    with pytest.raises(hantu.DataError, match="row 7: close nan"):
+    with pytest.raises(hantu.DataError, match="row 7: close NaN"):
         to_bardata(columns)
     with_nat = bars.copy()
     with_nat.loc[4, "date"] = pd.NaT

@@ -232,7 +232,9 @@ mod tests {
         for ok in ["005930", "0007C0", "Q52005", "00088K"] {
             assert_eq!(StockCode::new_checked(ok).unwrap().as_str(), ok);
         }
-        for bad in ["", "5930", "0059300", "00593a", "00593-", "００５９３０", "A005930", "Q52005x", "Q5200571", "q520057"] {
+        for bad in
+            ["", "5930", "0059300", "00593a", "00593-", "００５９３０", "A005930", "Q52005x", "Q5200571", "q520057"]
+        {
             assert!(StockCode::new_checked(bad).is_err(), "{bad}");
         }
     }

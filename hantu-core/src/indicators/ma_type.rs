@@ -15,12 +15,15 @@
 //!
 //! These are batch functions only; each output has one value per bar, NaN in the warm-up.
 
-use super::ema::ema_factors;
 use super::bbands::check_params as bbands_params;
+use super::ema::ema_factors;
 use super::util::{check_fits, check_out, check_period, fill_warmup};
-use super::{IndicatorError, bbands_into, dema_into, ema_into, kama_into, sma_into, stddev_into, stoch_into, stochf_into, tema_into, wma_into};
-use super::{dema_lookback, kama_lookback, tema_lookback};
 use super::{Bands, Macd, Stoch};
+use super::{
+    IndicatorError, bbands_into, dema_into, ema_into, kama_into, sma_into, stddev_into, stoch_into, stochf_into,
+    tema_into, wma_into,
+};
+use super::{dema_lookback, kama_lookback, tema_lookback};
 
 /// A moving-average type, with TA-Lib's numbering (`talib.MA_Type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -66,7 +69,12 @@ impl MaType {
                     reason: format!("moving-average type {code} ({name}) is not supported; use 0-4 or 6"),
                 });
             }
-            _ => return Err(IndicatorError::Param { param, reason: format!("{code} is not a moving-average type (0-8)") }),
+            _ => {
+                return Err(IndicatorError::Param {
+                    param,
+                    reason: format!("{code} is not a moving-average type (0-8)"),
+                });
+            }
         })
     }
 
@@ -121,7 +129,14 @@ fn ma_fill(input: &[f64], period: usize, t: MaType, out: &mut [f64]) -> Result<(
 
 /// Leading NaN outputs of [`macdext`].
 #[must_use]
-pub fn macdext_lookback(fast: usize, fast_ma: MaType, slow: usize, slow_ma: MaType, signal: usize, signal_ma: MaType) -> usize {
+pub fn macdext_lookback(
+    fast: usize,
+    fast_ma: MaType,
+    slow: usize,
+    slow_ma: MaType,
+    signal: usize,
+    signal_ma: MaType,
+) -> usize {
     ma_lookback(fast, fast_ma).max(ma_lookback(slow, slow_ma)) + ma_lookback(signal, signal_ma)
 }
 
@@ -281,7 +296,13 @@ pub fn macdfix_into(
 /// As [`bbands`](super::bbands), and [`IndicatorError::PeriodTooLong`] when the type's lookback
 /// leaves no bar.
 #[doc(alias = "BBANDS")]
-pub fn bbands_ma(close: &[f64], period: usize, nbdev_up: f64, nbdev_dn: f64, t: MaType) -> Result<Bands, IndicatorError> {
+pub fn bbands_ma(
+    close: &[f64],
+    period: usize,
+    nbdev_up: f64,
+    nbdev_dn: f64,
+    t: MaType,
+) -> Result<Bands, IndicatorError> {
     let n = close.len();
     let mut b = Bands { upper: vec![0.0; n], middle: vec![0.0; n], lower: vec![0.0; n] };
     bbands_ma_into(close, period, nbdev_up, nbdev_dn, t, &mut b.upper, &mut b.middle, &mut b.lower)?;

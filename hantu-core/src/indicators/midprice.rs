@@ -2,9 +2,9 @@
 //!
 //! - **Parameters**: `period` p ≥ 1.
 //! - **Warm-up**: `p - 1` bars of NaN.
-//! - **Complexity**: streaming O(1) amortised per bar with monotonic deques, O(p) memory;
-//!   batch compares each bar with the current extremes and rescans the window only when an
-//!   extreme leaves it, as TA-Lib does. Both find the same extremes, so they agree bit for bit.
+//! - **Complexity**: O(1) per bar. Batch finds the window extremes by blocks (van Herk /
+//!   Gil-Werman, see `window.rs`), branch-free; streaming with monotonic deques. Both find the
+//!   same extremes, so they agree bit for bit. O(p) memory.
 //!
 //! ```
 //! # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
@@ -15,7 +15,7 @@
 
 use super::IndicatorError;
 use super::util::{check_fits, check_len, check_out, check_period, fill_warmup, high_below_low};
-use super::window::{MonoDeque, scan_extremes};
+use super::window::{MonoDeque, sliding_extremes};
 
 /// Number of leading NaN outputs of [`midprice`] for `period`.
 #[must_use]
@@ -48,8 +48,16 @@ pub fn midprice_into(high: &[f64], low: &[f64], period: usize, out: &mut [f64]) 
     check_fits("period", period, n)?;
     check_out("out", out.len(), n)?;
     fill_warmup(out, midprice_lookback(period));
-    if scan_extremes(high, low, period, |i, hh, ll| out[i] = (hh + ll) / 2.0) {
+    let (bad, nan) = sliding_extremes(high, low, period, |i, hh, ll| out[i] = (hh + ll) / 2.0);
+    if bad {
         return Err(high_below_low(high, low));
+    }
+    if nan {
+        // The block extremes do not carry NaN; the deques do, as documented.
+        let mut s = MidPrice::new(period)?;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = s.next(high[i], low[i]);
+        }
     }
     Ok(())
 }

@@ -2,10 +2,10 @@
 //!
 //! - **Parameters**: `period` p ≥ 1.
 //! - **Warm-up**: `p - 1` bars of NaN.
-//! - **Complexity**: streaming O(1) amortised per bar with monotonic deques, O(p) memory;
-//!   batch compares each bar with the current extremes and rescans the window only when an
-//!   extreme leaves it, as TA-Lib does. Both find the same extremes, so they agree bit for bit.
-//! - **TA-Lib quirk kept**: 0 when `HH == LL`; computed as `(HH - close) / ((HH - LL) / -100)`.
+//! - **Complexity**: O(1) per bar. Batch finds the window extremes by blocks (van Herk /
+//!   Gil-Werman, see `window.rs`), branch-free; streaming with monotonic deques. Both find the
+//!   same extremes, so they agree bit for bit. O(p) memory.
+//! - **TA-Lib quirk kept**: 0 when `HH == LL`.
 //!
 //! ```
 //! # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
@@ -16,7 +16,7 @@
 
 use super::IndicatorError;
 use super::util::{check_fits, check_hlc_lengths, check_out, check_period, fill_warmup, high_below_low};
-use super::window::{MonoDeque, scan_extremes};
+use super::window::{MonoDeque, sliding_extremes};
 
 /// Number of leading NaN outputs of [`willr`] for `period`.
 #[must_use]
@@ -55,17 +55,26 @@ pub fn willr_into(
     check_fits("period", period, n)?;
     check_out("out", out.len(), n)?;
     fill_warmup(out, willr_lookback(period));
-    if scan_extremes(high, low, period, |i, hh, ll| out[i] = value(hh, ll, close[i])) {
+    let (bad, nan) = sliding_extremes(high, low, period, |i, hh, ll| out[i] = value(hh, ll, close[i]));
+    if bad {
         return Err(high_below_low(high, low));
+    }
+    if nan {
+        // The block extremes do not carry NaN; the deques do, as documented.
+        let mut s = WillR::new(period)?;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = s.next(high[i], low[i], close[i]);
+        }
     }
     Ok(())
 }
 
-/// %R from the window's extremes, TA-Lib's way.
+/// %R from the window's extremes: 0 for a flat window, as in TA-Lib. One division where TA-Lib
+/// has two (`(HH - close) / ((HH - LL) / -100)`); the results differ in the last bits only.
 #[inline(always)]
 fn value(hh: f64, ll: f64, close: f64) -> f64 {
-    let diff = (hh - ll) / -100.0;
-    if diff != 0.0 { (hh - close) / diff } else { 0.0 }
+    let range = hh - ll;
+    if range != 0.0 { (hh - close) * -100.0 / range } else { 0.0 }
 }
 
 /// Streaming [`willr`].

@@ -176,37 +176,6 @@ impl ScanExtreme {
     }
 }
 
-/// Calls `f(i, max(high[i+1-w..=i]), min(low[i+1-w..=i]))` for every `i` in `w-1..n`, in
-/// order, with TA-Lib's scans ([`ScanExtreme`]); an extreme is NaN while a NaN of its input is
-/// inside the window, as with [`MonoDeque`]. Returns whether any bar has `high < low` (checked
-/// on the way, to save a pass over memory).
-#[inline(always)]
-pub(crate) fn scan_extremes(high: &[f64], low: &[f64], w: usize, mut f: impl FnMut(usize, f64, f64)) -> bool {
-    let n = high.len().min(low.len());
-    let (mut hi, mut lo) = (ScanExtreme::new(true), ScanExtreme::new(false));
-    let (mut nan_hi, mut nan_lo) = (0, 0);
-    let mut bad = false;
-    for i in 0..n {
-        let (h, l) = (high[i], low[i]);
-        bad |= h < l;
-        if h.is_nan() {
-            nan_hi = i + w;
-        }
-        if l.is_nan() {
-            nan_lo = i + w;
-        }
-        if i + 1 < w {
-            continue;
-        }
-        let start = i + 1 - w;
-        let (a, b) = (hi.update(high, start, i), lo.update(low, start, i));
-        let hh = if i < nan_hi { f64::NAN } else { high.get(a).copied().unwrap_or(f64::NAN) };
-        let ll = if i < nan_lo { f64::NAN } else { low.get(b).copied().unwrap_or(f64::NAN) };
-        f(i, hh, ll);
-    }
-    bad
-}
-
 /// Outputs per segment of [`sliding_extremes`]: the scratch stays in L1/L2.
 const SEGMENT: usize = 2048;
 

@@ -59,6 +59,14 @@ class BacktestResult:
         self.params: Dict[str, float] = dict(params or {})
         self.code = code
 
+    def __getstate__(self) -> Dict[str, Any]:
+        # The core's report does not pickle; its tables (numpy arrays and lists) do.
+        state = dict(self.__dict__)
+        if state.get("_report") is not None:
+            state["_tables"] = state["_tables"] if state.get("_tables") is not None else self._report.tables()  # type: ignore[union-attr]
+            state["_report"] = None
+        return state
+
     def _table(self, name: str) -> Dict[str, Any]:
         if self._tables is None:
             assert self._report is not None
