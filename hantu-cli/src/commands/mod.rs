@@ -6,7 +6,9 @@ pub mod data;
 pub mod demo;
 pub mod health;
 pub mod kis;
+pub mod learn;
 pub mod logs;
+pub mod report;
 pub mod rules;
 pub mod screen;
 pub mod select;
@@ -57,6 +59,8 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Logs(a) => logs::run(&a, ctx),
         Command::Trade(a) => trade::run(&a, ctx),
         Command::Health(a) => health::run(&a, ctx),
+        Command::Learn(c) => learn::run(&c, ctx),
+        Command::Report(c) => report::run(&c, ctx),
     }
 }
 
