@@ -7,10 +7,12 @@
 //! - `<name>_lookback(params) -> usize`: how many leading outputs are NaN (TA-Lib's
 //!   `TA_<NAME>_Lookback` with the unstable period at its default of 0);
 //! - `<name>_into(inputs…, out)`: the same computation into caller-provided slices. The
-//!   kernels with speed targets (SMA, EMA, RSI, MACD, BBANDS, ATR, NATR, TRANGE, ADX, OBV)
-//!   allocate nothing; STOCH/STOCHF allocate one O(period) scratch for the window extremes; the
-//!   others run their streaming type over the input and allocate its O(period) state once.
-//!   Nothing allocates per bar.
+//!   kernels with speed targets (SMA, EMA, RSI, MACD, BBANDS, ATR, NATR, TRANGE, ADX, OBV) and
+//!   the batch kernels of MOM, ROC, VAR, STDDEV, WMA, LINEARREG and AROON allocate nothing;
+//!   STOCH/STOCHF, WILLR and MIDPRICE allocate one O(period) scratch for the window extremes;
+//!   the others run their streaming type over the input and allocate its O(period) state once.
+//!   Nothing allocates per bar. MACDEXT, MACDFIX and BBANDS/STOCH with a moving-average type
+//!   other than SMA are batch-only (see [`MaType`]).
 //!
 //! # Streaming
 //! A type per indicator in UpperCamelCase (`Sma`, `Rsi`, `MacdStream`...) with `new(params)`,
