@@ -25,7 +25,8 @@ def bars_frame(columns: Dict[str, Any]) -> pd.DataFrame:
     back without looking at any text.
     """
     codes = list(columns["codes"])
-    code = pd.Categorical.from_codes(np.asarray(columns["code_index"]), categories=codes) if codes else pd.Categorical([])
+    index = np.asarray(columns["code_index"], dtype=np.int64)
+    code = pd.Categorical.from_codes(index, categories=pd.Index(codes)) if codes else pd.Categorical([])
     return pd.DataFrame(
         {
             "date": dates(columns["date"]),
@@ -138,11 +139,12 @@ def to_bardata(data: Any, freq: Optional[str] = None) -> _hantu.BarData:
         return data
     if freq is not None and freq not in FREQS:
         raise DataError(f"freq: {freq!r} is not one of {', '.join(map(repr, FREQS))}")
+    columns: Any
     if isinstance(data, pd.DataFrame):
         frame = data
         if "date" not in frame.columns:
             if isinstance(frame.index, pd.DatetimeIndex):
-                columns: Mapping[str, Any] = {"date": frame.index, **{c: frame[c] for c in frame.columns}}
+                columns = {"date": frame.index, **{c: frame[c] for c in frame.columns}}
             else:
                 raise DataError("bars need a 'date' column or a DatetimeIndex")
         else:
