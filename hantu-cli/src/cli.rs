@@ -74,4 +74,7 @@ pub enum Command {
     /// Reports: the picks' accuracy, the strategies' runs
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
+    /// The HTTP API, Prometheus metrics and the web dashboard
+    #[command(subcommand)]
+    Api(commands::api::ApiCommand),
 }

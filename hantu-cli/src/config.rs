@@ -178,6 +178,15 @@ pub const KEYS: &[KeySpec] = &[
         default: "(none)",
         doc: "Telegram chat for notifications",
     },
+    KeySpec { key: "api.addr", kind: Kind::Str, default: "127.0.0.1", doc: "address the HTTP API binds to" },
+    KeySpec { key: "api.port", kind: Kind::Int, default: "8787", doc: "port of the HTTP API (0: any free port)" },
+    KeySpec {
+        key: "api.rate_per_minute",
+        kind: Kind::Int,
+        default: "600",
+        doc: "requests per minute each API key may make",
+    },
+    KeySpec { key: "api.burst", kind: Kind::Int, default: "60", doc: "requests an API key may make at once" },
 ];
 
 /// Secret variables: only ever read from the environment or `.env`.
@@ -186,6 +195,10 @@ pub const SECRETS: &[(&str, &str)] = &[
     ("HANTU_KIS_APP_SECRET", "KIS app secret"),
     ("HANTU_KIS_ACCOUNT", "KIS account: 8-digit CANO, a dash, 2-digit product code (NNNNNNNN-NN)"),
     ("HANTU_TELEGRAM_TOKEN", "Telegram bot token"),
+    (
+        "HANTU_API_KEYS",
+        "HTTP API keys: comma-separated name:role:key, role read or control (e.g. ops:control:<32 chars>)",
+    ),
 ];
 
 /// A secret value; prints as `***`.
@@ -231,6 +244,28 @@ pub struct Config {
     pub select: FileRef,
     /// Notifications.
     pub notify: NotifySection,
+    /// HTTP API.
+    pub api: ApiSection,
+}
+
+/// `[api]`: where the HTTP API listens and how fast each key may call it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSection {
+    /// Address to bind (loopback by default: exposing it is a deliberate choice).
+    pub addr: String,
+    /// Port (0 picks a free one).
+    pub port: u16,
+    /// Requests per minute per key.
+    pub rate_per_minute: u32,
+    /// Requests a key may make at once before the rate applies.
+    pub burst: u32,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        Self { addr: "127.0.0.1".into(), port: 8787, rate_per_minute: 600, burst: 60 }
+    }
 }
 
 /// `[data]`.
@@ -567,6 +602,22 @@ fn validate(l: &Loaded, errors: &mut Vec<ConfigError>) {
     }
     if c.log.level.parse::<tracing_subscriber::EnvFilter>().is_err() {
         errors.push(err("log.level", format!("{:?} is not a level or filter", c.log.level)));
+    }
+    if c.api.addr.parse::<std::net::IpAddr>().is_err() {
+        return Err(err("api.addr", format!("{:?} is not an IP address", c.api.addr)));
+    }
+    if c.api.rate_per_minute == 0 || c.api.burst == 0 {
+        let key = if c.api.burst == 0 { "api.burst" } else { "api.rate_per_minute" };
+        return Err(err(key, "must be at least 1".into()));
+    }
+    if let Some((s, src)) = l.secrets.get("HANTU_API_KEYS") {
+        if let Err(e) = crate::service::api::KeyRing::parse(s.expose()) {
+            return Err(ConfigError {
+                key: "HANTU_API_KEYS".into(),
+                source_desc: src.to_string(),
+                message: e.to_string(),
+            });
+        }
     }
     if let Some((s, src)) = l.secrets.get("HANTU_KIS_ACCOUNT") {
         let v = s.expose();

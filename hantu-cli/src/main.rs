@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod logging;
 mod output;
+mod service;
 
 use std::process::ExitCode;
 

@@ -1,5 +1,6 @@
 //! One module per subcommand; each has a `run(args, ctx)`.
 
+pub mod api;
 pub mod backtest;
 pub mod config;
 pub mod data;
@@ -61,6 +62,7 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Health(a) => health::run(&a, ctx),
         Command::Learn(c) => learn::run(&c, ctx),
         Command::Report(c) => report::run(&c, ctx),
+        Command::Api(c) => api::run(&c, ctx),
     }
 }
 

@@ -106,6 +106,12 @@ impl Store for MemoryStore {
         Ok(self.lock().orders.values().filter(|o| o.status.is_open()).cloned().collect())
     }
 
+    fn orders_since(&self, since: Timestamp) -> Result<Vec<Order>, StoreError> {
+        let mut out: Vec<Order> = self.lock().orders.values().filter(|o| o.created >= since).cloned().collect();
+        out.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.client_id.cmp(&b.client_id)));
+        Ok(out)
+    }
+
     fn fills_for(&self, client_id: &ClientOrderId) -> Result<Vec<Fill>, StoreError> {
         Ok(self.lock().fills.iter().filter(|f| &f.client_id == client_id).cloned().collect())
     }

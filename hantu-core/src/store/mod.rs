@@ -21,7 +21,7 @@
 //! | `screen_runs`, `watchlist_entries` | (run, code), (run, rank) | [`Store::save_screen_run`] | [`Store::latest_watchlist`] |
 //! | `selections` | (date, code) | [`Store::save_selections`] | [`Store::selections_on`] |
 //! | `predictions`, `outcomes` | (date, code, horizon, source) | [`Store::save_predictions`], [`Store::record_outcomes`] | [`Store::open_predictions`], [`Store::outcomes_since`] |
-//! | `orders`, `order_events` | client id | [`Store::journal_order`], [`Store::update_order`] | [`Store::order`], [`Store::open_orders`], [`Store::order_history`] |
+//! | `orders`, `order_events` | client id | [`Store::journal_order`], [`Store::update_order`] | [`Store::order`], [`Store::open_orders`], [`Store::orders_since`], [`Store::order_history`] |
 //! | `fills` | — (append) | [`Store::record_fill`] | [`Store::fills_for`], [`Store::fills_since`] |
 //! | `position_snapshots`, `positions` | (ts, code) | [`Store::save_positions`] | [`Store::positions`] |
 //! | `runs`, `trades`, `daily_returns` | run id; (run, date) | [`Store::save_run`], [`save_backtest_report`] | [`Store::run`], [`Store::runs`] |
@@ -122,6 +122,12 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// If the read fails.
     fn open_orders(&self) -> Result<Vec<Order>, StoreError>;
+
+    /// Orders created at or after `since`, in any state, oldest first (by creation, then client id).
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn orders_since(&self, since: Timestamp) -> Result<Vec<Order>, StoreError>;
 
     /// Fills of one order.
     ///

@@ -70,6 +70,14 @@ fn journal(s: &dyn Store) {
     assert_eq!(s.order(&o.client_id).unwrap().as_ref(), Some(&o));
     assert_eq!(s.order(&done.client_id).unwrap().unwrap().reason.as_deref(), Some("insufficient cash"));
     assert_eq!(s.open_orders().unwrap(), vec![o.clone()]);
+    let since = s.orders_since(Timestamp::from_millis(1_000)).unwrap();
+    assert_eq!(since.iter().map(|x| x.client_id.as_str()).collect::<Vec<_>>(), ["run1-1", "run1-2"]);
+    assert_eq!(since[1].status, OrderStatus::Rejected);
+    assert_eq!(
+        s.orders_since(Timestamp::from_millis(1_001)).unwrap(),
+        vec![s.order(&done.client_id).unwrap().unwrap()]
+    );
+    assert!(s.orders_since(Timestamp::from_millis(1_501)).unwrap().is_empty());
     let history = s.order_history(&o.client_id).unwrap();
     let states: Vec<_> = history.iter().map(|h| (h.status, h.filled_qty.get(), h.updated.millis())).collect();
     assert_eq!(

@@ -260,6 +260,10 @@ impl super::Store for SqliteStore {
         self.read(journal::open_orders)
     }
 
+    fn orders_since(&self, since: Timestamp) -> Result<Vec<Order>, StoreError> {
+        self.read(|c| journal::orders_since(c, since))
+    }
+
     fn fills_for(&self, client_id: &ClientOrderId) -> Result<Vec<Fill>, StoreError> {
         self.read(|c| journal::fills_for(c, client_id))
     }
