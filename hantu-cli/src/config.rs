@@ -604,15 +604,17 @@ fn validate(l: &Loaded, errors: &mut Vec<ConfigError>) {
         errors.push(err("log.level", format!("{:?} is not a level or filter", c.log.level)));
     }
     if c.api.addr.parse::<std::net::IpAddr>().is_err() {
-        return Err(err("api.addr", format!("{:?} is not an IP address", c.api.addr)));
+        errors.push(err("api.addr", format!("{:?} is not an IP address", c.api.addr)));
     }
-    if c.api.rate_per_minute == 0 || c.api.burst == 0 {
-        let key = if c.api.burst == 0 { "api.burst" } else { "api.rate_per_minute" };
-        return Err(err(key, "must be at least 1".into()));
+    if c.api.rate_per_minute == 0 {
+        errors.push(err("api.rate_per_minute", "must be at least 1".into()));
+    }
+    if c.api.burst == 0 {
+        errors.push(err("api.burst", "must be at least 1".into()));
     }
     if let Some((s, src)) = l.secrets.get("HANTU_API_KEYS") {
         if let Err(e) = crate::service::api::KeyRing::parse(s.expose()) {
-            return Err(ConfigError {
+            errors.push(ConfigError {
                 key: "HANTU_API_KEYS".into(),
                 source_desc: src.to_string(),
                 message: e.to_string(),
