@@ -1,5 +1,6 @@
 //! Connecting to KIS (real or paper, from the configuration and secrets) or to the local KIS
-//! server (`--sandbox`), shared by `trade`, `data refresh` and `health`.
+//! server (`--sandbox`: the sandbox service when it runs, else a fresh server for this command),
+//! shared by `trade`, `data refresh` and `health`.
 
 use std::sync::{Arc, Mutex};
 
@@ -86,6 +87,9 @@ fn sandbox_day(today: NaiveDate) -> NaiveDate {
 /// wall-clock time.
 pub async fn connect(ctx: &Ctx, sandbox: bool) -> anyhow::Result<Kis> {
     if sandbox {
+        if let Some(c) = crate::service::sandbox::running(ctx) {
+            return connect_running(&c);
+        }
         let day = sandbox_day(LiveClock.now().kst_date());
         return connect_local(ctx, MockMarket::fixture(day), day).await;
     }
@@ -111,6 +115,20 @@ pub async fn connect_local(ctx: &Ctx, market: MockMarket, day: NaiveDate) -> any
         tracing::info!(url = %server.base_url(), "Local KIS server started");
         Ok(Kis { broker, env, sandbox: true, server: Some(server), calls })
     }
+}
+
+/// Connects to the sandbox service (`hantu start sandbox`), whose orders outlive this command.
+fn connect_running(c: &crate::service::sandbox::Connection) -> anyhow::Result<Kis> {
+    let env: Environment = c.env.parse().map_err(|e| config_error("kis.env", e))?;
+    let account = AccountNo::parse(&c.account).context("sandbox account")?;
+    let (hook, calls) = call_log();
+    let cfg = KisConfig::new(env, Credential::new(c.app_key.clone(), c.app_secret.clone())?)
+        .with_rest_url(c.url.clone())
+        .with_account(account)
+        .with_call_hook(hook);
+    let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
+    tracing::info!(url = %c.url, "Using the running sandbox service");
+    Ok(Kis { broker, env, sandbox: true, server: None, calls })
 }
 
 fn connect_kis(ctx: &Ctx) -> anyhow::Result<Kis> {

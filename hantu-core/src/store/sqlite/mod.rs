@@ -8,10 +8,12 @@
 
 mod codec;
 mod import;
+mod jobs;
 mod journal;
 mod learn;
 mod market;
 pub mod migrations;
+mod notifications;
 mod ops;
 mod pipeline;
 
@@ -31,6 +33,8 @@ use super::{
     WeightsVersionRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
+use crate::notify::{DeliveryStatus, NotificationRecord};
+use crate::schedule::JobRun;
 
 /// How to open a database.
 #[derive(Clone, Debug)]
@@ -403,5 +407,36 @@ impl super::Store for SqliteStore {
 
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.write(|t| ops::set_setting(t, key, value))
+    }
+
+    fn record_job_run(&self, run: &JobRun) -> Result<i64, StoreError> {
+        self.write(|t| jobs::record_job_run(t, run))
+    }
+
+    fn update_job_run(&self, id: i64, run: &JobRun) -> Result<(), StoreError> {
+        self.write(|t| jobs::update_job_run(t, id, run))
+    }
+
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, JobRun)>, StoreError> {
+        self.read(|c| jobs::job_runs(c, job, limit))
+    }
+
+    fn claim_notification(&self, rec: &NotificationRecord) -> Result<Option<i64>, StoreError> {
+        self.write(|t| notifications::claim(t, rec))
+    }
+
+    fn finish_notification(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        attempts: u32,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|t| notifications::finish(t, id, status, attempts, error, at))
+    }
+
+    fn notifications_since(&self, since: Timestamp) -> Result<Vec<NotificationRecord>, StoreError> {
+        self.read(|c| notifications::since(c, since))
     }
 }
