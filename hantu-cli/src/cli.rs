@@ -79,6 +79,8 @@ pub enum Command {
     /// The scheduler's jobs: list, next fire times, run one now, history, the day's report
     #[command(subcommand)]
     Schedule(commands::schedule::ScheduleCommand),
+    /// Watch live trades and the best bid/ask of some stocks (KIS WebSocket, or --sandbox)
+    Watch(commands::watch::WatchArgs),
     /// Phase 4: measure picks against what happened, adapt the selection's weights, roll them back
     #[command(subcommand)]
     Learn(commands::learn::LearnCommand),

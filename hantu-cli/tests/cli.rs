@@ -290,3 +290,28 @@ fn data_refresh_downloads_from_the_local_server_at_the_rate_limit_and_logs_calls
     let v = json(&hantu(dir.path(), &["backtest", "--store", "--json"], &[]));
     assert_eq!(v["runs"][0]["bars"].as_u64().unwrap(), 8 * 300);
 }
+
+#[test]
+fn watch_streams_json_lines_from_the_local_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = hantu(
+        dir.path(),
+        &["watch", "005930", "000660", "--book", "--sandbox", "--json", "--max-trades", "6", "--duration", "30"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let events: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    assert_eq!(events[0]["type"], "connected", "{events:?}");
+    let trades: Vec<&Value> = events.iter().filter(|e| e["type"] == "trade").collect();
+    assert_eq!(trades.len(), 6, "{events:?}");
+    assert!(trades.iter().all(|t| t["cum_volume"].as_u64().unwrap() > 0 && t["tick"]["price"].as_i64().unwrap() > 0));
+    let table = hantu(dir.path(), &["watch", "035720", "--sandbox", "--max-trades", "2", "--duration", "30"], &[]);
+    assert!(table.status.success(), "{}", text(&table));
+    assert!(text(&table).contains("035720") && text(&table).contains("reconnects 0"), "{}", text(&table));
+    let bad = hantu(dir.path(), &["watch", "12", "abc", "--sandbox"], &[]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("not stock codes: 12, abc"), "{}", text(&bad));
+}

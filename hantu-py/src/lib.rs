@@ -36,6 +36,7 @@ mod pystrategy;
 mod screen;
 mod sim;
 mod store;
+mod stream;
 
 /// Large blocks (bars, journals, reports of million-bar runs) get huge pages; see `alloc`.
 #[global_allocator]

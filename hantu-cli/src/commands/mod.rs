@@ -18,6 +18,7 @@ pub mod screen;
 pub mod select;
 pub mod service;
 pub mod trade;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -69,6 +70,7 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Restart(a) => service::restart(&a, ctx),
         Command::Status(a) => service::status(&a, ctx),
         Command::Schedule(c) => schedule::run(&c, ctx),
+        Command::Watch(a) => watch::run(&a, ctx),
         Command::Learn(c) => learn::run(&c, ctx),
         Command::Report(c) => report::run(&c, ctx),
         Command::Api(c) => api::run(&c, ctx),
