@@ -4,18 +4,20 @@
 #
 #   bash scripts/test-python.sh            # build, install, test
 #   PYTHON=python3.12 bash scripts/test-python.sh
+#   VENV=/path/to/venv bash scripts/test-python.sh   # another virtual environment
 #
 # Reuses CARGO_TARGET_DIR when set. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
-VENV=.venv
+VENV="${VENV:-.venv}"
 
 if [ ! -x "$VENV/bin/python" ]; then
     echo "== creating $VENV"
     "$PYTHON" -m venv "$VENV"
 fi
+VENV="$(cd "$VENV" && pwd)"
 PY="$VENV/bin/python"
 
 echo "== installing build and test tools"
@@ -31,9 +33,9 @@ echo "== installing the wheel"
 "$PY" -m pip install --quiet --force-reinstall --no-deps "$WHEELS"/hantu-*.whl
 
 echo "== mypy (the installed package and its stubs)"
-(cd "$WHEELS" && "$OLDPWD/$VENV/bin/mypy" --no-incremental -p hantu)
+(cd "$WHEELS" && "$VENV/bin/mypy" --no-incremental -p hantu)
 
 echo "== pytest"
 # Run from the test folder so `import hantu` finds the installed wheel, not the source tree.
 cd hantu-py/tests
-"../../$PY" -m pytest -q -p no:cacheprovider .
+"$PY" -m pytest -q -p no:cacheprovider .

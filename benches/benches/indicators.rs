@@ -105,7 +105,8 @@ fn indicators(c: &mut Criterion<ThreadCpuTime>) {
     run(c, "indicators_in_cache", &b, IN_CACHE);
 }
 
-/// The nine kernels with speed targets, on the first `n` bars of `b`.
+/// The nine kernels with speed targets and the batch kernels that replaced streaming loops,
+/// on the first `n` bars of `b`.
 fn run(c: &mut Criterion<ThreadCpuTime>, group: &str, b: &Bars, n: usize) {
     let (h, l, cl, v) = (&b.high[..n], &b.low[..n], &b.close[..n], &b.volume[..n]);
     let mut o1 = vec![0.0; n];
@@ -128,6 +129,16 @@ fn run(c: &mut Criterion<ThreadCpuTime>, group: &str, b: &Bars, n: usize) {
     bench!("stoch_5_3_3", ind::stoch_into(h, l, cl, 5, 3, 3, &mut o1, &mut o2));
     bench!("adx_14", ind::adx_into(h, l, cl, 14, &mut o1));
     bench!("obv", ind::obv_into(cl, v, &mut o1));
+    // Batch kernels that replaced running the streaming form bar by bar.
+    bench!("willr_14", ind::willr_into(h, l, cl, 14, &mut o1));
+    bench!("midprice_14", ind::midprice_into(h, l, 14, &mut o1));
+    bench!("aroon_14", ind::aroon_into(h, l, 14, &mut o1, &mut o2));
+    bench!("var_5", ind::var_into(cl, 5, &mut o1));
+    bench!("stddev_5", ind::stddev_into(cl, 5, 1.0, &mut o1));
+    bench!("wma_30", ind::wma_into(cl, 30, &mut o1));
+    bench!("linearreg_14", ind::linearreg_into(cl, 14, &mut o1));
+    bench!("mom_10", ind::mom_into(cl, 10, &mut o1));
+    bench!("roc_10", ind::roc_into(cl, 10, &mut o1));
     g.finish();
 }
 

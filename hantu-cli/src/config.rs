@@ -48,6 +48,34 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// Every problem found while loading the configuration, each naming its key, so a person
+/// fixing a file sees them all at once instead of one per run.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_slice() {
+            [one] => write!(f, "{one}"),
+            all => {
+                write!(f, "{} problems:", all.len())?;
+                for e in all {
+                    write!(f, "\n  - {e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(e: ConfigError) -> Self {
+        Self(vec![e])
+    }
+}
+
 /// The type of a key, for parsing environment values and for `config check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -495,25 +523,34 @@ fn locate(explicit: Option<&Path>, env: &BTreeMap<String, (String, Source)>) -> 
 }
 
 /// Loads and validates the configuration.
-pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+///
+/// # Errors
+/// Every problem found (unreadable files, secrets in the file, unknown or malformed settings,
+/// values out of range), each naming its key and where it came from.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigErrors> {
+    let mut errors: Vec<ConfigError> = Vec::new();
     let mut env: BTreeMap<String, (String, Source)> = BTreeMap::new();
     let dotenv = PathBuf::from(".env");
     if dotenv.exists() {
-        let iter = dotenvy::from_path_iter(&dotenv).map_err(|e| ConfigError {
+        let dotenv_err = |e: dotenvy::Error| ConfigError {
             key: ".env".into(),
             source_desc: dotenv.display().to_string(),
             message: e.to_string(),
-        })?;
-        for item in iter {
-            let (k, v) = item.map_err(|e| ConfigError {
-                key: ".env".into(),
-                source_desc: dotenv.display().to_string(),
-                message: e.to_string(),
-            })?;
-            if k.starts_with("HANTU_") {
-                let src = Source::DotEnv(dotenv.clone(), k.clone());
-                env.insert(k, (v, src));
+        };
+        match dotenvy::from_path_iter(&dotenv) {
+            Ok(iter) => {
+                for item in iter {
+                    match item {
+                        Ok((k, v)) if k.starts_with("HANTU_") => {
+                            let src = Source::DotEnv(dotenv.clone(), k.clone());
+                            env.insert(k, (v, src));
+                        }
+                        Ok(_) => {}
+                        Err(e) => errors.push(dotenv_err(e)),
+                    }
+                }
             }
+            Err(e) => errors.push(dotenv_err(e)),
         }
     }
     for (k, v) in std::env::vars() {
@@ -526,44 +563,46 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     let located = locate(explicit, &env);
     if let Some((path, required)) = &located {
         match std::fs::read_to_string(path) {
-            Ok(text) => {
-                table = text.parse::<toml::Table>().map_err(|e| ConfigError {
+            Ok(text) => match text.parse::<toml::Table>() {
+                Ok(t) => {
+                    table = t;
+                    for (section, secret_keys) in [
+                        ("kis", &["app_key", "app_secret", "account"][..]),
+                        ("notify", &["telegram_token", "bot_token", "token"][..]),
+                        ("notify.telegram", &["token", "bot_token"][..]),
+                        ("notify.slack", &["webhook_url", "webhook", "url"][..]),
+                        ("notify.email", &["password", "smtp_password"][..]),
+                    ] {
+                        let mut found = Some(&mut table);
+                        for part in section.split('.') {
+                            found = found.and_then(|t| t.get_mut(part)).and_then(toml::Value::as_table_mut);
+                        }
+                        if let Some(t) = found {
+                            for k in secret_keys {
+                                if t.remove(*k).is_some() {
+                                    errors.push(ConfigError {
+                                        key: format!("{section}.{k}"),
+                                        source_desc: path.display().to_string(),
+                                        message: "secrets are read only from the environment or .env, never from the config file"
+                                            .into(),
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    collect_sources(&table, "", &Source::File(path.clone()), &mut sources);
+                }
+                Err(e) => errors.push(ConfigError {
                     key: "(file)".into(),
                     source_desc: path.display().to_string(),
                     message: e.to_string().trim().to_owned(),
-                })?;
-                for (section, secret_keys) in [
-                    ("kis", &["app_key", "app_secret", "account"][..]),
-                    ("notify", &["telegram_token", "bot_token", "token"][..]),
-                    ("notify.telegram", &["token", "bot_token"][..]),
-                    ("notify.slack", &["webhook_url", "webhook", "url"][..]),
-                    ("notify.email", &["password", "smtp_password"][..]),
-                ] {
-                    let mut found = Some(&table);
-                    for part in section.split('.') {
-                        found = found.and_then(|t| t.get(part)).and_then(toml::Value::as_table);
-                    }
-                    if let Some(t) = found {
-                        if let Some(k) = secret_keys.iter().find(|k| t.contains_key(**k)) {
-                            return Err(ConfigError {
-                                key: format!("{section}.{k}"),
-                                source_desc: path.display().to_string(),
-                                message:
-                                    "secrets are read only from the environment or .env, never from the config file"
-                                        .into(),
-                            });
-                        }
-                    }
-                }
-                collect_sources(&table, "", &Source::File(path.clone()), &mut sources);
-            }
-            Err(e) if *required => {
-                return Err(ConfigError {
-                    key: "--config".into(),
-                    source_desc: path.display().to_string(),
-                    message: format!("cannot read the configuration file: {e}"),
-                });
-            }
+                }),
+            },
+            Err(e) if *required => errors.push(ConfigError {
+                key: "--config".into(),
+                source_desc: path.display().to_string(),
+                message: format!("cannot read the configuration file: {e}"),
+            }),
             Err(_) => {}
         }
     }
@@ -577,88 +616,126 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
             continue;
         }
         let Some(spec) = KEYS.iter().find(|k| &k.env() == var) else {
-            return Err(ConfigError {
+            errors.push(ConfigError {
                 key: var.clone(),
                 source_desc: src.to_string(),
                 message: "unknown setting; `hantu config check` lists every key and its variable".into(),
             });
+            continue;
         };
-        let parsed = parse_env(spec.kind, value).ok_or_else(|| ConfigError {
-            key: spec.key.into(),
-            source_desc: src.to_string(),
-            message: format!("{value:?} is not a valid {:?}", spec.kind).to_lowercase(),
-        })?;
+        let Some(parsed) = parse_env(spec.kind, value) else {
+            errors.push(ConfigError {
+                key: spec.key.into(),
+                source_desc: src.to_string(),
+                message: format!("{value:?} is not a valid {:?}", spec.kind).to_lowercase(),
+            });
+            continue;
+        };
         insert_path(&mut table, spec.key, parsed);
         sources.insert(spec.key.to_owned(), src.clone());
     }
-    let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-        let key = e.path().to_string();
-        let src = sources
-            .get(&key)
-            .cloned()
-            .unwrap_or_else(|| located.as_ref().map_or(Source::Default, |(p, _)| Source::File(p.clone())));
-        ConfigError { key, source_desc: src.to_string(), message: e.into_inner().to_string() }
-    })?;
-    let loaded = Loaded { config, sources, secrets, file: located.map(|(p, _)| p) };
-    validate(&loaded)?;
-    Ok(loaded)
-}
-
-/// Every problem of the configuration at once: one error, or one naming each key in turn.
-fn validate(l: &Loaded) -> Result<(), ConfigError> {
-    let mut problems: Vec<ConfigError> = validate_core(l).err().into_iter().collect();
-    problems.extend(crate::service::notify::config::validate(l));
-    match problems.len() {
-        0 => Ok(()),
-        1 => Err(problems.remove(0)),
-        n => Err(ConfigError {
-            key: problems.iter().map(|p| p.key.as_str()).collect::<Vec<_>>().join(", "),
-            source_desc: format!("{n} problems"),
-            message: problems.iter().map(|p| format!("\n  - {p}")).collect(),
-        }),
+    let config = deserialize_all(table, &sources, located.as_ref().map(|(p, _)| p), &mut errors);
+    let loaded = config.map(|config| Loaded { config, sources, secrets, file: located.map(|(p, _)| p) });
+    if let Some(l) = &loaded {
+        validate(l, &mut errors);
+    }
+    match loaded {
+        Some(l) if errors.is_empty() => Ok(l),
+        _ => Err(ConfigErrors(errors)),
     }
 }
 
-fn validate_core(l: &Loaded) -> Result<(), ConfigError> {
+/// Deserialises `table`, recording every key that does not fit: a bad key is reported, dropped
+/// (its default applies) and the rest tried again, so one pass finds them all.
+fn deserialize_all(
+    mut table: toml::Table,
+    sources: &BTreeMap<String, Source>,
+    file: Option<&PathBuf>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Config> {
+    // Each round removes one key, so this ends; the bound is only a backstop.
+    for _ in 0..=KEYS.len() + 64 {
+        match serde_path_to_error::deserialize::<_, Config>(toml::Value::Table(table.clone())) {
+            Ok(c) => return Some(c),
+            Err(e) => {
+                let mut key = e.path().to_string();
+                let message = e.into_inner().to_string();
+                // An unknown key is reported at its section; name the key itself.
+                if let Some(field) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+                    key = if key.is_empty() || key == "." { field.to_owned() } else { format!("{key}.{field}") };
+                }
+                let src = sources
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| file.map_or(Source::Default, |p| Source::File(p.clone())));
+                errors.push(ConfigError { key: key.clone(), source_desc: src.to_string(), message });
+                if !remove_path(&mut table, &key) {
+                    return None;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Removes the dotted `key` from `t`; false when it is not there.
+fn remove_path(t: &mut toml::Table, key: &str) -> bool {
+    match key.split_once('.') {
+        None => t.remove(key).is_some(),
+        Some((head, rest)) => match t.get_mut(head) {
+            Some(toml::Value::Table(inner)) => remove_path(inner, rest),
+            _ => t.remove(head).is_some(),
+        },
+    }
+}
+
+fn validate(l: &Loaded, errors: &mut Vec<ConfigError>) {
     let c = &l.config;
     let err =
         |key: &str, message: String| ConfigError { key: key.into(), source_desc: l.source(key).to_string(), message };
-    c.risk.validate().map_err(|e| match e {
-        hantu_core::Error::Config { key, message } => err(&key, message),
-        other => err("risk", other.to_string()),
-    })?;
+    if let Err(e) = c.risk.validate() {
+        errors.push(match e {
+            hantu_core::Error::Config { key, message } => err(&key, message),
+            other => err("risk", other.to_string()),
+        });
+    }
     if c.backtest.cash <= 0 {
-        return Err(err("backtest.cash", "must be positive".into()));
+        errors.push(err("backtest.cash", "must be positive".into()));
     }
     if !(c.backtest.participation > 0.0 && c.backtest.participation <= 1.0) {
-        return Err(err("backtest.participation", format!("{} must be in (0, 1]", c.backtest.participation)));
+        errors.push(err("backtest.participation", format!("{} must be in (0, 1]", c.backtest.participation)));
     }
     if c.backtest.commission_rate < Decimal::ZERO || c.backtest.commission_rate > Decimal::new(1, 2) {
-        return Err(err("backtest.commission_rate", format!("{} must be in [0, 0.01]", c.backtest.commission_rate)));
+        errors.push(err("backtest.commission_rate", format!("{} must be in [0, 0.01]", c.backtest.commission_rate)));
     }
     if !matches!(c.sandbox.clock.as_str(), "session" | "live") {
-        return Err(err("sandbox.clock", format!("{:?} must be session or live", c.sandbox.clock)));
+        errors.push(err("sandbox.clock", format!("{:?} must be session or live", c.sandbox.clock)));
     }
     if c.sandbox.cash <= 0 {
-        return Err(err("sandbox.cash", "must be positive".into()));
+        errors.push(err("sandbox.cash", "must be positive".into()));
     }
-    crate::service::jobs::load(l)?;
+    if let Err(e) = crate::service::jobs::load(l) {
+        errors.push(e);
+    }
+    errors.extend(crate::service::notify::config::validate(l));
     if !matches!(c.kis.env.as_str(), "paper" | "real") {
-        return Err(err("kis.env", format!("{:?} must be paper or real", c.kis.env)));
+        errors.push(err("kis.env", format!("{:?} must be paper or real", c.kis.env)));
     }
     if c.log.level.parse::<tracing_subscriber::EnvFilter>().is_err() {
-        return Err(err("log.level", format!("{:?} is not a level or filter", c.log.level)));
+        errors.push(err("log.level", format!("{:?} is not a level or filter", c.log.level)));
     }
     if c.api.addr.parse::<std::net::IpAddr>().is_err() {
-        return Err(err("api.addr", format!("{:?} is not an IP address", c.api.addr)));
+        errors.push(err("api.addr", format!("{:?} is not an IP address", c.api.addr)));
     }
-    if c.api.rate_per_minute == 0 || c.api.burst == 0 {
-        let key = if c.api.burst == 0 { "api.burst" } else { "api.rate_per_minute" };
-        return Err(err(key, "must be at least 1".into()));
+    if c.api.rate_per_minute == 0 {
+        errors.push(err("api.rate_per_minute", "must be at least 1".into()));
+    }
+    if c.api.burst == 0 {
+        errors.push(err("api.burst", "must be at least 1".into()));
     }
     if let Some((s, src)) = l.secrets.get("HANTU_API_KEYS") {
         if let Err(e) = crate::service::api::KeyRing::parse(s.expose()) {
-            return Err(ConfigError {
+            errors.push(ConfigError {
                 key: "HANTU_API_KEYS".into(),
                 source_desc: src.to_string(),
                 message: e.to_string(),
@@ -671,14 +748,13 @@ fn validate_core(l: &Loaded) -> Result<(), ConfigError> {
             && v.as_bytes()[8] == b'-'
             && v.bytes().enumerate().all(|(i, b)| i == 8 || b.is_ascii_digit());
         if !ok {
-            return Err(ConfigError {
+            errors.push(ConfigError {
                 key: "HANTU_KIS_ACCOUNT".into(),
                 source_desc: src.to_string(),
                 message: "must be 8 digits, '-', 2 digits (value not shown)".into(),
             });
         }
     }
-    Ok(())
 }
 
 fn collect_sources(t: &toml::Table, prefix: &str, src: &Source, out: &mut BTreeMap<String, Source>) {

@@ -187,6 +187,36 @@ fn bad_configuration_names_the_key_and_where_it_came_from() {
 }
 
 #[test]
+fn config_check_lists_every_problem_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hantu.toml"),
+        "[backtest]\ncash = \"lots\"\ncomission_rate = 0.1\nparticipation = 3.0\n[kis]\nenv = \"live\"\napp_secret = \"x\"",
+    )
+    .unwrap();
+    let o = hantu(
+        dir.path(),
+        &["config", "check"],
+        &[("HANTU_NO_SUCH_THING", "1"), ("HANTU_RISK_MAX_OPEN_POSITIONS", "many")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let t = text(&o);
+    for key in [
+        "backtest.cash",
+        "comission_rate",
+        "backtest.participation",
+        "kis.env",
+        "kis.app_secret",
+        "HANTU_NO_SUCH_THING",
+        "risk.max_open_positions",
+    ] {
+        assert!(t.contains(key), "{key} missing from: {t}");
+    }
+    assert!(t.contains("7 problems"), "{t}");
+    assert!(!t.contains("\"x\""), "a secret's value leaked: {t}");
+}
+
+#[test]
 fn config_check_lists_keys_with_sources_and_never_prints_secrets() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("hantu.toml"), "[backtest]\ncash = 5000000\n").unwrap();

@@ -179,3 +179,58 @@ fn lookbacks_match_talib_index() {
     assert_eq!(ind::linearreg_lookback(14), lookback("LINEARREG.csv"));
     assert_eq!(ind::midprice_lookback(14), lookback("MIDPRICE.csv"));
 }
+
+#[test]
+fn moving_average_types() {
+    use ind::MaType::{Dema, Ema, Kama, Sma, Tema, Wma};
+    let x = inputs();
+    let (h, l, c) = (&x.high, &x.low, &x.close);
+    let index = std::fs::read_to_string(dir().join("index.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&index).unwrap();
+    let lookback = |file: &str| -> usize {
+        let f = json["functions"].as_array().unwrap().iter().find(|f| f["file"] == file).unwrap();
+        usize::try_from(f["lookback"].as_u64().unwrap()).unwrap()
+    };
+    for (file, fast, ft, slow, st, signal, gt) in [
+        ("MACDEXT.csv", 12, Ema, 26, Ema, 9, Ema),
+        ("MACDEXT__mixed.csv", 10, Dema, 21, Wma, 7, Sma),
+        ("MACDEXT__kama_tema.csv", 30, Kama, 8, Tema, 5, Ema),
+    ] {
+        let m = ind::macdext(c, fast, ft, slow, st, signal, gt).unwrap();
+        check(file, "macd", &m.macd);
+        check(file, "macdsignal", &m.signal);
+        check(file, "macdhist", &m.hist);
+        assert_eq!(ind::macdext_lookback(fast, ft, slow, st, signal, gt), lookback(file), "{file}");
+    }
+    let m = ind::macdfix(c, 9).unwrap();
+    check("MACDFIX.csv", "macd", &m.macd);
+    check("MACDFIX.csv", "macdsignal", &m.signal);
+    check("MACDFIX.csv", "macdhist", &m.hist);
+    assert_eq!(ind::macdfix_lookback(9), lookback("MACDFIX.csv"));
+    for (file, period, up, dn, t) in [("BBANDS__ema.csv", 20, 2.0, 1.5, Ema), ("BBANDS__tema.csv", 10, 2.0, 2.0, Tema)]
+    {
+        let b = ind::bbands_ma(c, period, up, dn, t).unwrap();
+        check(file, "upperband", &b.upper);
+        check(file, "middleband", &b.middle);
+        check(file, "lowerband", &b.lower);
+        assert_eq!(ind::ma_lookback(period, t), lookback(file), "{file}");
+    }
+    for (file, fastk, slowk, kt, slowd, dt) in
+        [("STOCH__ema_wma.csv", 14, 3, Ema, 5, Wma), ("STOCH__dema_kama.csv", 9, 4, Dema, 3, Kama)]
+    {
+        let s = ind::stoch_ma(h, l, c, fastk, slowk, slowd, kt, dt).unwrap();
+        check(file, "slowk", &s.k);
+        check(file, "slowd", &s.d);
+        assert_eq!(ind::stoch_ma_lookback(fastk, slowk, slowd, kt, dt), lookback(file), "{file}");
+    }
+    // With SMA everywhere they are the plain indicators, bit for bit.
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let (a, b) = (ind::bbands_ma(c, 20, 2.0, 2.0, Sma).unwrap(), ind::bbands(c, 20, 2.0, 2.0).unwrap());
+    assert!(bits(&a.upper) == bits(&b.upper) && bits(&a.middle) == bits(&b.middle) && bits(&a.lower) == bits(&b.lower));
+    let (a, b) = (ind::stoch_ma(h, l, c, 5, 3, 3, Sma, Sma).unwrap(), ind::stoch(h, l, c, 5, 3, 3).unwrap());
+    assert!(bits(&a.k) == bits(&b.k) && bits(&a.d) == bits(&b.d));
+    for code in [5, 7, 8, 9] {
+        assert!(matches!(ind::MaType::from_code("matype", code), Err(ind::IndicatorError::Param { .. })), "{code}");
+    }
+    assert_eq!(ind::MaType::from_code("matype", 6).unwrap(), Kama);
+}

@@ -1,14 +1,18 @@
 //! Backtests from Python: one run with a Python or built-in strategy, or a batch of built-in
 //! runs in parallel.
 
+use std::collections::HashMap;
+
 use hantu_core::backtest::{Backtest, BacktestConfig, BacktestReport, BatchJob, run_batch};
 use hantu_core::domain::{Instrument, Market, StockCode};
 use hantu_core::strategies::{self, Params};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use rayon::prelude::*;
 
+use crate::columns::Freq;
 use crate::error::{ConfigError, core_err, validation_err};
-use crate::frames::{PyBarData, report_dict};
+use crate::frames::{PyBarData, report_dict, stats_dict};
 use crate::gil::detached;
 use crate::pystrategy::{Hooks, PyStrategy};
 
@@ -49,18 +53,35 @@ pub(crate) fn py_run_python<'py>(
     if let Some(e) = strategy.take_error() {
         return Err(e);
     }
-    report_dict(py, &report.map_err(core_err)?)
+    report_dict(py, &report.map_err(core_err)?, data.freq)
 }
 
 /// Keeps a finished report on the Rust side until Python asks for its tables.
 #[pyclass(frozen, name = "Report", module = "hantu._hantu")]
-pub(crate) struct PyReport(pub(crate) BacktestReport);
+pub(crate) struct PyReport(pub(crate) BacktestReport, pub(crate) Freq);
 
 #[pymethods]
 impl PyReport {
     /// The report's tables as columns.
     fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        report_dict(py, &self.0)
+        report_dict(py, &self.0, self.1)
+    }
+
+    /// The summary statistics alone (what a batch's table needs, without the other tables).
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        stats_dict(py, &self.0.stats)
+    }
+
+    /// The strategy's name.
+    #[getter]
+    fn strategy(&self) -> &str {
+        &self.0.strategy
+    }
+
+    /// Number of bars the run consumed.
+    #[getter]
+    fn bars(&self) -> u64 {
+        self.0.bars
     }
 }
 
@@ -96,7 +117,7 @@ pub(crate) fn py_run_builtin(
     let bars = &data.merged;
     let report = detached(py, move || Backtest::new(cfg).with_instruments(&instruments).run(bars, &mut *strategy))
         .map_err(core_err)?;
-    Ok(PyReport(report))
+    Ok(PyReport(report, data.freq))
 }
 
 /// Runs a built-in strategy once per parameter set (and, with `per_code`, once per stock), all
@@ -118,22 +139,40 @@ pub(crate) fn py_run_builtin_batch(
     for p in &params {
         strategies::by_name(name, p).map_err(core_err)?;
     }
-    let mut jobs = Vec::new();
-    let mut labels = Vec::new();
-    if per_code {
-        for (code, bars) in &data.series {
-            for (i, p) in params.iter().enumerate() {
-                jobs.push(BatchJob { bars: bars.as_slice(), params: p });
-                labels.push((Some(code.to_string()), i));
-            }
-        }
+    let labels: Vec<(Option<String>, usize)>;
+    let reports = if per_code {
+        // Each stock runs alone, so it gets only its own instrument: handing every run the whole
+        // list (thousands of instruments) cost more than the runs themselves.
+        let by_code: HashMap<StockCode, &Instrument> = instruments.iter().map(|i| (i.code, i)).collect();
+        let series = data.series();
+        let backtests: Vec<Backtest> = series
+            .iter()
+            .map(|(code, _)| {
+                let own = by_code.get(code).map_or(&[][..], |i| std::slice::from_ref(*i));
+                Backtest::new(cfg.clone()).with_instruments(own)
+            })
+            .collect();
+        let jobs: Vec<(usize, usize)> =
+            (0..series.len()).flat_map(|s| (0..params.len()).map(move |i| (s, i))).collect();
+        labels = jobs.iter().map(|&(s, i)| (Some(series[s].0.to_string()), i)).collect();
+        detached(py, || {
+            jobs.par_iter()
+                .map(|&(s, i)| {
+                    let mut strategy = strategies::by_name(name, &params[i])?;
+                    backtests[s].run(&series[s].1, &mut *strategy)
+                })
+                .collect::<Vec<_>>()
+        })
     } else {
-        for (i, p) in params.iter().enumerate() {
-            jobs.push(BatchJob { bars: data.merged.as_slice(), params: p });
-            labels.push((None, i));
-        }
-    }
-    let bt = Backtest::new(cfg).with_instruments(&instruments);
-    let reports = detached(py, || run_batch(&bt, &jobs, |p: &&Params| strategies::by_name(name, p)));
-    labels.into_iter().zip(reports).map(|((code, i), r)| r.map(|r| (code, i, PyReport(r))).map_err(core_err)).collect()
+        let jobs: Vec<BatchJob<'_, &Params>> =
+            params.iter().map(|p| BatchJob { bars: data.merged.as_slice(), params: p }).collect();
+        labels = (0..params.len()).map(|i| (None, i)).collect();
+        let bt = Backtest::new(cfg).with_instruments(&instruments);
+        detached(py, || run_batch(&bt, &jobs, |p: &&Params| strategies::by_name(name, p)))
+    };
+    labels
+        .into_iter()
+        .zip(reports)
+        .map(|((code, i), r)| r.map(|r| (code, i, PyReport(r, data.freq))).map_err(core_err))
+        .collect()
 }

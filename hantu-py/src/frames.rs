@@ -1,77 +1,88 @@
 //! Bars and reports as columns (numpy arrays and lists) that `hantu/_frames.py` turns into
-//! pandas objects, and bars back from such columns.
+//! pandas objects; the checked bars themselves (`BarData`).
 //!
 //! Dates cross the boundary as `int64` nanoseconds of naive KST wall-clock time (what pandas
 //! shows). A daily bar, stamped at the 15:30 KST close in the core, crosses as midnight of its
-//! date, so a daily frame has plain dates; anything else keeps its KST time.
+//! date, so a daily frame has plain dates; anything else keeps its KST time. Intraday data
+//! (`freq="minute"`) keeps every time as it is, 15:30 and midnight included (see `columns.rs`).
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-use hantu_core::backtest::{BacktestReport, Stats, merge_series, validate_order};
-use hantu_core::domain::{Bar, KST_OFFSET_SECS, OrderKind, Price, StockCode, Timestamp};
-use numpy::{IntoPyArray, PyReadonlyArray1};
+use hantu_core::backtest::{BacktestReport, Stats, merge_series};
+use hantu_core::domain::{Bar, OrderKind, StockCode, Timestamp};
+use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use crate::columns::Freq;
 use crate::error::{DataError, core_err};
-use crate::gil::detached;
-
-const MS_PER_DAY: i64 = 86_400_000;
-const KST_MS: i64 = KST_OFFSET_SECS * 1000;
-const CLOSE_MS: i64 = (15 * 60 + 30) * 60_000;
 
 /// A core timestamp as naive KST nanoseconds (a daily close becomes midnight of its date).
 pub(crate) fn ts_to_ns(ts: Timestamp) -> i64 {
-    let local = ts.millis() + KST_MS;
-    let day = local.div_euclid(MS_PER_DAY);
-    if local - day * MS_PER_DAY == CLOSE_MS { day * MS_PER_DAY * 1_000_000 } else { local * 1_000_000 }
+    Freq::Auto.ns(ts)
 }
 
-/// Naive KST nanoseconds as a core timestamp (midnight means the daily close of that date).
-pub(crate) fn ns_to_ts(ns: i64) -> Timestamp {
-    let local = ns.div_euclid(1_000_000);
-    let day = local.div_euclid(MS_PER_DAY);
-    if local == day * MS_PER_DAY {
-        Timestamp::from_millis(local + CLOSE_MS - KST_MS)
-    } else {
-        Timestamp::from_millis(local - KST_MS)
-    }
-}
+/// Per stock, ascending by time; stocks in code order.
+type Series = Vec<(StockCode, Vec<Bar>)>;
 
 /// Bars of several stocks, checked and ordered, ready for backtests.
 #[pyclass(frozen, name = "BarData", module = "hantu._hantu")]
 pub(crate) struct PyBarData {
-    /// Per stock, ascending by time; stocks in code order.
-    pub(crate) series: Vec<(StockCode, Vec<Bar>)>,
     /// All bars by (time, code), as the engine consumes them.
     pub(crate) merged: Vec<Bar>,
+    /// The distinct codes, sorted.
+    codes: Vec<StockCode>,
+    /// The bars split per stock, made on first use (one backtest over all stocks never needs it).
+    series: OnceLock<Series>,
+    /// What the dates stamp, as the caller said (for the way back to pandas).
+    pub(crate) freq: Freq,
 }
 
 impl PyBarData {
     /// Orders and checks `series` and builds the merged time line.
-    pub(crate) fn new(mut series: Vec<(StockCode, Vec<Bar>)>) -> PyResult<Self> {
+    pub(crate) fn new(mut series: Series) -> PyResult<Self> {
         series.sort_by_key(|(c, _)| *c);
         let merged = merge_series(&series.iter().map(|(_, b)| b.as_slice()).collect::<Vec<_>>()).map_err(core_err)?;
-        Ok(Self { series, merged })
+        let codes = series.iter().map(|(c, _)| *c).collect();
+        Ok(Self { merged, codes, series: OnceLock::from(series), freq: Freq::Auto })
     }
-}
 
-impl PyBarData {
-    /// Bars already ordered by (time, code), of about `ncodes` stocks: checks for duplicates
-    /// and splits them per stock.
-    pub(crate) fn from_merged(merged: Vec<Bar>, ncodes: usize) -> PyResult<Self> {
-        validate_order(&merged).map_err(core_err)?;
-        let mut per: Vec<(StockCode, Vec<Bar>)> = Vec::with_capacity(ncodes);
-        let mut slot: HashMap<StockCode, usize> = HashMap::with_capacity(ncodes);
-        for b in &merged {
-            let k = *slot.entry(b.code).or_insert_with(|| {
-                per.push((b.code, Vec::new()));
-                per.len() - 1
-            });
-            per[k].1.push(*b);
+    /// Bars already ordered by (time, code), of the stocks `codes` (each of which has bars):
+    /// checks for duplicates.
+    pub(crate) fn from_rows(merged: Vec<Bar>, codes: &[StockCode], freq: Freq) -> PyResult<Self> {
+        if let Some(i) = merged.windows(2).position(|w| (w[1].ts, w[1].code) <= (w[0].ts, w[0].code)) {
+            let (a, b) = (&merged[i], &merged[i + 1]);
+            return Err(DataError::new_err(format!(
+                "bars[{}]: bar {} at {} is duplicated (after {} at {})",
+                i + 1,
+                b.code,
+                b.ts,
+                a.code,
+                a.ts
+            )));
         }
-        per.sort_by_key(|(c, _)| *c);
-        Ok(Self { series: per, merged })
+        let mut present = codes.to_vec();
+        present.sort_unstable();
+        present.dedup();
+        Ok(Self { merged, codes: present, series: OnceLock::new(), freq })
+    }
+
+    /// The bars per stock, in code order.
+    pub(crate) fn series(&self) -> &Series {
+        self.series.get_or_init(|| {
+            if let [code] = self.codes.as_slice() {
+                return vec![(*code, self.merged.clone())];
+            }
+            let slot: HashMap<StockCode, usize> = self.codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+            let mut per: Series = self.codes.iter().map(|c| (*c, Vec::new())).collect();
+            for b in &self.merged {
+                if let Some(&k) = slot.get(&b.code) {
+                    per[k].1.push(*b);
+                }
+            }
+            per
+        })
     }
 }
 
@@ -85,21 +96,26 @@ impl PyBarData {
     /// The stock codes, sorted.
     #[getter]
     fn codes(&self) -> Vec<String> {
-        self.series.iter().map(|(c, _)| c.to_string()).collect()
+        self.codes.iter().map(ToString::to_string).collect()
     }
 
     fn __repr__(&self) -> String {
-        format!("BarData({} stocks, {} bars)", self.series.len(), self.merged.len())
+        format!("BarData({} stocks, {} bars)", self.codes.len(), self.merged.len())
     }
 
     /// The bars as columns (`date` ns, `code_index`, `codes`, `open`..`volume`), by (date, code).
     fn columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        bars_to_columns(py, &self.merged)
+        bars_to_columns_as(py, &self.merged, self.freq)
     }
 }
 
 /// Columns of `bars`: `date` (int64 ns), `code_index` into `codes`, prices and volume as int64.
 pub(crate) fn bars_to_columns<'py>(py: Python<'py>, bars: &[Bar]) -> PyResult<Bound<'py, PyDict>> {
+    bars_to_columns_as(py, bars, Freq::Auto)
+}
+
+/// [`bars_to_columns`] with dates crossing as `freq` says.
+pub(crate) fn bars_to_columns_as<'py>(py: Python<'py>, bars: &[Bar], freq: Freq) -> PyResult<Bound<'py, PyDict>> {
     let mut index: HashMap<StockCode, i64> = HashMap::new();
     let mut codes: Vec<String> = Vec::new();
     let n = bars.len();
@@ -112,12 +128,20 @@ pub(crate) fn bars_to_columns<'py>(py: Python<'py>, bars: &[Bar]) -> PyResult<Bo
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
+    let mut last: Option<(StockCode, i64)> = None;
     for b in bars {
-        let i = *index.entry(b.code).or_insert_with(|| {
-            codes.push(b.code.to_string());
-            codes.len() as i64 - 1
-        });
-        date.push(ts_to_ns(b.ts));
+        let i = match last {
+            Some((c, i)) if c == b.code => i,
+            _ => {
+                let i = *index.entry(b.code).or_insert_with(|| {
+                    codes.push(b.code.to_string());
+                    codes.len() as i64 - 1
+                });
+                last = Some((b.code, i));
+                i
+            }
+        };
+        date.push(freq.ns(b.ts));
         code.push(i);
         open.push(b.open.won());
         high.push(b.high.won());
@@ -135,70 +159,6 @@ pub(crate) fn bars_to_columns<'py>(py: Python<'py>, bars: &[Bar]) -> PyResult<Bo
     d.set_item("close", close.into_pyarray(py))?;
     d.set_item("volume", volume.into_pyarray(py))?;
     Ok(d)
-}
-
-/// Builds bars from columns (as `hantu/_frames.py` extracts them from a DataFrame). Prices are
-/// rounded to whole won; each row is validated and a bad one is reported by its position.
-#[pyfunction]
-#[pyo3(name = "bars_from_columns")]
-#[allow(clippy::too_many_arguments, reason = "one argument per column")]
-pub(crate) fn py_bars_from_columns(
-    py: Python<'_>,
-    date: PyReadonlyArray1<'_, i64>,
-    code_index: PyReadonlyArray1<'_, i64>,
-    codes: Vec<String>,
-    open: PyReadonlyArray1<'_, f64>,
-    high: PyReadonlyArray1<'_, f64>,
-    low: PyReadonlyArray1<'_, f64>,
-    close: PyReadonlyArray1<'_, f64>,
-    volume: PyReadonlyArray1<'_, f64>,
-) -> PyResult<PyBarData> {
-    let parsed: Vec<StockCode> = codes
-        .iter()
-        .map(|c| StockCode::new_checked(c).map_err(|e| DataError::new_err(format!("column code: {e}"))))
-        .collect::<PyResult<_>>()?;
-    let (date, code_index) = (date.as_slice()?, code_index.as_slice()?);
-    let (open, high, low, close, volume) =
-        (open.as_slice()?, high.as_slice()?, low.as_slice()?, close.as_slice()?, volume.as_slice()?);
-    let n = date.len();
-    if [code_index.len(), open.len(), high.len(), low.len(), close.len(), volume.len()].iter().any(|&l| l != n) {
-        return Err(DataError::new_err("bar columns have different lengths"));
-    }
-    detached(py, || {
-        let mut rows = Vec::with_capacity(n);
-        for i in 0..n {
-            rows.push(row(i, &parsed, date, code_index, [open[i], high[i], low[i], close[i]], volume[i])?);
-        }
-        // Long frames usually come ordered by (date, code) already; then no sort is needed.
-        if !rows.is_sorted_by_key(|b| (b.ts, b.code)) {
-            rows.sort_unstable_by_key(|b| (b.ts, b.code));
-        }
-        PyBarData::from_merged(rows, parsed.len())
-    })
-}
-
-/// Row `i` as a checked bar; a bad row is a `DataError` naming its position.
-fn row(i: usize, codes: &[StockCode], date: &[i64], code_index: &[i64], ohlc: [f64; 4], vol: f64) -> PyResult<Bar> {
-    let row_err = |what: String| DataError::new_err(format!("row {i}: {what}"));
-    let code =
-        usize::try_from(code_index[i]).ok().and_then(|c| codes.get(c)).ok_or_else(|| row_err("missing code".into()))?;
-    let price = |name: &'static str, v: f64| {
-        Price::from_f64(v.round()).map_err(|_| row_err(format!("{name} {v} is not a positive price")))
-    };
-    if !(vol.is_finite() && vol >= 0.0) {
-        return Err(row_err(format!("volume {vol} is not a non-negative number")));
-    }
-    let [o, h, l, c] = ohlc;
-    Bar::new_checked(
-        *code,
-        ns_to_ts(date[i]),
-        price("open", o)?,
-        price("high", h)?,
-        price("low", l)?,
-        price("close", c)?,
-        vol as u64,
-    )
-    .map_err(|e| row_err(e.to_string()))
 }
 
 /// A money amount for Python: an int when whole, else a float.
@@ -238,8 +198,9 @@ pub(crate) fn stats_dict<'py>(py: Python<'py>, s: &Stats) -> PyResult<Bound<'py,
 }
 
 /// Every table of a report as columns: `equity`, `orders`, `fills`, `trades` (dicts of columns),
-/// `stats` (dict), `strategy` and `bars`.
-pub(crate) fn report_dict<'py>(py: Python<'py>, r: &BacktestReport) -> PyResult<Bound<'py, PyDict>> {
+/// `stats` (dict), `strategy` and `bars`; dates cross as `freq` says.
+pub(crate) fn report_dict<'py>(py: Python<'py>, r: &BacktestReport, freq: Freq) -> PyResult<Bound<'py, PyDict>> {
+    let ts_to_ns = |ts: Timestamp| freq.ns(ts);
     let out = PyDict::new(py);
     out.set_item("strategy", &r.strategy)?;
     out.set_item("bars", r.bars)?;
@@ -305,7 +266,10 @@ pub(crate) fn report_dict<'py>(py: Python<'py>, r: &BacktestReport) -> PyResult<
     t.set_item("code", PyList::new(py, ts.iter().map(|x| x.code.as_str()))?)?;
     t.set_item("entry", ts.iter().map(|x| ts_to_ns(x.entry_ts)).collect::<Vec<_>>().into_pyarray(py))?;
     // NaT is i64::MIN in numpy's datetime64.
-    t.set_item("exit", ts.iter().map(|x| x.exit_ts.map_or(i64::MIN, ts_to_ns)).collect::<Vec<_>>().into_pyarray(py))?;
+    t.set_item(
+        "exit",
+        ts.iter().map(|x| x.exit_ts.map_or(i64::MIN, |t| freq.ns(t))).collect::<Vec<_>>().into_pyarray(py),
+    )?;
     t.set_item("qty", ts.iter().map(|x| x.qty as i64).collect::<Vec<_>>().into_pyarray(py))?;
     t.set_item("entry_price", ts.iter().map(|x| x.entry_price).collect::<Vec<_>>().into_pyarray(py))?;
     t.set_item("exit_price", ts.iter().map(|x| x.exit_price.unwrap_or(f64::NAN)).collect::<Vec<_>>().into_pyarray(py))?;

@@ -6,7 +6,7 @@
 //! one per face, so every indicator is wrapped the same way.
 
 use hantu_core::indicators as ind;
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use crate::error::ValidationError;
@@ -16,50 +16,90 @@ fn err(e: &ind::IndicatorError) -> PyErr {
     ValidationError::new_err(e.to_string())
 }
 
-/// Wraps a batch function: `name => core(inputs…, params…) -> output`, where `|out| conv`
-/// turns the core's output into Python objects.
+/// A moving-average type as Python gives it: TA-Lib's code (`talib.MA_Type`); the Python
+/// wrapper turns names such as `"ema"` into codes.
+#[derive(Clone, Copy)]
+struct MaType(ind::MaType);
+
+impl MaType {
+    const SMA: Self = Self(ind::MaType::Sma);
+}
+
+impl<'py> FromPyObject<'py> for MaType {
+    fn extract_bound(ob: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let code: u32 = ob
+            .extract()
+            .map_err(|_| ValidationError::new_err(format!("matype: {ob} is not a moving-average type code (0-8)")))?;
+        ind::MaType::from_code("matype", code).map(Self).map_err(|e| err(&e))
+    }
+}
+
+impl From<MaType> for ind::MaType {
+    fn from(t: MaType) -> Self {
+        t.0
+    }
+}
+
+/// Wraps a batch kernel: `name => core_into(inputs…, params…, outputs…)`. The outputs are
+/// allocated as numpy arrays and filled in place with the GIL released: numpy backs large
+/// arrays with huge pages, so a fresh 1M-bar output costs a handful of page faults instead of
+/// two thousand, and nothing is copied or moved afterwards.
 macro_rules! batch {
-    ($name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), |$py:ident, $out:ident| $conv:expr) => {
+    ($name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), [$($out:ident),+]) => {
         #[pyfunction]
         #[pyo3(signature = ($($input,)+ $($p = $d),*))]
+        #[allow(clippy::too_many_arguments, reason = "one argument per input and parameter, as in TA-Lib")]
         fn $name<'py>(
-            $py: Python<'py>,
+            py: Python<'py>,
             $($input: PyReadonlyArray1<'py, f64>,)+
             $($p: $t),*
         ) -> PyResult<Bound<'py, PyAny>> {
             $(let $input = $input.as_slice()?;)+
-            let $out = detached($py, || $core($($input,)+ $($p),*)).map_err(|e| err(&e))?;
-            $conv
+            let n = [$($input.len()),+][0];
+            $(let $out = PyArray1::<f64>::zeros(py, n, false);)+
+            {
+                $(let mut $out = $out.readwrite();)+
+                $(let $out = $out.as_slice_mut()?;)+
+                detached(py, || $core($($input,)+ $($p.into(),)* $($out),+)).map_err(|e| err(&e))?;
+            }
+            outputs(py, vec![$($out),+])
         }
     };
 }
 
-fn one<'py>(py: Python<'py>, v: Vec<f64>) -> PyResult<Bound<'py, PyAny>> {
-    Ok(v.into_pyarray(py).into_any())
-}
-
-fn many<'py, const N: usize>(py: Python<'py>, vs: [Vec<f64>; N]) -> PyResult<Bound<'py, PyAny>> {
-    let arrays: Vec<Bound<'py, PyArray1<f64>>> = vs.into_iter().map(|v| v.into_pyarray(py)).collect();
+/// One output array, or a tuple of several.
+fn outputs<'py>(py: Python<'py>, mut arrays: Vec<Bound<'py, PyArray1<f64>>>) -> PyResult<Bound<'py, PyAny>> {
+    if arrays.len() == 1 {
+        if let Some(a) = arrays.pop() {
+            return Ok(a.into_any());
+        }
+    }
     Ok(pyo3::types::PyTuple::new(py, arrays)?.into_any())
 }
 
-batch!(sma => ind::sma, (close), (period: usize = 30), |py, o| one(py, o));
-batch!(ema => ind::ema, (close), (period: usize = 30), |py, o| one(py, o));
-batch!(rsi => ind::rsi, (close), (period: usize = 14), |py, o| one(py, o));
-batch!(atr => ind::atr, (high, low, close), (period: usize = 14), |py, o| one(py, o));
-batch!(adx => ind::adx, (high, low, close), (period: usize = 14), |py, o| one(py, o));
-batch!(plus_di => ind::plus_di, (high, low, close), (period: usize = 14), |py, o| one(py, o));
-batch!(minus_di => ind::minus_di, (high, low, close), (period: usize = 14), |py, o| one(py, o));
-batch!(trange => ind::trange, (high, low, close), (), |py, o| one(py, o));
-batch!(obv => ind::obv, (close, volume), (), |py, o| one(py, o));
-batch!(bbands => ind::bbands, (close), (period: usize = 5, nbdev_up: f64 = 2.0, nbdev_dn: f64 = 2.0),
-    |py, o| many(py, [o.upper, o.middle, o.lower]));
-batch!(macd => ind::macd, (close), (fast: usize = 12, slow: usize = 26, signal: usize = 9),
-    |py, o| many(py, [o.macd, o.signal, o.hist]));
-batch!(stoch => ind::stoch, (high, low, close), (fastk: usize = 5, slowk: usize = 3, slowd: usize = 3),
-    |py, o| many(py, [o.k, o.d]));
-batch!(stochf => ind::stochf, (high, low, close), (fastk: usize = 5, fastd: usize = 3),
-    |py, o| many(py, [o.k, o.d]));
+batch!(sma => ind::sma_into, (close), (period: usize = 30), [out]);
+batch!(ema => ind::ema_into, (close), (period: usize = 30), [out]);
+batch!(rsi => ind::rsi_into, (close), (period: usize = 14), [out]);
+batch!(atr => ind::atr_into, (high, low, close), (period: usize = 14), [out]);
+batch!(adx => ind::adx_into, (high, low, close), (period: usize = 14), [out]);
+batch!(plus_di => ind::plus_di_into, (high, low, close), (period: usize = 14), [out]);
+batch!(minus_di => ind::minus_di_into, (high, low, close), (period: usize = 14), [out]);
+batch!(trange => ind::trange_into, (high, low, close), (), [out]);
+batch!(obv => ind::obv_into, (close, volume), (), [out]);
+batch!(bbands => ind::bbands_ma_into, (close), (period: usize = 5, nbdev_up: f64 = 2.0, nbdev_dn: f64 = 2.0, matype: MaType = MaType::SMA),
+    [out_upper, out_middle, out_lower]);
+batch!(macd => ind::macd_into, (close), (fast: usize = 12, slow: usize = 26, signal: usize = 9),
+    [out_macd, out_signal, out_hist]);
+batch!(stoch => ind::stoch_ma_into, (high, low, close),
+    (fastk: usize = 5, slowk: usize = 3, slowd: usize = 3, slowk_matype: MaType = MaType::SMA, slowd_matype: MaType = MaType::SMA),
+    [out_k, out_d]);
+batch!(macdext => ind::macdext_into, (close),
+    (fast: usize = 12, fast_matype: MaType = MaType::SMA, slow: usize = 26, slow_matype: MaType = MaType::SMA,
+     signal: usize = 9, signal_matype: MaType = MaType::SMA),
+    [out_macd, out_signal, out_hist]);
+batch!(macdfix => ind::macdfix_into, (close), (signal: usize = 9), [out_macd, out_signal, out_hist]);
+batch!(stochf => ind::stochf_into, (high, low, close), (fastk: usize = 5, fastd: usize = 3),
+    [out_k, out_d]);
 
 /// Wraps a streaming type as a Python class with `update(inputs…)`, `reset()`.
 macro_rules! stream {
@@ -113,53 +153,53 @@ stream!(PyStochF, "STOCHF", ind::StochF, (fastk: usize = 5, fastd: usize = 3),
     (high, low, close) -> (f64, f64), |v| (v.k, v.d));
 
 // The rest of the indicators, generated from one table (see the batch and stream macros).
-batch!(wma => ind::wma, (close), (period: usize = 30), |py, o| one(py, o));
+batch!(wma => ind::wma_into, (close), (period: usize = 30), [out]);
 stream!(PyWma, "WMA", ind::Wma, (period: usize = 30), (x) -> f64, |v| v);
-batch!(dema => ind::dema, (close), (period: usize = 30), |py, o| one(py, o));
+batch!(dema => ind::dema_into, (close), (period: usize = 30), [out]);
 stream!(PyDema, "DEMA", ind::Dema, (period: usize = 30), (x) -> f64, |v| v);
-batch!(tema => ind::tema, (close), (period: usize = 30), |py, o| one(py, o));
+batch!(tema => ind::tema_into, (close), (period: usize = 30), [out]);
 stream!(PyTema, "TEMA", ind::Tema, (period: usize = 30), (x) -> f64, |v| v);
-batch!(kama => ind::kama, (close), (period: usize = 30), |py, o| one(py, o));
+batch!(kama => ind::kama_into, (close), (period: usize = 30), [out]);
 stream!(PyKama, "KAMA", ind::Kama, (period: usize = 30), (x) -> f64, |v| v);
-batch!(trix => ind::trix, (close), (period: usize = 30), |py, o| one(py, o));
+batch!(trix => ind::trix_into, (close), (period: usize = 30), [out]);
 stream!(PyTrix, "TRIX", ind::Trix, (period: usize = 30), (x) -> f64, |v| v);
-batch!(cmo => ind::cmo, (close), (period: usize = 14), |py, o| one(py, o));
+batch!(cmo => ind::cmo_into, (close), (period: usize = 14), [out]);
 stream!(PyCmo, "CMO", ind::Cmo, (period: usize = 14), (x) -> f64, |v| v);
-batch!(roc => ind::roc, (close), (period: usize = 10), |py, o| one(py, o));
+batch!(roc => ind::roc_into, (close), (period: usize = 10), [out]);
 stream!(PyRoc, "ROC", ind::Roc, (period: usize = 10), (x) -> f64, |v| v);
-batch!(mom => ind::mom, (close), (period: usize = 10), |py, o| one(py, o));
+batch!(mom => ind::mom_into, (close), (period: usize = 10), [out]);
 stream!(PyMom, "MOM", ind::Mom, (period: usize = 10), (x) -> f64, |v| v);
-batch!(linearreg => ind::linearreg, (close), (period: usize = 14), |py, o| one(py, o));
+batch!(linearreg => ind::linearreg_into, (close), (period: usize = 14), [out]);
 stream!(PyLinearReg, "LINEARREG", ind::LinearReg, (period: usize = 14), (x) -> f64, |v| v);
-batch!(var => ind::var, (close), (period: usize = 5), |py, o| one(py, o));
+batch!(var => ind::var_into, (close), (period: usize = 5), [out]);
 stream!(PyVar, "VAR", ind::Var, (period: usize = 5), (x) -> f64, |v| v);
-batch!(stddev => ind::stddev, (close), (period: usize = 5, nbdev: f64 = 1.0), |py, o| one(py, o));
+batch!(stddev => ind::stddev_into, (close), (period: usize = 5, nbdev: f64 = 1.0), [out]);
 stream!(PyStdDev, "STDDEV", ind::StdDev, (period: usize = 5, nbdev: f64 = 1.0), (x) -> f64, |v| v);
-batch!(jma => ind::jma, (close), (length: usize = 7, phase: f64 = 0.0, power: f64 = 2.0), |py, o| one(py, o));
+batch!(jma => ind::jma_into, (close), (length: usize = 7, phase: f64 = 0.0, power: f64 = 2.0), [out]);
 stream!(PyJma, "JMA", ind::Jma, (length: usize = 7, phase: f64 = 0.0, power: f64 = 2.0), (x) -> f64, |v| v);
-batch!(natr => ind::natr, (high, low, close), (period: usize = 14), |py, o| one(py, o));
+batch!(natr => ind::natr_into, (high, low, close), (period: usize = 14), [out]);
 stream!(PyNatr, "NATR", ind::Natr, (period: usize = 14), (high, low, close) -> f64, |v| v);
-batch!(cci => ind::cci, (high, low, close), (period: usize = 14), |py, o| one(py, o));
+batch!(cci => ind::cci_into, (high, low, close), (period: usize = 14), [out]);
 stream!(PyCci, "CCI", ind::Cci, (period: usize = 14), (high, low, close) -> f64, |v| v);
-batch!(willr => ind::willr, (high, low, close), (period: usize = 14), |py, o| one(py, o));
+batch!(willr => ind::willr_into, (high, low, close), (period: usize = 14), [out]);
 stream!(PyWillR, "WILLR", ind::WillR, (period: usize = 14), (high, low, close) -> f64, |v| v);
-batch!(ultosc => ind::ultosc, (high, low, close), (period1: usize = 7, period2: usize = 14, period3: usize = 28), |py, o| one(py, o));
+batch!(ultosc => ind::ultosc_into, (high, low, close), (period1: usize = 7, period2: usize = 14, period3: usize = 28), [out]);
 stream!(PyUltOsc, "ULTOSC", ind::UltOsc, (period1: usize = 7, period2: usize = 14, period3: usize = 28), (high, low, close) -> f64, |v| v);
-batch!(mfi => ind::mfi, (high, low, close, volume), (period: usize = 14), |py, o| one(py, o));
+batch!(mfi => ind::mfi_into, (high, low, close, volume), (period: usize = 14), [out]);
 stream!(PyMfi, "MFI", ind::Mfi, (period: usize = 14), (high, low, close, volume) -> f64, |v| v);
-batch!(ad => ind::ad, (high, low, close, volume), (), |py, o| one(py, o));
+batch!(ad => ind::ad_into, (high, low, close, volume), (), [out]);
 stream!(PyAd, "AD", ind::Ad, (), (high, low, close, volume) -> f64, |v| v);
-batch!(adosc => ind::adosc, (high, low, close, volume), (fast: usize = 3, slow: usize = 10), |py, o| one(py, o));
+batch!(adosc => ind::adosc_into, (high, low, close, volume), (fast: usize = 3, slow: usize = 10), [out]);
 stream!(PyAdosc, "ADOSC", ind::Adosc, (fast: usize = 3, slow: usize = 10), (high, low, close, volume) -> f64, |v| v);
-batch!(vwap => ind::vwap, (high, low, close, volume), (period: usize = 14), |py, o| one(py, o));
+batch!(vwap => ind::vwap_into, (high, low, close, volume), (period: usize = 14), [out]);
 stream!(PyVwap, "VWAP", ind::Vwap, (period: usize = 14), (high, low, close, volume) -> f64, |v| v);
-batch!(midprice => ind::midprice, (high, low), (period: usize = 14), |py, o| one(py, o));
+batch!(midprice => ind::midprice_into, (high, low), (period: usize = 14), [out]);
 stream!(PyMidPrice, "MIDPRICE", ind::MidPrice, (period: usize = 14), (high, low) -> f64, |v| v);
-batch!(sar => ind::sar, (high, low), (acceleration: f64 = 0.02, maximum: f64 = 0.2), |py, o| one(py, o));
+batch!(sar => ind::sar_into, (high, low), (acceleration: f64 = 0.02, maximum: f64 = 0.2), [out]);
 stream!(PySar, "SAR", ind::Sar, (acceleration: f64 = 0.02, maximum: f64 = 0.2), (high, low) -> f64, |v| v);
-batch!(aroon => ind::aroon, (high, low), (period: usize = 14), |py, o| many(py, [o.down, o.up]));
+batch!(aroon => ind::aroon_into, (high, low), (period: usize = 14), [out_down, out_up]);
 stream!(PyAroonStream, "AROON", ind::AroonStream, (period: usize = 14), (high, low) -> (f64, f64), |v| (v.down, v.up));
-batch!(stochrsi => ind::stochrsi, (close), (period: usize = 14, fastk: usize = 5, fastd: usize = 3), |py, o| many(py, [o.k, o.d]));
+batch!(stochrsi => ind::stochrsi_into, (close), (period: usize = 14, fastk: usize = 5, fastd: usize = 3), [out_k, out_d]);
 stream!(PyStochRsi, "STOCHRSI", ind::StochRsi, (period: usize = 14, fastk: usize = 5, fastd: usize = 3), (x) -> (f64, f64), |v| (v.k, v.d));
 
 /// Times `repeats` calls of a core batch function on `close` inside Rust, returning the
@@ -215,6 +255,8 @@ pub(crate) fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
         wrap_pyfunction!(macd, &m)?,
         wrap_pyfunction!(stoch, &m)?,
         wrap_pyfunction!(stochf, &m)?,
+        wrap_pyfunction!(macdext, &m)?,
+        wrap_pyfunction!(macdfix, &m)?,
         wrap_pyfunction!(wma, &m)?,
         wrap_pyfunction!(dema, &m)?,
         wrap_pyfunction!(tema, &m)?,

@@ -7,7 +7,9 @@
 //! |---|---|
 //! | `error` | the `HantuError` hierarchy and the mapping from core errors |
 //! | `gil` | the helper that releases the GIL around long calls |
-//! | `frames` | bars and reports as columns for pandas, and bars from columns |
+//! | `alloc` | the allocator: the system one, with huge pages for large blocks |
+//! | `frames` | bars and reports as columns for pandas |
+//! | `columns` | bars from numpy columns, and what their dates stamp (`freq`) |
 //! | `data` | CSV folders |
 //! | `backtest` | backtests with built-in or Python strategies, batches in parallel |
 //! | `indicators` | every indicator on numpy arrays, and the streaming types |
@@ -21,7 +23,9 @@
 
 use pyo3::prelude::*;
 
+mod alloc;
 mod backtest;
+mod columns;
 mod data;
 mod error;
 mod frames;
@@ -36,6 +40,10 @@ mod store;
 mod stream;
 mod trade;
 
+/// Large blocks (bars, journals, reports of million-bar runs) get huge pages; see `alloc`.
+#[global_allocator]
+static ALLOC: alloc::HugePageAlloc = alloc::HugePageAlloc;
+
 /// The extension module.
 #[pymodule]
 fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -48,7 +56,7 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pystrategy::PyOrder>()?;
     m.add_class::<backtest::PyReport>()?;
     m.add_class::<store::PyStore>()?;
-    m.add_function(wrap_pyfunction!(frames::py_bars_from_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::py_bars_from_columns, m)?)?;
     m.add_function(wrap_pyfunction!(data::py_read_csv_dir, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::py_run_python, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::py_run_builtin, m)?)?;

@@ -47,13 +47,13 @@ fn parse_date(s: &str, what: &str) -> PyResult<NaiveDate> {
 fn universe(data: &PyBarData, instruments: Option<InstrumentRows>, fundamentals: Option<&str>) -> PyResult<Universe> {
     let mut inst = parse_instruments(instruments)?;
     if inst.is_empty() {
-        inst = data.series.iter().map(|(c, _)| Instrument::stock(*c, c.as_str(), Market::Kospi, None)).collect();
+        inst = data.series().iter().map(|(c, _)| Instrument::stock(*c, c.as_str(), Market::Kospi, None)).collect();
     }
     let funds: Vec<Fundamentals> = match fundamentals {
         Some(json) => serde_json::from_str(json).map_err(|e| DataError::new_err(format!("fundamentals: {e}")))?,
         None => Vec::new(),
     };
-    Universe::new(inst, data.series.iter().cloned(), funds).map_err(core_err)
+    Universe::new(inst, data.series().iter().cloned(), funds).map_err(core_err)
 }
 
 fn screen_dict<'py>(py: Python<'py>, screener: &Screener, r: &ScreenResult) -> PyResult<Bound<'py, PyDict>> {

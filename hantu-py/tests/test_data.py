@@ -55,3 +55,24 @@ def test_integer_codes_get_their_leading_zeros_back(bars):
     b = hantu.backtest(bars, "sma-cross")
     assert set(a.fills.code) <= {"005930", "000660", "035420"}
     pd.testing.assert_frame_equal(a.fills, b.fills)
+
+
+def test_etn_short_codes_are_read_and_traded_as_etns(tmp_path):
+    # KRX lists ETNs under `Q` + 6 characters; a daily folder holds them beside the stocks.
+    rows = [(f"2024-01-{d:02d}", 10_000 + 5 * d, 10_100 + 5 * d, 9_900 + 5 * d, 10_000 + 5 * d, 5000) for d in range(2, 31)]
+    write_csv(tmp_path / "Q520057.csv", rows)
+    write_csv(tmp_path / "005930.csv", rows)
+    df = hantu.data.read_csv_dir(tmp_path, strict=True)
+    assert set(df.code) == {"005930", "Q520057"}
+
+    class BuyThenSell(hantu.Strategy):
+        def on_bar(self, ctx, bar):
+            if ctx.qty(bar.code) == 0 and not ctx.has_open_order(bar.code) and bar.date.day < 10:
+                ctx.buy(bar.code, 10)
+            elif ctx.qty(bar.code) > 0 and bar.date.day > 20 and not ctx.has_open_order(bar.code):
+                ctx.sell(bar.code, ctx.qty(bar.code))
+
+    r = hantu.backtest(df, BuyThenSell())
+    sells = r.fills[r.fills.side == "sell"].set_index("code")
+    # An ETN pays no transaction tax on a sale; a stock does.
+    assert sells.loc["Q520057", "tax"] == 0 and sells.loc["005930", "tax"] > 0

@@ -7,32 +7,47 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ValidationError;
 
-/// A KRX short code: exactly 6 upper-case ASCII letters or digits (`005930`, `0007C0`, `Q52005`).
+/// A KRX short code as listed: 6 upper-case ASCII letters or digits (`005930`, `0007C0`), or
+/// `Q` and 6 more for an ETN (`Q520057`).
 ///
-/// `Copy` and 6 bytes wide, so it can sit in every bar and order without allocation.
+/// `Copy` and 7 bytes wide (a 6-character code is zero-padded), so it can sit in every bar and
+/// order without allocation.
 ///
 /// ```
 /// use hantu_core::domain::StockCode;
 /// let code: StockCode = "005930".parse()?;
 /// assert_eq!(code.as_str(), "005930");
+/// let etn: StockCode = "Q520057".parse()?;
+/// assert_eq!(etn.as_str(), "Q520057");
+/// assert!(etn.is_etn());
 /// assert!("5930".parse::<StockCode>().is_err());
+/// assert!("A005930".parse::<StockCode>().is_err());
 /// # Ok::<(), hantu_core::domain::ValidationError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct StockCode([u8; 6]);
+pub struct StockCode([u8; 7]);
 
 impl StockCode {
+    /// Longest code, in bytes (an ETN's `Q` + 6).
+    pub const MAX_LEN: usize = 7;
+
     /// Builds a code, checking its form.
     ///
     /// # Errors
-    /// [`ValidationError::StockCode`] unless `s` is 6 upper-case ASCII alphanumerics.
+    /// [`ValidationError::StockCode`] unless `s` is 6 upper-case ASCII alphanumerics, or `Q`
+    /// followed by 6 of them.
     pub fn new_checked(s: &str) -> Result<Self, ValidationError> {
         let b = s.as_bytes();
-        if b.len() != 6 || !b.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
+        let body = match b {
+            [b'Q', rest @ ..] if rest.len() == 6 => rest,
+            _ if b.len() == 6 => b,
+            _ => return Err(ValidationError::StockCode(s.to_owned())),
+        };
+        if !body.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
             return Err(ValidationError::StockCode(s.to_owned()));
         }
-        let mut out = [0u8; 6];
-        out.copy_from_slice(b);
+        let mut out = [0u8; 7];
+        out[..b.len()].copy_from_slice(b);
         Ok(Self(out))
     }
 
@@ -48,8 +63,15 @@ impl StockCode {
     /// The code as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
+        let len = if self.0[6] == 0 { 6 } else { 7 };
         // Only ASCII bytes are ever stored.
-        std::str::from_utf8(&self.0).unwrap_or("??????")
+        std::str::from_utf8(&self.0[..len]).unwrap_or("??????")
+    }
+
+    /// Whether this is an ETN's code (`Q` + 6): the kind KRX lists under such codes.
+    #[must_use]
+    pub fn is_etn(&self) -> bool {
+        self.0[6] != 0
     }
 
     /// The code packed into an integer (for fast hashing and compact storage).
@@ -57,7 +79,7 @@ impl StockCode {
     #[must_use]
     pub fn to_u64(self) -> u64 {
         let mut b = [0u8; 8];
-        b[..6].copy_from_slice(&self.0);
+        b[..7].copy_from_slice(&self.0);
         u64::from_le_bytes(b)
     }
 }
@@ -210,9 +232,25 @@ mod tests {
         for ok in ["005930", "0007C0", "Q52005", "00088K"] {
             assert_eq!(StockCode::new_checked(ok).unwrap().as_str(), ok);
         }
-        for bad in ["", "5930", "0059300", "00593a", "00593-", "００５９３０"] {
+        for bad in
+            ["", "5930", "0059300", "00593a", "00593-", "００５９３０", "A005930", "Q52005x", "Q5200571", "q520057"]
+        {
             assert!(StockCode::new_checked(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn etn_codes_are_q_and_six() {
+        let etn = StockCode::new("Q520057");
+        assert_eq!(etn.as_str(), "Q520057");
+        assert!(etn.is_etn() && !StockCode::new("005930").is_etn() && !StockCode::new("Q52005").is_etn());
+        assert_eq!(serde_json::from_str::<StockCode>("\"Q520057\"").unwrap(), etn);
+        // Ordered as text, and distinct from every six-character code when hashed.
+        let mut codes = [StockCode::new("Q520057"), StockCode::new("Q52005"), StockCode::new("005930")];
+        codes.sort();
+        assert_eq!(codes.map(|c| c.to_string()), ["005930", "Q52005", "Q520057"]);
+        assert_ne!(StockCode::new("Q52005").to_u64(), etn.to_u64());
+        assert_eq!(crate::domain::InstrumentKind::of_code(etn), crate::domain::InstrumentKind::Etn);
     }
 
     #[test]

@@ -68,6 +68,15 @@ pub enum InstrumentKind {
     Other,
 }
 
+impl InstrumentKind {
+    /// The kind to assume for `code` when no instrument list says: an ETN for an ETN's code
+    /// (`Q` + 6), else a stock.
+    #[must_use]
+    pub fn of_code(code: StockCode) -> Self {
+        if code.is_etn() { Self::Etn } else { Self::Stock }
+    }
+}
+
 /// A listed security.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct Instrument {
@@ -87,9 +96,10 @@ pub struct Instrument {
 }
 
 impl Instrument {
-    /// A stock with lot size 1.
+    /// A listed security with lot size 1: a stock, or an ETN when the code is an ETN's
+    /// (`Q` + 6), so its tick, tax and price-limit rules are an ETN's.
     #[must_use]
     pub fn stock(code: StockCode, name: impl Into<String>, market: Market, sector: Option<String>) -> Self {
-        Self { code, name: name.into(), market, sector, lot: 1, kind: InstrumentKind::Stock }
+        Self { code, name: name.into(), market, sector, lot: 1, kind: InstrumentKind::of_code(code) }
     }
 }

@@ -104,7 +104,7 @@ impl Instruments {
         let next = self.infos.len();
         let i = *self.map.entry(code).or_insert(next);
         if i == next {
-            self.infos.push(InstrumentInfo::new(Market::Kospi, InstrumentKind::Stock, None));
+            self.infos.push(InstrumentInfo::new(Market::Kospi, InstrumentKind::of_code(code), None));
         }
         self.last = Some((code, i));
         i

@@ -185,7 +185,7 @@ impl<S: Strategy> LiveRunner<S> {
                     notional,
                     bo.ts.kst_date(),
                     info.map_or(crate::domain::Market::Kospi, |i| i.market),
-                    info.map_or(crate::domain::InstrumentKind::Stock, |i| i.kind),
+                    info.map_or(crate::domain::InstrumentKind::of_code(bo.code), |i| i.kind),
                 );
                 let fill = Fill {
                     client_id: id.clone(),

@@ -551,7 +551,7 @@ impl Engine {
             open_orders: &self.open,
             instrument: InstrumentRisk {
                 market: info.map_or(crate::domain::Market::Kospi, |i| i.market),
-                kind: info.map_or(crate::domain::InstrumentKind::Stock, |i| i.kind),
+                kind: info.map_or(crate::domain::InstrumentKind::of_code(code), |i| i.kind),
                 sector: info.and_then(|i| i.sector.as_deref()),
                 reference: self.instruments.reference(code, self.now),
             },

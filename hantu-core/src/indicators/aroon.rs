@@ -5,7 +5,9 @@
 //!
 //! - **Parameters**: `period` p ≥ 2.
 //! - **Warm-up**: `p` bars of NaN in both outputs.
-//! - **Complexity**: O(1) amortised per bar (monotonic deques that keep positions), O(p) memory.
+//! - **Complexity**: streaming O(1) amortised per bar (monotonic deques that keep positions),
+//!   O(p) memory; batch compares each bar with the current extremes and rescans a window only
+//!   when its extreme leaves it, as TA-Lib does (no memory beyond the outputs).
 //! - **TA-Lib quirk kept**: on ties the most recent extreme counts (TA-Lib scans with `>=`/`<=`).
 //!
 //! ```
@@ -16,8 +18,8 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::{check_fits, check_high_low, check_out, check_period};
-use super::window::MonoDeque;
+use super::util::{check_fits, check_high_low, check_out, check_period, fill_warmup};
+use super::window::{MonoDeque, ScanExtreme};
 
 /// Aroon down and up, each as long as the input (TA-Lib's output order).
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +59,7 @@ pub fn aroon(high: &[f64], low: &[f64], period: usize) -> Result<Aroon, Indicato
     Ok(a)
 }
 
-/// [`aroon`] into two output slices; allocates only the O(period) deques.
+/// [`aroon`] into two output slices, without allocating.
 ///
 /// # Errors
 /// As [`aroon`], plus [`IndicatorError::OutputLength`] when an output has the wrong length.
@@ -69,14 +71,38 @@ pub fn aroon_into(
     out_down: &mut [f64],
     out_up: &mut [f64],
 ) -> Result<(), IndicatorError> {
-    let mut s = AroonStream::new(period)?;
+    let s = AroonStream::new(period)?;
+    let n = high.len();
     check_high_low(high, low)?;
-    check_fits("period", period, high.len())?;
-    check_out("out_down", out_down.len(), high.len())?;
-    check_out("out_up", out_up.len(), high.len())?;
-    for i in 0..high.len() {
-        let v = s.next(high[i], low[i]);
-        (out_down[i], out_up[i]) = (v.down, v.up);
+    check_fits("period", period, n)?;
+    check_out("out_down", out_down.len(), n)?;
+    check_out("out_up", out_up.len(), n)?;
+    fill_warmup(out_down, period);
+    fill_warmup(out_up, period);
+    // A NaN makes its output NaN while it is inside the window (`nan_*` is where that ends).
+    let (mut nan_hi, mut nan_lo) = (0, 0);
+    for i in 0..period.min(n) {
+        if high[i].is_nan() {
+            nan_hi = i + period + 1;
+        }
+        if low[i].is_nan() {
+            nan_lo = i + period + 1;
+        }
+    }
+    let (mut hi, mut lo) = (ScanExtreme::new(true), ScanExtreme::new(false));
+    let score = |at: usize, i: usize, nan_until: usize| {
+        if i < nan_until || at == usize::MAX { f64::NAN } else { s.factor * (period - (i - at)) as f64 }
+    };
+    for i in period..n {
+        if high[i].is_nan() {
+            nan_hi = i + period + 1;
+        }
+        if low[i].is_nan() {
+            nan_lo = i + period + 1;
+        }
+        let start = i - period;
+        out_up[i] = score(hi.update(high, start, i), i, nan_hi);
+        out_down[i] = score(lo.update(low, start, i), i, nan_lo);
     }
     Ok(())
 }

@@ -135,7 +135,7 @@ pub fn bbands_into(
     Ok(())
 }
 
-fn check_params(period: usize, nbdev_up: f64, nbdev_dn: f64) -> Result<(), IndicatorError> {
+pub(crate) fn check_params(period: usize, nbdev_up: f64, nbdev_dn: f64) -> Result<(), IndicatorError> {
     check_period("period", period, 2)?;
     for (param, v) in [("nbdev_up", nbdev_up), ("nbdev_dn", nbdev_dn)] {
         if !v.is_finite() {

@@ -7,7 +7,8 @@
 //! - **Parameters**: `period` p ≥ 2.
 //! - **Warm-up**: `p - 1` bars of NaN.
 //! - **Complexity**: O(1) per bar: `Σy` and `Σty` are updated, not recomputed
-//!   (`Σty' = Σty + Σy - p·y_oldest`), where TA-Lib rescans the window. O(p) memory.
+//!   (`Σty' = Σty + Σy - p·y_oldest`), where TA-Lib rescans the window. Streaming keeps the
+//!   last p values; batch reads the leaving one from the input.
 //!
 //! ```
 //! # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
@@ -17,7 +18,7 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::{batch_from_stream, check_period};
+use super::util::{check_fits, check_out, check_period, fill_warmup};
 use super::window::Ring;
 
 /// Number of leading NaN outputs of [`linearreg`] for `period`.
@@ -26,7 +27,39 @@ pub fn linearreg_lookback(period: usize) -> usize {
     period.saturating_sub(1)
 }
 
-batch_from_stream!("LINEARREG", linearreg, linearreg_into, LinearReg, inputs: [input], params: [period: usize], fits: period);
+/// Linear regression end point over `period` bars: one output per bar, NaN in the warm-up.
+///
+/// # Errors
+/// [`IndicatorError::PeriodTooSmall`] for `period < 2`, [`IndicatorError::PeriodTooLong`]
+/// when `period` exceeds the input.
+#[doc(alias = "LINEARREG")]
+pub fn linearreg(input: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; input.len()];
+    linearreg_into(input, period, &mut out)?;
+    Ok(out)
+}
+
+/// [`linearreg`] into `out` (one slot per bar), without allocating: [`LinearReg`]'s update with
+/// the leaving value read from the input at an offset instead of a ring (so the two agree bit
+/// for bit).
+///
+/// # Errors
+/// As [`linearreg`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "LINEARREG")]
+pub fn linearreg_into(input: &[f64], period: usize, out: &mut [f64]) -> Result<(), IndicatorError> {
+    let mut s = LinearReg::new(period)?;
+    check_fits("period", period, input.len())?;
+    check_out("out", out.len(), input.len())?;
+    fill_warmup(out, period - 1);
+    for &x in &input[..period - 1] {
+        s.step(x, None);
+    }
+    out[period - 1] = s.step(input[period - 1], None);
+    for ((o, &x), &old) in out[period..].iter_mut().zip(&input[period..]).zip(input) {
+        *o = s.step(x, Some(old));
+    }
+    Ok(())
+}
 
 /// Streaming [`linearreg`].
 #[doc(alias = "LINEARREG")]
@@ -56,8 +89,16 @@ impl LinearReg {
     /// Feeds one value; NaN until `period` values were seen.
     #[inline]
     pub fn next(&mut self, x: f64) -> f64 {
+        let old = self.ring.push(x);
+        let v = self.step(x, old);
+        if self.ring.is_full() { v } else { f64::NAN }
+    }
+
+    /// Adds `x` (and drops `old`, the value leaving a full window); returns the fit's end point.
+    #[inline(always)]
+    fn step(&mut self, x: f64, old: Option<f64>) -> f64 {
         // Every held value ages by one bar: Σty grows by Σy; the leaving one had t = p - 1.
-        match self.ring.push(x) {
+        match old {
             Some(old) => {
                 self.sum_ty += self.sum_y - self.p * old;
                 self.sum_y += x - old;
@@ -66,9 +107,6 @@ impl LinearReg {
                 self.sum_ty += self.sum_y;
                 self.sum_y += x;
             }
-        }
-        if !self.ring.is_full() {
-            return f64::NAN;
         }
         let m = (self.p * self.sum_ty - self.sum_t * self.sum_y) / self.divisor;
         let b = (self.sum_y - m * self.sum_t) / self.p;

@@ -2,7 +2,9 @@
 //!
 //! - **Parameters**: `period` p ≥ 1.
 //! - **Warm-up**: `p - 1` bars of NaN.
-//! - **Complexity**: O(1) amortised per bar (monotonic deques for HH and LL), O(p) memory.
+//! - **Complexity**: O(1) per bar. Batch finds the window extremes by blocks (van Herk /
+//!   Gil-Werman, see `window.rs`), branch-free; streaming with monotonic deques. Both find the
+//!   same extremes, so they agree bit for bit. O(p) memory.
 //!
 //! ```
 //! # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
@@ -12,8 +14,8 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::{batch_from_stream, check_period};
-use super::window::MonoDeque;
+use super::util::{check_fits, check_len, check_out, check_period, fill_warmup, high_below_low};
+use super::window::{MonoDeque, sliding_extremes};
 
 /// Number of leading NaN outputs of [`midprice`] for `period`.
 #[must_use]
@@ -21,7 +23,44 @@ pub fn midprice_lookback(period: usize) -> usize {
     period.saturating_sub(1)
 }
 
-batch_from_stream!("MIDPRICE", midprice, midprice_into, MidPrice, inputs: [high, low], params: [period: usize], fits: period);
+/// Midpoint of the high-low range over `period` bars: one output per bar, NaN in the warm-up.
+///
+/// # Errors
+/// [`IndicatorError::PeriodTooSmall`] for `period == 0`, [`IndicatorError::PeriodTooLong`]
+/// when `period` exceeds the input, [`IndicatorError::LengthMismatch`] and
+/// [`IndicatorError::HighBelowLow`] for inconsistent bars.
+#[doc(alias = "MIDPRICE")]
+pub fn midprice(high: &[f64], low: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; high.len()];
+    midprice_into(high, low, period, &mut out)?;
+    Ok(out)
+}
+
+/// [`midprice`] into `out` (one slot per bar), without allocating.
+///
+/// # Errors
+/// As [`midprice`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "MIDPRICE")]
+pub fn midprice_into(high: &[f64], low: &[f64], period: usize, out: &mut [f64]) -> Result<(), IndicatorError> {
+    MidPrice::new(period)?;
+    let n = high.len();
+    check_len("low", low.len(), "high", n)?;
+    check_fits("period", period, n)?;
+    check_out("out", out.len(), n)?;
+    fill_warmup(out, midprice_lookback(period));
+    let (bad, nan) = sliding_extremes(high, low, period, |i, hh, ll| out[i] = (hh + ll) / 2.0);
+    if bad {
+        return Err(high_below_low(high, low));
+    }
+    if nan {
+        // The block extremes do not carry NaN; the deques do, as documented.
+        let mut s = MidPrice::new(period)?;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = s.next(high[i], low[i]);
+        }
+    }
+    Ok(())
+}
 
 /// Streaming [`midprice`].
 #[doc(alias = "MIDPRICE")]

@@ -7,10 +7,12 @@
 //! - `<name>_lookback(params) -> usize`: how many leading outputs are NaN (TA-Lib's
 //!   `TA_<NAME>_Lookback` with the unstable period at its default of 0);
 //! - `<name>_into(inputs…, out)`: the same computation into caller-provided slices. The
-//!   kernels with speed targets (SMA, EMA, RSI, MACD, BBANDS, ATR, NATR, TRANGE, ADX, OBV)
-//!   allocate nothing; STOCH/STOCHF allocate one O(period) scratch for the window extremes; the
-//!   others run their streaming type over the input and allocate its O(period) state once.
-//!   Nothing allocates per bar.
+//!   kernels with speed targets (SMA, EMA, RSI, MACD, BBANDS, ATR, NATR, TRANGE, ADX, OBV) and
+//!   the batch kernels of MOM, ROC, VAR, STDDEV, WMA, LINEARREG and AROON allocate nothing;
+//!   STOCH/STOCHF, WILLR and MIDPRICE allocate one O(period) scratch for the window extremes;
+//!   the others run their streaming type over the input and allocate its O(period) state once.
+//!   Nothing allocates per bar. MACDEXT, MACDFIX and BBANDS/STOCH with a moving-average type
+//!   other than SMA are batch-only (see [`MaType`]).
 //!
 //! # Streaming
 //! A type per indicator in UpperCamelCase (`Sma`, `Rsi`, `MacdStream`...) with `new(params)`,
@@ -59,6 +61,7 @@ mod ema;
 mod jma;
 mod kama;
 mod linearreg;
+mod ma_type;
 mod macd;
 mod mfi;
 mod midprice;
@@ -87,6 +90,8 @@ mod window;
 mod wma;
 
 #[cfg(test)]
+mod kernels_vs_stream;
+#[cfg(test)]
 pub(crate) mod testing;
 
 pub use ad::{Ad, ad, ad_into, ad_lookback};
@@ -103,6 +108,10 @@ pub use ema::{Ema, ema, ema_into, ema_lookback};
 pub use jma::{Jma, jma, jma_into, jma_lookback};
 pub use kama::{Kama, kama, kama_into, kama_lookback};
 pub use linearreg::{LinearReg, linearreg, linearreg_into, linearreg_lookback};
+pub use ma_type::{
+    MaType, bbands_ma, bbands_ma_into, ma_lookback, macdext, macdext_into, macdext_lookback, macdfix, macdfix_into,
+    macdfix_lookback, stoch_ma, stoch_ma_into, stoch_ma_lookback,
+};
 pub use macd::{Macd, MacdStream, MacdValue, macd, macd_into, macd_lookback};
 pub use mfi::{Mfi, mfi, mfi_into, mfi_lookback};
 pub use midprice::{MidPrice, midprice, midprice_into, midprice_lookback};

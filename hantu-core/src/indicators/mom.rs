@@ -2,7 +2,8 @@
 //!
 //! - **Parameters**: `period` p ≥ 1.
 //! - **Warm-up**: `p` bars of NaN.
-//! - **Complexity**: O(1) per bar, O(p) memory.
+//! - **Complexity**: O(1) per bar; streaming keeps the last p values, batch reads the input
+//!   at two offsets.
 //!
 //! ```
 //! # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
@@ -12,7 +13,7 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::{batch_from_stream, check_period};
+use super::util::{batch_lagged, check_period};
 use super::window::Ring;
 
 /// Number of leading NaN outputs of [`mom`] for `period`.
@@ -21,7 +22,7 @@ pub fn mom_lookback(period: usize) -> usize {
     period
 }
 
-batch_from_stream!("MOM", mom, mom_into, Mom, inputs: [input], params: [period: usize], fits: period);
+batch_lagged!("MOM", mom, mom_into, Mom, |now: f64, then: f64| now - then);
 
 /// Streaming [`mom`].
 #[doc(alias = "MOM")]

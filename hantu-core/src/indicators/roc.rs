@@ -4,7 +4,8 @@
 //!
 //! - **Parameters**: `period` p ≥ 1.
 //! - **Warm-up**: `p` bars of NaN.
-//! - **Complexity**: O(1) per bar, O(p) memory.
+//! - **Complexity**: O(1) per bar; streaming keeps the last p values, batch reads the input
+//!   at two offsets.
 //!
 //! ```
 //! # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
@@ -15,7 +16,7 @@
 
 use super::IndicatorError;
 use super::trix::roc_percent;
-use super::util::{batch_from_stream, check_period};
+use super::util::{batch_lagged, check_period};
 use super::window::Ring;
 
 /// Number of leading NaN outputs of [`roc`] for `period`.
@@ -24,7 +25,7 @@ pub fn roc_lookback(period: usize) -> usize {
     period
 }
 
-batch_from_stream!("ROC", roc, roc_into, Roc, inputs: [input], params: [period: usize], fits: period);
+batch_lagged!("ROC", roc, roc_into, Roc, roc_percent);
 
 /// Streaming [`roc`].
 #[doc(alias = "ROC")]

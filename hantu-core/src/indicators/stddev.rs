@@ -4,7 +4,8 @@
 //!
 //! - **Parameters**: `period` p ≥ 2, `nbdev` a finite multiplier (TA-Lib's default 1).
 //! - **Warm-up**: `p - 1` bars of NaN.
-//! - **Complexity**: O(1) per bar, O(p) memory.
+//! - **Complexity**: O(1) per bar; batch shares VAR's kernel, which reads the leaving value
+//!   from the input instead of a ring.
 //! - **TA-Lib quirk kept**: a variance below 1e-8 (cancellation can make it slightly negative)
 //!   gives 0.
 //!
@@ -16,8 +17,8 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::{TA_EPSILON, batch_from_stream, check_period};
-use super::var::Var;
+use super::util::{TA_EPSILON, check_fits, check_out, check_period};
+use super::var::{Var, window_variance};
 
 /// Number of leading NaN outputs of [`stddev`] for `period`.
 #[must_use]
@@ -25,7 +26,37 @@ pub fn stddev_lookback(period: usize) -> usize {
     period.saturating_sub(1)
 }
 
-batch_from_stream!("STDDEV", stddev, stddev_into, StdDev, inputs: [input], params: [period: usize, nbdev: f64], fits: period);
+/// Standard deviation over `period` bars times `nbdev`: one output per bar, NaN in the warm-up.
+///
+/// # Errors
+/// [`IndicatorError::PeriodTooSmall`] for `period < 2`, [`IndicatorError::Param`] for a
+/// non-finite `nbdev`, [`IndicatorError::PeriodTooLong`] when `period` exceeds the input.
+#[doc(alias = "STDDEV")]
+pub fn stddev(input: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; input.len()];
+    stddev_into(input, period, nbdev, &mut out)?;
+    Ok(out)
+}
+
+/// [`stddev`] into `out` (one slot per bar), without allocating.
+///
+/// # Errors
+/// As [`stddev`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "STDDEV")]
+pub fn stddev_into(input: &[f64], period: usize, nbdev: f64, out: &mut [f64]) -> Result<(), IndicatorError> {
+    StdDev::new(period, nbdev)?;
+    check_fits("period", period, input.len())?;
+    check_out("out", out.len(), input.len())?;
+    window_variance(input, period, out, |v| deviation(v, nbdev));
+    Ok(())
+}
+
+/// TA-Lib's standard deviation from a variance.
+#[inline(always)]
+fn deviation(v: f64, nbdev: f64) -> f64 {
+    // `v < eps` is false for NaN, so NaN stays NaN.
+    if v < TA_EPSILON { 0.0 } else { v.sqrt() * nbdev }
+}
 
 /// Streaming [`stddev`].
 #[doc(alias = "STDDEV")]
@@ -52,9 +83,7 @@ impl StdDev {
     /// Feeds one value; NaN until `period` values were seen.
     #[inline]
     pub fn next(&mut self, x: f64) -> f64 {
-        let v = self.var.next(x);
-        // `v < eps` is false for NaN, so NaN stays NaN.
-        if v < TA_EPSILON { 0.0 } else { v.sqrt() * self.nbdev }
+        deviation(self.var.next(x), self.nbdev)
     }
 
     /// Forgets all values.

@@ -126,3 +126,42 @@ macro_rules! batch_from_stream {
     };
 }
 pub(crate) use batch_from_stream;
+
+/// Batch `name` and `name_into` for an indicator that compares each value with the one `period`
+/// bars back (`out[i] = f(x[i], x[i - period])`): a plain loop over two offsets of the input,
+/// which the compiler vectorises, instead of the streaming type's ring. `f` is the function the
+/// streaming type applies too, so the two agree bit for bit.
+macro_rules! batch_lagged {
+    ($alias:literal, $name:ident, $into:ident, $ty:ident, $f:expr) => {
+        #[doc = concat!("TA-Lib `", $alias, "` over a whole series: one output per bar, NaN in the warm-up (see the module docs and [`", stringify!($ty), "`]).")]
+        ///
+        /// # Errors
+        /// [`IndicatorError::PeriodTooSmall`](crate::indicators::IndicatorError::PeriodTooSmall)
+        /// for `period == 0`, [`IndicatorError::PeriodTooLong`](crate::indicators::IndicatorError::PeriodTooLong)
+        /// when the period exceeds the input.
+        #[doc(alias = $alias)]
+        pub fn $name(input: &[f64], period: usize) -> Result<Vec<f64>, $crate::indicators::IndicatorError> {
+            let mut out = vec![0.0; input.len()];
+            $into(input, period, &mut out)?;
+            Ok(out)
+        }
+
+        #[doc = concat!("[`", stringify!($name), "`] into `out` (one slot per bar), without allocating.")]
+        ///
+        /// # Errors
+        #[doc = concat!("As [`", stringify!($name), "`], plus [`IndicatorError::OutputLength`](crate::indicators::IndicatorError::OutputLength) when `out` has the wrong length.")]
+        #[doc(alias = $alias)]
+        pub fn $into(input: &[f64], period: usize, out: &mut [f64]) -> Result<(), $crate::indicators::IndicatorError> {
+            $crate::indicators::util::check_period("period", period, 1)?;
+            $crate::indicators::util::check_fits("period", period, input.len())?;
+            $crate::indicators::util::check_out("out", out.len(), input.len())?;
+            $crate::indicators::util::fill_warmup(out, period);
+            let f = $f;
+            for ((o, &now), &then) in out[period..].iter_mut().zip(&input[period..]).zip(input) {
+                *o = f(now, then);
+            }
+            Ok(())
+        }
+    };
+}
+pub(crate) use batch_lagged;

@@ -4,7 +4,8 @@
 //!
 //! - **Parameters**: `period` p ≥ 1.
 //! - **Warm-up**: `p - 1` bars of NaN.
-//! - **Complexity**: O(1) per bar (running sums of `x` and `x²`), O(p) memory.
+//! - **Complexity**: O(1) per bar (running sums of `x` and `x²`); streaming keeps the last p
+//!   values, batch reads the leaving value from the input.
 //! - **TA-Lib quirk**: TA-Lib's `VAR` takes an `nbdev` argument and ignores it; this function
 //!   has no such argument.
 //!
@@ -16,7 +17,7 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::{batch_from_stream, check_period};
+use super::util::{check_fits, check_out, check_period, fill_warmup};
 use super::window::Ring;
 
 /// Number of leading NaN outputs of [`var`] for `period`.
@@ -25,7 +26,55 @@ pub fn var_lookback(period: usize) -> usize {
     period.saturating_sub(1)
 }
 
-batch_from_stream!("VAR", var, var_into, Var, inputs: [input], params: [period: usize], fits: period);
+/// Population variance over `period` bars: one output per bar, NaN in the warm-up.
+///
+/// # Errors
+/// [`IndicatorError::PeriodTooSmall`] for `period == 0`, [`IndicatorError::PeriodTooLong`]
+/// when `period` exceeds the input.
+#[doc(alias = "VAR")]
+pub fn var(input: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; input.len()];
+    var_into(input, period, &mut out)?;
+    Ok(out)
+}
+
+/// [`var`] into `out` (one slot per bar), without allocating.
+///
+/// # Errors
+/// As [`var`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "VAR")]
+pub fn var_into(input: &[f64], period: usize, out: &mut [f64]) -> Result<(), IndicatorError> {
+    check_period("period", period, 1)?;
+    check_fits("period", period, input.len())?;
+    check_out("out", out.len(), input.len())?;
+    window_variance(input, period, out, |v| v);
+    Ok(())
+}
+
+/// The batch kernel of VAR and STDDEV: `out[i] = map(variance of the window ending at i)` from
+/// `period - 1` on (NaN before), with the running sums of [`Var`] updated in the same order,
+/// so batch and streaming agree bit for bit. The value leaving the window is read from the
+/// input at an offset instead of a ring (`period <= input.len() == out.len()`).
+#[inline(always)]
+pub(crate) fn window_variance(input: &[f64], period: usize, out: &mut [f64], map: impl Fn(f64) -> f64) {
+    let inv = 1.0 / period as f64;
+    let (mut sum, mut sq) = (0.0, 0.0);
+    fill_warmup(out, period - 1);
+    let value = |sum: f64, sq: f64| {
+        let mean = sum * inv;
+        map(sq * inv - mean * mean)
+    };
+    for &x in &input[..period] {
+        sum += x;
+        sq += x * x;
+    }
+    out[period - 1] = value(sum, sq);
+    for ((o, &x), &old) in out[period..].iter_mut().zip(&input[period..]).zip(input) {
+        sum += x - old;
+        sq += x * x - old * old;
+        *o = value(sum, sq);
+    }
+}
 
 /// Streaming [`var`].
 #[doc(alias = "VAR")]

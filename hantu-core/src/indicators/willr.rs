@@ -2,8 +2,10 @@
 //!
 //! - **Parameters**: `period` p ≥ 1.
 //! - **Warm-up**: `p - 1` bars of NaN.
-//! - **Complexity**: O(1) amortised per bar (monotonic deques for HH and LL), O(p) memory.
-//! - **TA-Lib quirk kept**: 0 when `HH == LL`; computed as `(HH - close) / ((HH - LL) / -100)`.
+//! - **Complexity**: O(1) per bar. Batch finds the window extremes by blocks (van Herk /
+//!   Gil-Werman, see `window.rs`), branch-free; streaming with monotonic deques. Both find the
+//!   same extremes, so they agree bit for bit. O(p) memory.
+//! - **TA-Lib quirk kept**: 0 when `HH == LL`.
 //!
 //! ```
 //! # fn main() -> Result<(), hantu_core::indicators::IndicatorError> {
@@ -13,8 +15,8 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::{batch_from_stream, check_period};
-use super::window::MonoDeque;
+use super::util::{check_fits, check_hlc_lengths, check_out, check_period, fill_warmup, high_below_low};
+use super::window::{MonoDeque, sliding_extremes};
 
 /// Number of leading NaN outputs of [`willr`] for `period`.
 #[must_use]
@@ -22,7 +24,58 @@ pub fn willr_lookback(period: usize) -> usize {
     period.saturating_sub(1)
 }
 
-batch_from_stream!("WILLR", willr, willr_into, WillR, inputs: [high, low, close], params: [period: usize], fits: period);
+/// Williams' %R over `period` bars: one output per bar, NaN in the warm-up.
+///
+/// # Errors
+/// [`IndicatorError::PeriodTooSmall`] for `period == 0`, [`IndicatorError::PeriodTooLong`]
+/// when `period` exceeds the input, [`IndicatorError::LengthMismatch`] and
+/// [`IndicatorError::HighBelowLow`] for inconsistent bars.
+#[doc(alias = "WILLR")]
+pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; close.len()];
+    willr_into(high, low, close, period, &mut out)?;
+    Ok(out)
+}
+
+/// [`willr`] into `out` (one slot per bar), without allocating.
+///
+/// # Errors
+/// As [`willr`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "WILLR")]
+pub fn willr_into(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+    out: &mut [f64],
+) -> Result<(), IndicatorError> {
+    WillR::new(period)?;
+    let n = close.len();
+    check_hlc_lengths(high, low, close)?;
+    check_fits("period", period, n)?;
+    check_out("out", out.len(), n)?;
+    fill_warmup(out, willr_lookback(period));
+    let (bad, nan) = sliding_extremes(high, low, period, |i, hh, ll| out[i] = value(hh, ll, close[i]));
+    if bad {
+        return Err(high_below_low(high, low));
+    }
+    if nan {
+        // The block extremes do not carry NaN; the deques do, as documented.
+        let mut s = WillR::new(period)?;
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = s.next(high[i], low[i], close[i]);
+        }
+    }
+    Ok(())
+}
+
+/// %R from the window's extremes: 0 for a flat window, as in TA-Lib. One division where TA-Lib
+/// has two (`(HH - close) / ((HH - LL) / -100)`); the results differ in the last bits only.
+#[inline(always)]
+fn value(hh: f64, ll: f64, close: f64) -> f64 {
+    let range = hh - ll;
+    if range != 0.0 { (hh - close) * -100.0 / range } else { 0.0 }
+}
 
 /// Streaming [`willr`].
 #[doc(alias = "WILLR")]
@@ -54,9 +107,7 @@ impl WillR {
         if i + 1 < self.period {
             return f64::NAN;
         }
-        let (hh, ll) = (self.hi.front(i).0, self.lo.front(i).0);
-        let diff = (hh - ll) / -100.0;
-        if diff != 0.0 { (hh - close) / diff } else { 0.0 }
+        value(self.hi.front(i).0, self.lo.front(i).0, close)
     }
 
     /// Forgets all bars.

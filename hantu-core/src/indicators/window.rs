@@ -134,6 +134,48 @@ impl MonoDeque {
     }
 }
 
+/// The position of a window's extreme, kept the way TA-Lib's batch loops keep it: compare each
+/// new value with the current extreme, and rescan the window only when the extreme leaves it.
+/// On varied data a rescan is rare, so a bar costs one comparison; there is no ring to update,
+/// which is what makes it faster than a [`MonoDeque`] in batch (O(p) per bar only on a series
+/// that moves one way for the whole window, as in TA-Lib).
+///
+/// Ties go to the latest position, as with [`MonoDeque`]; NaN values are never the extreme
+/// (the caller tracks them), so the two agree on every window without a NaN.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScanExtreme {
+    at: usize,
+    value: f64,
+    is_max: bool,
+}
+
+impl ScanExtreme {
+    /// A scan for the max (`is_max`) or min, with no extreme yet.
+    pub(crate) fn new(is_max: bool) -> Self {
+        Self { at: usize::MAX, value: f64::NAN, is_max }
+    }
+
+    /// The extreme's position in the window `x[start..=i]`, given the one of the window ending
+    /// at `i - 1` (calls go through `i` in order, `start` never decreasing). `usize::MAX` when
+    /// the window holds only NaN.
+    #[inline(always)]
+    pub(crate) fn update(&mut self, x: &[f64], start: usize, i: usize) -> usize {
+        let v = x[i];
+        if self.at == usize::MAX || self.at < start {
+            let (mut best, mut at) = (if self.is_max { f64::NEG_INFINITY } else { f64::INFINITY }, usize::MAX);
+            for (k, &y) in x[start..=i].iter().enumerate() {
+                if (self.is_max && y >= best) || (!self.is_max && y <= best) {
+                    (best, at) = (y, start + k);
+                }
+            }
+            (self.value, self.at) = (best, at);
+        } else if (self.is_max && v >= self.value) || (!self.is_max && v <= self.value) {
+            (self.value, self.at) = (v, i);
+        }
+        self.at
+    }
+}
+
 /// Outputs per segment of [`sliding_extremes`]: the scratch stays in L1/L2.
 const SEGMENT: usize = 2048;
 

@@ -15,7 +15,7 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::{batch_from_stream, check_period};
+use super::util::{check_fits, check_out, check_period, fill_warmup};
 use super::window::Ring;
 
 /// Number of leading NaN outputs of [`wma`] for `period`.
@@ -24,7 +24,50 @@ pub fn wma_lookback(period: usize) -> usize {
     period.saturating_sub(1)
 }
 
-batch_from_stream!("WMA", wma, wma_into, Wma, inputs: [input], params: [period: usize], fits: period);
+/// Linearly weighted moving average over `period` bars: one output per bar, NaN in the warm-up.
+///
+/// # Errors
+/// [`IndicatorError::PeriodTooSmall`] for `period == 0`, [`IndicatorError::PeriodTooLong`]
+/// when `period` exceeds the input.
+#[doc(alias = "WMA")]
+pub fn wma(input: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; input.len()];
+    wma_into(input, period, &mut out)?;
+    Ok(out)
+}
+
+/// [`wma`] into `out` (one slot per bar), without allocating. The running sums are updated in
+/// the order [`Wma`] updates them, so batch and streaming agree bit for bit; the value leaving
+/// the window is read from the input at an offset instead of a ring.
+///
+/// # Errors
+/// As [`wma`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "WMA")]
+pub fn wma_into(input: &[f64], period: usize, out: &mut [f64]) -> Result<(), IndicatorError> {
+    let w = Wma::new(period)?;
+    check_fits("period", period, input.len())?;
+    check_out("out", out.len(), input.len())?;
+    fill_warmup(out, period - 1);
+    let (p, divider) = (w.period, w.divider);
+    let (mut sum, mut weighted) = (0.0, 0.0);
+    for (seen, &x) in input[..period - 1].iter().enumerate() {
+        sum += x;
+        weighted += x * (seen + 1) as f64;
+    }
+    let x = input[period - 1];
+    sum += x;
+    weighted += x * p;
+    out[period - 1] = weighted / divider;
+    weighted -= sum;
+    for ((o, &x), &old) in out[period..].iter_mut().zip(&input[period..]).zip(input) {
+        sum += x;
+        sum -= old;
+        weighted += x * p;
+        *o = weighted / divider;
+        weighted -= sum;
+    }
+    Ok(())
+}
 
 /// Streaming [`wma`].
 #[doc(alias = "WMA")]

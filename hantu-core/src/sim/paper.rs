@@ -90,7 +90,7 @@ struct State {
 
 impl State {
     fn instrument(&self, code: StockCode) -> (Market, InstrumentKind) {
-        self.instruments.get(&code).copied().unwrap_or((Market::Kospi, InstrumentKind::Stock))
+        self.instruments.get(&code).copied().unwrap_or((Market::Kospi, InstrumentKind::of_code(code)))
     }
 
     /// Expires the day orders placed before the KST date of `ts`.

@@ -11,8 +11,8 @@ use super::{
     WeightsVersionRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
-use crate::schedule::JobRun;
 use crate::notify::{DeliveryStatus, NotificationRecord};
+use crate::schedule::JobRun;
 
 type PredictionKey = (NaiveDate, StockCode, u32, String);
 
@@ -403,7 +403,6 @@ impl Store for MemoryStore {
             .take(limit)
             .map(|(i, r)| (i as i64 + 1, r.clone()))
             .collect())
-
     }
 
     fn claim_notification(&self, rec: &NotificationRecord) -> Result<Option<i64>, StoreError> {

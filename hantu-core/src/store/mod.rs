@@ -50,8 +50,8 @@ pub use sqlite::SqliteStore;
 use chrono::NaiveDate;
 
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
-use crate::schedule::JobRun;
 use crate::notify::{DeliveryStatus, NotificationRecord};
+use crate::schedule::JobRun;
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from functools import cached_property
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 import numpy as np
@@ -31,29 +32,77 @@ class BacktestResult:
         strategy: the strategy's name.
         params: the parameters of this run.
         code: the stock of a per-stock batch run, else ``None``.
+
+    The tables (equity, trades, orders, fills) are built on first access; until then the
+    report stays in the core.
     """
 
-    def __init__(self, tables: Dict[str, Any], params: Optional[Params] = None, code: Optional[str] = None):
-        eq = tables["equity"]
-        index = dates(eq["date"]).normalize()
-        index.name = "date"
-        self.equity_frame = pd.DataFrame(
-            {"equity": eq["equity"], "cash": eq["cash"], "market_value": eq["market_value"]}, index=index
-        )
-        self.equity: pd.Series = self.equity_frame["equity"]
-        f = tables["fills"]
-        self.fills = pd.DataFrame({"date": dates(f.pop("date")), **f})
-        o = tables["orders"]
-        self.orders = pd.DataFrame({"created": dates(o.pop("created")), "updated": dates(o.pop("updated")), **o})
-        t = tables["trades"]
-        self.trades = pd.DataFrame(
-            {"code": t.pop("code"), "entry": dates(t.pop("entry")), "exit": dates(t.pop("exit")), **t}
-        )
-        self.stats: Dict[str, Any] = dict(tables["stats"])
-        self.strategy: str = tables["strategy"]
-        self.bars: int = int(tables["bars"])
+    def __init__(
+        self,
+        tables: Union[Dict[str, Any], "_hantu.Report"],
+        params: Optional[Params] = None,
+        code: Optional[str] = None,
+    ):
+        # A report from the core stays there until a table is asked for: a batch of thousands
+        # of runs then costs one statistics dict per run, not four DataFrames.
+        if isinstance(tables, dict):
+            self._tables: Optional[Dict[str, Any]] = tables
+            self._report: Optional[_hantu.Report] = None
+            self.stats: Dict[str, Any] = dict(tables["stats"])
+            self.strategy: str = tables["strategy"]
+            self.bars: int = int(tables["bars"])
+        else:
+            self._tables, self._report = None, tables
+            self.stats = dict(tables.stats())
+            self.strategy = tables.strategy
+            self.bars = int(tables.bars)
         self.params: Dict[str, float] = dict(params or {})
         self.code = code
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # The core's report does not pickle; its tables (numpy arrays and lists) do.
+        state = dict(self.__dict__)
+        if state.get("_report") is not None:
+            state["_tables"] = state["_tables"] if state.get("_tables") is not None else self._report.tables()  # type: ignore[union-attr]
+            state["_report"] = None
+        return state
+
+    def _table(self, name: str) -> Dict[str, Any]:
+        if self._tables is None:
+            assert self._report is not None
+            self._tables = self._report.tables()
+        return dict(self._tables[name])
+
+    @cached_property
+    def equity_frame(self) -> pd.DataFrame:
+        """Equity, cash and market value at each day's end, indexed by date."""
+        eq = self._table("equity")
+        index = dates(eq["date"]).normalize()
+        index.name = "date"
+        return pd.DataFrame({"equity": eq["equity"], "cash": eq["cash"], "market_value": eq["market_value"]}, index=index)
+
+    @cached_property
+    def equity(self) -> pd.Series:
+        """End-of-day equity (won), indexed by date."""
+        return self.equity_frame["equity"]
+
+    @cached_property
+    def fills(self) -> pd.DataFrame:
+        """Every execution with commission and tax."""
+        f = self._table("fills")
+        return pd.DataFrame({"date": dates(f.pop("date")), **f})
+
+    @cached_property
+    def orders(self) -> pd.DataFrame:
+        """Every order and how it ended (refused ones with the reason)."""
+        o = self._table("orders")
+        return pd.DataFrame({"created": dates(o.pop("created")), "updated": dates(o.pop("updated")), **o})
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        """Round trips: code, entry, exit, qty, prices, pnl, return_pct, costs."""
+        t = self._table("trades")
+        return pd.DataFrame({"code": t.pop("code"), "entry": dates(t.pop("entry")), "exit": dates(t.pop("exit")), **t})
 
     @property
     def drawdown(self) -> pd.Series:
@@ -226,9 +275,11 @@ def backtest(
     risk: Optional[Mapping[str, Any]] = None,
     config: Optional[Mapping[str, Any]] = None,
     instruments: Optional[pd.DataFrame] = None,
+    freq: Optional[str] = None,
 ) -> BacktestResult:
     """Runs one backtest over ``data`` (a long DataFrame: date, code, open, high, low, close,
-    volume — as :func:`hantu.sim.market` and :func:`hantu.data.read_csv_dir` return).
+    volume — as :func:`hantu.sim.market` and :func:`hantu.data.read_csv_dir` return — or a
+    mapping of those columns as numpy arrays, where ``code`` may be a single code).
 
     Args:
         strategy: a built-in name (``"sma-cross"``, ``"rsi-reversion"``, ``"grid"``) or an
@@ -245,18 +296,20 @@ def backtest(
         instruments: a DataFrame with ``code``, ``market`` (``KOSPI``/``KOSDAQ``/``KONEX``) and
             optionally ``name`` and ``sector`` (default: those a :func:`hantu.sim.market` frame
             carries, else every stock is a KOSPI stock).
+        freq: what the dates stamp: ``"daily"`` or ``"minute"`` (intraday) bars; by default a
+            date at exactly midnight is a daily bar and any other time an intraday one.
 
     Raises:
         ConfigError: an unknown strategy, parameter or setting (the message names it).
         DataError: malformed bars.
         Exception: whatever a Python strategy's hook raised (the run stops calling it).
     """
-    bars = to_bardata(data)
+    bars = to_bardata(data, freq)
     cfg = _config(cash, commission, tax, slippage_ticks, participation, risk, config)
     inst = _instruments(data, instruments)
     if isinstance(strategy, str):
         p = _params(params)
-        return BacktestResult(_hantu.run_builtin(bars, cfg, strategy, p, inst).tables(), p)
+        return BacktestResult(_hantu.run_builtin(bars, cfg, strategy, p, inst), p)
     if isinstance(strategy, Strategy):
         if params:
             raise ConfigError("config: params: only built-in strategies take params; configure a Python strategy in its constructor")
@@ -282,6 +335,7 @@ def backtest_many(
     risk: Optional[Mapping[str, Any]] = None,
     config: Optional[Mapping[str, Any]] = None,
     instruments: Optional[pd.DataFrame] = None,
+    freq: Optional[str] = None,
 ) -> BatchResult:
     """Runs many independent backtests in one call: one per parameter set in ``params`` and,
     with ``per_code=True``, one per stock (each stock alone, with all the cash).
@@ -293,15 +347,17 @@ def backtest_many(
     Returns:
         a :class:`BatchResult` in job order (stocks in code order, then parameter sets), whose
         ``stats`` DataFrame has one row per run.
+
+    ``data`` and ``freq`` are as in :func:`backtest`.
     """
-    bars = to_bardata(data)
+    bars = to_bardata(data, freq)
     cfg = _config(cash, commission, tax, slippage_ticks, participation, risk, config)
     inst = _instruments(data, instruments)
     param_sets = list(params) if params is not None else [{}]
     if isinstance(strategy, str):
         ps = [_params(p) for p in param_sets]
         runs = _hantu.run_builtin_batch(bars, cfg, strategy, ps, per_code, inst)
-        return BatchResult([BacktestResult(r.tables(), ps[i], code) for code, i, r in runs])
+        return BatchResult([BacktestResult(r, ps[i], code) for code, i, r in runs])
     if not callable(strategy):
         raise ValidationError("strategy must be a built-in name or a hantu.Strategy subclass (or factory)")
     results = []
@@ -310,7 +366,7 @@ def backtest_many(
         frame = data if isinstance(data, pd.DataFrame) else None
         if frame is None:
             raise ValidationError("per_code with a Python strategy needs the bars as a DataFrame")
-        targets = [(str(code), to_bardata(group)) for code, group in frame.groupby(frame["code"].astype(str), sort=True)]
+        targets = [(str(code), to_bardata(group, freq)) for code, group in frame.groupby(frame["code"].astype(str), sort=True)]
     for code, target in targets:
         for p in param_sets:
             s = strategy(**p)

@@ -157,16 +157,22 @@ class Report:
     """A finished backtest report, kept in Rust until its tables are asked for."""
 
     def tables(self) -> Dict[str, Any]: ...
+    def stats(self) -> Dict[str, Any]: ...
+    @property
+    def strategy(self) -> str: ...
+    @property
+    def bars(self) -> int: ...
 
 def bars_from_columns(
     date: I64Array,
-    code_index: I64Array,
+    code_index: npt.NDArray[np.int32],
     codes: List[str],
-    open: F64Array,
-    high: F64Array,
-    low: F64Array,
-    close: F64Array,
-    volume: F64Array,
+    open: Union[F64Array, I64Array],
+    high: Union[F64Array, I64Array],
+    low: Union[F64Array, I64Array],
+    close: Union[F64Array, I64Array],
+    volume: Union[F64Array, I64Array],
+    freq: Optional[str] = None,
 ) -> BarData: ...
 def read_csv_dir(path: Union[str, "os.PathLike[str]"]) -> Tuple[BarData, List[str]]: ...
 def sim_market(
@@ -252,14 +258,33 @@ class _Indicators:
     def obv(close: F64Array, volume: F64Array) -> F64Array: ...
     @staticmethod
     def bbands(
-        close: F64Array, period: int = 5, nbdev_up: float = 2.0, nbdev_dn: float = 2.0
+        close: F64Array, period: int = 5, nbdev_up: float = 2.0, nbdev_dn: float = 2.0, matype: int = 0
     ) -> Tuple[F64Array, F64Array, F64Array]: ...
     @staticmethod
     def macd(close: F64Array, fast: int = 12, slow: int = 26, signal: int = 9) -> Tuple[F64Array, F64Array, F64Array]: ...
     @staticmethod
     def stoch(
-        high: F64Array, low: F64Array, close: F64Array, fastk: int = 5, slowk: int = 3, slowd: int = 3
+        high: F64Array,
+        low: F64Array,
+        close: F64Array,
+        fastk: int = 5,
+        slowk: int = 3,
+        slowd: int = 3,
+        slowk_matype: int = 0,
+        slowd_matype: int = 0,
     ) -> Tuple[F64Array, F64Array]: ...
+    @staticmethod
+    def macdext(
+        close: F64Array,
+        fast: int = 12,
+        fast_matype: int = 0,
+        slow: int = 26,
+        slow_matype: int = 0,
+        signal: int = 9,
+        signal_matype: int = 0,
+    ) -> Tuple[F64Array, F64Array, F64Array]: ...
+    @staticmethod
+    def macdfix(close: F64Array, signal: int = 9) -> Tuple[F64Array, F64Array, F64Array]: ...
     @staticmethod
     def stochf(high: F64Array, low: F64Array, close: F64Array, fastk: int = 5, fastd: int = 3) -> Tuple[F64Array, F64Array]: ...
     @staticmethod

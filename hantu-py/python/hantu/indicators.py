@@ -22,6 +22,7 @@ from typing import Any, Tuple, Union
 import numpy as np
 import pandas as pd
 
+from ._hantu import ValidationError
 from ._hantu import indicators as _ind
 
 ADX = _ind.ADX
@@ -63,7 +64,7 @@ AROON = _ind.AROON
 STOCHRSI = _ind.STOCHRSI
 
 __all__ = [
-    "adx", "atr", "bbands", "ema", "macd", "minus_di", "obv", "plus_di", "rsi", "sma", "stoch", "stochf", "trange",
+    "adx", "atr", "bbands", "ema", "macd", "macdext", "macdfix", "MA_TYPES", "minus_di", "obv", "plus_di", "rsi", "sma", "stoch", "stochf", "trange",
     "ADX", "ATR", "BBANDS", "EMA", "MACD", "MINUS_DI", "OBV", "PLUS_DI", "RSI", "SMA", "STOCH", "STOCHF", "TRANGE",
     "wma", "dema", "tema", "kama", "trix", "cmo", "roc", "mom", "linearreg", "var", "stddev", "jma", "natr", "cci", "willr", "ultosc", "mfi", "ad", "adosc", "vwap", "midprice", "sar", "aroon", "stochrsi",
     "WMA", "DEMA", "TEMA", "KAMA", "TRIX", "CMO", "ROC", "MOM", "LINEARREG", "VAR", "STDDEV", "JMA", "NATR", "CCI", "WILLR", "ULTOSC", "MFI", "AD", "ADOSC", "VWAP", "MIDPRICE", "SAR", "AROON", "STOCHRSI",
@@ -134,9 +135,28 @@ def obv(close: ArrayLike, volume: ArrayLike) -> Any:
     return _call(_ind.obv, ("obv",), (close, volume), ())
 
 
-def bbands(close: ArrayLike, period: int = 5, nbdev_up: float = 2.0, nbdev_dn: float = 2.0) -> Tuple[Any, Any, Any]:
-    """Bollinger bands: ``(upper, middle, lower)`` (TA-Lib ``BBANDS`` with an SMA middle)."""
-    return _call(_ind.bbands, ("upper", "middle", "lower"), (close,), (period, float(nbdev_up), float(nbdev_dn)))
+#: TA-Lib's moving-average types by name (``talib.MA_Type``): the ``matype`` arguments take a
+#: name or the code. TRIMA (5), MAMA (7) and T3 (8) are not computed and raise ValidationError.
+MA_TYPES = {"sma": 0, "ema": 1, "wma": 2, "dema": 3, "tema": 4, "trima": 5, "kama": 6, "mama": 7, "t3": 8}
+
+
+def _matype(t: Union[int, str]) -> int:
+    if isinstance(t, str):
+        code = MA_TYPES.get(t.lower())
+        if code is None:
+            raise ValidationError(f"matype: {t!r} is not one of {', '.join(MA_TYPES)}")
+        return code
+    return int(t)
+
+
+def bbands(
+    close: ArrayLike, period: int = 5, nbdev_up: float = 2.0, nbdev_dn: float = 2.0, matype: Union[int, str] = 0
+) -> Tuple[Any, Any, Any]:
+    """Bollinger bands: ``(upper, middle, lower)`` (TA-Lib ``BBANDS``); the middle band is a
+    moving average of type ``matype`` (default SMA), the bands standard deviations around it."""
+    return _call(
+        _ind.bbands, ("upper", "middle", "lower"), (close,), (period, float(nbdev_up), float(nbdev_dn), _matype(matype))
+    )
 
 
 def macd(close: ArrayLike, fast: int = 12, slow: int = 26, signal: int = 9) -> Tuple[Any, Any, Any]:
@@ -144,11 +164,39 @@ def macd(close: ArrayLike, fast: int = 12, slow: int = 26, signal: int = 9) -> T
     return _call(_ind.macd, ("macd", "signal", "hist"), (close,), (fast, slow, signal))
 
 
+def macdext(
+    close: ArrayLike,
+    fast: int = 12,
+    fast_matype: Union[int, str] = 0,
+    slow: int = 26,
+    slow_matype: Union[int, str] = 0,
+    signal: int = 9,
+    signal_matype: Union[int, str] = 0,
+) -> Tuple[Any, Any, Any]:
+    """MACD with a moving-average type per line: ``(macd, signal, hist)`` (TA-Lib ``MACDEXT``)."""
+    params = (fast, _matype(fast_matype), slow, _matype(slow_matype), signal, _matype(signal_matype))
+    return _call(_ind.macdext, ("macd", "signal", "hist"), (close,), params)
+
+
+def macdfix(close: ArrayLike, signal: int = 9) -> Tuple[Any, Any, Any]:
+    """MACD 12/26 with TA-Lib's fixed factors 0.15 and 0.075: ``(macd, signal, hist)`` (TA-Lib ``MACDFIX``)."""
+    return _call(_ind.macdfix, ("macd", "signal", "hist"), (close,), (signal,))
+
+
 def stoch(
-    high: ArrayLike, low: ArrayLike, close: ArrayLike, fastk: int = 5, slowk: int = 3, slowd: int = 3
+    high: ArrayLike,
+    low: ArrayLike,
+    close: ArrayLike,
+    fastk: int = 5,
+    slowk: int = 3,
+    slowd: int = 3,
+    slowk_matype: Union[int, str] = 0,
+    slowd_matype: Union[int, str] = 0,
 ) -> Tuple[Any, Any]:
-    """Slow stochastic: ``(k, d)`` with SMA smoothing (TA-Lib ``STOCH``)."""
-    return _call(_ind.stoch, ("k", "d"), (high, low, close), (fastk, slowk, slowd))
+    """Slow stochastic: ``(k, d)`` (TA-Lib ``STOCH``), smoothed by moving averages of the types
+    given (default SMA)."""
+    params = (fastk, slowk, slowd, _matype(slowk_matype), _matype(slowd_matype))
+    return _call(_ind.stoch, ("k", "d"), (high, low, close), params)
 
 
 def stochf(high: ArrayLike, low: ArrayLike, close: ArrayLike, fastk: int = 5, fastd: int = 3) -> Tuple[Any, Any]:

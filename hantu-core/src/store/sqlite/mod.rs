@@ -33,8 +33,8 @@ use super::{
     WeightsVersionRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
-use crate::schedule::JobRun;
 use crate::notify::{DeliveryStatus, NotificationRecord};
+use crate::schedule::JobRun;
 
 /// How to open a database.
 #[derive(Clone, Debug)]
@@ -419,7 +419,6 @@ impl super::Store for SqliteStore {
 
     fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, JobRun)>, StoreError> {
         self.read(|c| jobs::job_runs(c, job, limit))
-
     }
 
     fn claim_notification(&self, rec: &NotificationRecord) -> Result<Option<i64>, StoreError> {
