@@ -18,9 +18,9 @@ pub mod screen;
 pub mod select;
 pub mod service;
 pub mod trade;
-pub mod watch;
 pub mod trade_control;
 pub mod trade_start;
+pub mod watch;
 
 use std::path::PathBuf;
 

@@ -58,7 +58,11 @@ impl ReplayFeed {
             FeedEvent::Book(b) => Some(b.ts),
             FeedEvent::Notice(n) => Some(n.ts),
             FeedEvent::Gap(g) => Some(g.to),
-            FeedEvent::Connected { .. } | FeedEvent::Disconnected { .. } | FeedEvent::Lagging { .. } => None,
+            FeedEvent::Connected { .. }
+            | FeedEvent::Disconnected { .. }
+            | FeedEvent::Lagging { .. }
+            | FeedEvent::Unsubscribed { .. }
+            | FeedEvent::Malformed { .. } => None,
         }
     }
 }

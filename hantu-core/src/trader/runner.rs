@@ -321,6 +321,19 @@ impl Trader {
                 let now = self.clock.now();
                 self.record(EventKind::Error, format!("feed disconnected: {reason}"), serde_json::Value::Null, now);
             }
+            FeedEvent::Unsubscribed { subscription, reason } => {
+                // A code the trader watches lost its prints: stops on it now depend on reconciles.
+                let now = self.clock.now();
+                self.record(
+                    EventKind::Alert,
+                    format!("feed dropped {:?} {:?}: {reason}", subscription.channel, subscription.code),
+                    serde_json::to_value(subscription).unwrap_or_default(),
+                    now,
+                );
+            }
+            FeedEvent::Malformed { field, reason } => {
+                tracing::warn!(%field, %reason, "Malformed feed frame skipped");
+            }
             FeedEvent::Connected { .. } | FeedEvent::Book(_) | FeedEvent::Lagging { .. } => {}
         }
         Ok(())
