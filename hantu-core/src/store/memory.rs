@@ -43,7 +43,7 @@ fn check_bars(bars: &[Bar]) -> Result<(), StoreError> {
 
 /// Everything in memory, lost on drop.
 #[derive(Default)]
-pub struct MemoryStore(Mutex<Inner>);
+pub struct MemoryStore(Mutex<Inner>, super::locks::ProcessLocks);
 
 impl MemoryStore {
     /// An empty store.
@@ -345,5 +345,9 @@ impl Store for MemoryStore {
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.lock().settings.insert(key.to_owned(), value.to_owned());
         Ok(())
+    }
+
+    fn try_lock_account(&self, account: &str) -> Result<Option<super::AccountLock>, StoreError> {
+        Ok(self.1.try_lock(account))
     }
 }
