@@ -12,3 +12,5 @@ mod pg;
 mod postgres_only;
 #[path = "store/reliability.rs"]
 mod reliability;
+#[path = "store/transfer.rs"]
+mod transfer;
