@@ -68,4 +68,7 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// Show the log file (with -f, follow it)
     Logs(commands::logs::LogsArgs),
+    /// Copy the store between SQLite and PostgreSQL, verify, roll back, back up
+    #[command(subcommand)]
+    Db(commands::db::DbCommand),
 }

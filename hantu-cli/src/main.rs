@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod logging;
 mod output;
+mod store;
 
 use std::process::ExitCode;
 

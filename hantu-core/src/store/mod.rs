@@ -30,6 +30,7 @@
 //! | `settings` | key | [`Store::set_setting`] | [`Store::setting`], [`emergency_stop`] |
 
 mod backtest;
+pub mod bulk;
 mod locks;
 mod memory;
 #[cfg(feature = "postgres")]

@@ -11,6 +11,7 @@
 //! releases when the holding process dies.
 
 mod codec;
+mod import;
 mod journal;
 mod market;
 pub mod migrations;
