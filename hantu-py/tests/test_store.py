@@ -1,3 +1,6 @@
+import os
+import time
+
 import hantu
 import pandas as pd
 import pytest
@@ -46,3 +49,29 @@ def test_import_csv_dir(tmp_path):
         assert store.import_csv_dir(d) == 1
     got = store.bars(["005930"])
     assert got.close.tolist() == [105] and got.date.tolist() == [pd.Timestamp("2024-01-02")]
+
+
+def _pg_url():
+    url = os.environ.get("HANTU_TEST_PG_URL")
+    if not url:
+        pytest.skip("HANTU_TEST_PG_URL is not set (scripts/test.sh starts a PostgreSQL server)")
+    return url
+
+
+def test_the_same_store_on_postgres_with_the_password_from_the_environment(monkeypatch):
+    url = _pg_url()
+    user_host = url.split("://", 1)[1]
+    password = user_host.split("@", 1)[0].split(":", 1)[1]
+    bare = url.replace(":" + password + "@", "@")
+    monkeypatch.setenv("HANTU_PG_PASSWORD", password)
+    schema = "py_%d_%d" % (os.getpid(), time.time_ns() % 1_000_000_000)
+    store = hantu.Store(bare, schema=schema)
+    assert password not in repr(store) and "postgres://" in repr(store)
+    df = hantu.sim.market(n=3, days=20, seed=2)
+    assert store.write_bars(df) == len(df)
+    pd.testing.assert_frame_equal(store.bars(), df, check_dtype=False)
+    assert len(hantu.Store(bare, schema=schema).bars([df.code.iloc[0]])) == 20
+    monkeypatch.setenv("HANTU_PG_PASSWORD", "wrong-" + password)
+    with pytest.raises(hantu.StoreError) as e:
+        hantu.Store(bare, schema=schema)
+    assert password not in str(e.value)
