@@ -68,6 +68,12 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// Show the log file (with -f, follow it)
     Logs(commands::logs::LogsArgs),
+    /// Phase 4: measure picks against what happened, adapt the selection's weights, roll them back
+    #[command(subcommand)]
+    Learn(commands::learn::LearnCommand),
+    /// Reports: the picks' accuracy, the strategies' runs
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
     /// Copy the store between SQLite and PostgreSQL, verify, roll back, back up
     #[command(subcommand)]
     Db(commands::db::DbCommand),

@@ -15,7 +15,7 @@ use hantu_core::store::transfer::TableIo;
 use hantu_core::store::{
     AccountLock, ApiCallRecord, DailyReturnRecord, EventRecord, OutcomeRecord, PgOptions, PgStore, PgUrl,
     PredictionRecord, RegimeRecord, RunRecord, ScreenRunRecord, SelectionRecord, SqliteStore, Store, StoreError,
-    StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord,
+    StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord, WeightsVersionRecord,
 };
 
 use crate::commands::Ctx;
@@ -70,6 +70,8 @@ impl Store for AnyStore {
         fn outcomes_since(&self, since: NaiveDate) -> Result<Vec<(PredictionRecord, OutcomeRecord)>, StoreError>;
         fn set_regime(&self, regime: &RegimeRecord) -> Result<(), StoreError>;
         fn regime_on(&self, date: NaiveDate) -> Result<Option<RegimeRecord>, StoreError>;
+        fn save_weights_version(&self, version: &WeightsVersionRecord) -> Result<(), StoreError>;
+        fn weights_versions(&self) -> Result<Vec<WeightsVersionRecord>, StoreError>;
         fn save_run(&self, run: &RunRecord, trades: &[TradeRecord], daily: &[DailyReturnRecord]) -> Result<i64, StoreError>;
         fn run(&self, id: i64) -> Result<Option<StoredRun>, StoreError>;
         fn runs(&self) -> Result<Vec<(i64, RunRecord)>, StoreError>;

@@ -37,6 +37,7 @@ mod error;
 pub mod indicators;
 pub mod io;
 pub mod krx;
+pub mod learn;
 pub mod notify;
 pub mod pipeline;
 pub mod realtime;

@@ -99,10 +99,27 @@ pub fn run_pipeline(
     // The last day has no session after it to trade picks in.
     let as_of = &days[..days.len() - 1];
     let selections = daily_selections(universe, screener, selector, as_of, cfg.backtest.engine.cash)?;
+    let report = trade_selections(universe, &selections, &days, cfg)?;
+    Ok(PipelineRun { selections, report })
+}
+
+/// Backtests `selections` through [`PicksStrategy`] over the universe's bars of the picked codes in
+/// `days` (ascending, at least two).
+///
+/// # Errors
+/// [`crate::Error::Config`] for bad pick settings or an empty range; backtest errors.
+pub fn trade_selections(
+    universe: &Universe,
+    selections: &[Selection],
+    days: &[NaiveDate],
+    cfg: &PipelineConfig,
+) -> crate::Result<BacktestReport> {
+    let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
+        return Err(crate::Error::config("from", "the range needs at least two trading days"));
+    };
     let mut codes: Vec<StockCode> = selections.iter().flat_map(|s| s.picks.iter().map(|p| p.code)).collect();
     codes.sort_unstable();
     codes.dedup();
-    let (first, last) = (days[0], days[days.len() - 1]);
     let mut series = Vec::with_capacity(codes.len());
     let mut instruments: Vec<Instrument> = Vec::with_capacity(codes.len());
     for code in &codes {
@@ -114,8 +131,7 @@ pub fn run_pipeline(
     }
     let bars = merge_series(&series)?;
     let mut strategy = PicksStrategy::new(cfg.picks.clone(), selections.iter().cloned())?;
-    let report = Backtest::new(cfg.backtest.clone()).with_instruments(&instruments).run(&bars, &mut strategy)?;
-    Ok(PipelineRun { selections, report })
+    Backtest::new(cfg.backtest.clone()).with_instruments(&instruments).run(&bars, &mut strategy)
 }
 
 #[cfg(test)]

@@ -225,6 +225,8 @@ pub(crate) struct PyLocalServer {
     clock: Option<Arc<SimClock>>,
     server: Mutex<Option<MockServer>>,
     url: String,
+    ws_url: String,
+    hts_id: String,
     app: (String, String),
     account: String,
     env: String,
@@ -241,9 +243,16 @@ impl PyLocalServer {
 impl PyLocalServer {
     /// Starts a server for `env` with `cash` won on deposit. Its market holds five well-known
     /// stocks (005930, 000660, 035720, 247540, 293490), or `stocks` synthetic ones (`000001`...)
-    /// with `days` of history. `port` 0 picks a free port.
+    /// with `days` of history. `port` 0 picks a free port. `app_key`/`app_secret`, `account`
+    /// and `hts_id` replace the test credentials; `apps` registers more (key, secret) pairs;
+    /// `tape_seed` makes the market trade (`trades_per_sec` per stock) and stream over WebSocket.
     #[new]
-    #[pyo3(signature = (env = "paper", cash = 10_000_000, stocks = None, days = 300, port = 0, at = None))]
+    #[pyo3(signature = (
+        env = "paper", cash = 10_000_000, stocks = None, days = 300, port = 0, at = None,
+        app_key = None, app_secret = None, account = None, hts_id = None, apps = Vec::new(),
+        tape_seed = None, trades_per_sec = 5.0
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         env: &str,
@@ -252,10 +261,42 @@ impl PyLocalServer {
         days: usize,
         port: u16,
         at: Option<&str>,
+        app_key: Option<String>,
+        app_secret: Option<String>,
+        account: Option<String>,
+        hts_id: Option<String>,
+        apps: Vec<(String, String)>,
+        tape_seed: Option<u64>,
+        trades_per_sec: f64,
     ) -> PyResult<Self> {
         let environment = self::env(env)?;
+        let mut problems = Vec::new();
         if cash < 0 {
-            return Err(ConfigError::new_err(format!("config: cash: {cash} must not be negative")));
+            problems.push(format!("cash: {cash} must not be negative"));
+        }
+        if app_key.is_some() != app_secret.is_some() {
+            problems.push("app_key/app_secret: give both or neither".to_owned());
+        }
+        for (name, v) in [("app_key", &app_key), ("app_secret", &app_secret), ("hts_id", &hts_id)] {
+            if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                problems.push(format!("{name}: must not be empty"));
+            }
+        }
+        if apps.iter().any(|(k, s)| k.trim().is_empty() || s.trim().is_empty()) {
+            problems.push("apps: every (key, secret) must be non-empty".to_owned());
+        }
+        let parsed_account = match account.as_deref().map(AccountNo::parse).transpose() {
+            Ok(a) => a,
+            Err(e) => {
+                problems.push(format!("account: {e}"));
+                None
+            }
+        };
+        if !(trades_per_sec.is_finite() && trades_per_sec > 0.0) {
+            problems.push(format!("trades_per_sec: {trades_per_sec} must be positive"));
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError::new_err(format!("config: {}", problems.join("; "))));
         }
         let clock = at.map(|s| kst(s).map(|ts| Arc::new(SimClock::new(ts)))).transpose()?;
         let today = clock.as_ref().map_or_else(|| LiveClock.now(), |c| c.now()).kst_date();
@@ -271,12 +312,51 @@ impl PyLocalServer {
         if let Some(c) = &clock {
             cfg = cfg.with_clock(c.clone());
         }
+        if let (Some(k), Some(s)) = (app_key, app_secret) {
+            cfg = cfg.with_app(k, s);
+        }
+        if let Some(a) = &parsed_account {
+            cfg = cfg.with_account(a.cano(), a.product());
+        }
+        if let Some(h) = hts_id {
+            cfg = cfg.with_hts_id(h);
+        }
+        for (k, s) in apps {
+            cfg = cfg.with_extra_app(k, s);
+        }
+        if let Some(seed) = tape_seed {
+            cfg = cfg.with_tape(seed, trades_per_sec);
+        }
         let server = detached(py, || rt.block_on(MockServer::start_on(cfg, port)))
             .map_err(|e| BrokerError::new_err(format!("cannot start the local KIS server: {e}")))?;
         let url = server.base_url();
+        let ws_url = server.ws_url();
+        let hts_id = server.hts_id();
         let app = server.app();
         let account = server.account();
-        Ok(Self { rt, clock, server: Mutex::new(Some(server)), url, app, account, env: env.to_ascii_lowercase() })
+        Ok(Self {
+            rt,
+            clock,
+            server: Mutex::new(Some(server)),
+            url,
+            ws_url,
+            hts_id,
+            app,
+            account,
+            env: env.to_ascii_lowercase(),
+        })
+    }
+
+    /// `ws://127.0.0.1:<port>`: the real-time (WebSocket) side.
+    #[getter]
+    fn ws_url(&self) -> &str {
+        &self.ws_url
+    }
+
+    /// The HTS id order/fill notices are subscribed with.
+    #[getter]
+    fn hts_id(&self) -> &str {
+        &self.hts_id
     }
 
     /// `http://127.0.0.1:<port>`.

@@ -14,6 +14,7 @@
 //! | `sim` | the simulated KRX market |
 //! | `screen` | screening and selection |
 //! | `kis` | a blocking KIS client and the local KIS server |
+//! | `learn` | phase 4 over a store: the update, outcomes, accuracy, weights versions |
 //! | `store` | the SQLite store, read as DataFrames |
 //! | `pystrategy` | the adapter that lets a Python object implement the core `Strategy` |
 
@@ -26,6 +27,7 @@ mod frames;
 mod gil;
 mod indicators;
 mod kis;
+mod learn;
 mod pystrategy;
 mod screen;
 mod sim;
@@ -51,6 +53,11 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sim::py_sim_market, m)?)?;
     m.add_function(wrap_pyfunction!(screen::py_screen_run, m)?)?;
     m.add_function(wrap_pyfunction!(screen::py_select_run, m)?)?;
+    m.add_function(wrap_pyfunction!(learn::py_learn_update, m)?)?;
+    m.add_function(wrap_pyfunction!(learn::py_learn_outcomes, m)?)?;
+    m.add_function(wrap_pyfunction!(learn::py_learn_accuracy, m)?)?;
+    m.add_function(wrap_pyfunction!(learn::py_learn_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(learn::py_learn_rollback, m)?)?;
     m.add_submodule(&indicators::module(m.py())?)?;
     m.add_submodule(&kis::module(m.py())?)?;
     Ok(())

@@ -17,7 +17,8 @@ use crate::frames::PyBarData;
 use crate::gil::detached;
 
 /// Parses a config given as `("toml", text)` or `("json", text)`; `validate` checks it.
-fn parse<T: DeserializeOwned>(
+/// A config given as TOML or JSON text (`kind`), parsed and validated.
+pub(crate) fn parse<T: DeserializeOwned>(
     kind: &str,
     text: &str,
     from_toml: impl Fn(&str) -> hantu_core::Result<T>,
@@ -146,7 +147,7 @@ pub(crate) fn py_screen_run<'py>(
 /// Screens then selects (phase 1 and 2) as of a date, without the GIL. Returns
 /// `(screen, selection)` tables.
 #[pyfunction]
-#[pyo3(name = "select_run", signature = (data, screen_kind, screen, select_kind, select, as_of = None, held = Vec::new(), equity = 100_000_000.0, instruments = None, fundamentals = None))]
+#[pyo3(name = "select_run", signature = (data, screen_kind, screen, select_kind, select, as_of = None, held = Vec::new(), equity = 100_000_000.0, instruments = None, fundamentals = None, store = None))]
 #[allow(clippy::too_many_arguments, reason = "mirrors the Python keyword arguments")]
 pub(crate) fn py_select_run<'py>(
     py: Python<'py>,
@@ -160,9 +161,11 @@ pub(crate) fn py_select_run<'py>(
     equity: f64,
     instruments: Option<InstrumentRows>,
     fundamentals: Option<&str>,
+    store: Option<PyRef<'py, crate::store::PyStore>>,
 ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
     let screen_cfg: ScreenConfig = parse(screen_kind, screen, ScreenConfig::from_toml_str, ScreenConfig::validate)?;
     let select_cfg: SelectConfig = parse(select_kind, select, SelectConfig::from_toml_str, SelectConfig::validate)?;
+    let store = store.as_deref().map(crate::store::PyStore::store);
     let screener = Screener::new(screen_cfg).map_err(core_err)?;
     let selector = Selector::new(select_cfg).map_err(core_err)?;
     let held: Vec<StockCode> =
@@ -173,7 +176,19 @@ pub(crate) fn py_select_run<'py>(
         let u = universe(data, instruments, fundamentals)?;
         let day = as_of.or_else(|| u.last_date()).ok_or_else(|| DataError::new_err("no bars to screen"))?;
         let w = screener.run(&u, day).map_err(core_err)?;
+        // With a store, the weights version in force that day applies and the picks are kept (for
+        // `hantu.learn`), as `hantu select` does.
+        let selector = match store {
+            Some(st) => {
+                let cfg = hantu_core::learn::config_in_force(st, selector.config(), day, None).map_err(core_err)?;
+                Selector::new(cfg).map_err(core_err)?
+            }
+            None => selector,
+        };
         let s = selector.select(&u, &w, &held, equity).map_err(core_err)?;
+        if let Some(st) = store {
+            s.save(&selector, st, None).map_err(core_err)?;
+        }
         Ok((screener, w, s))
     })?;
     Ok((screen_dict(py, &screener, &watchlist)?, selection_dict(py, &selection)?))

@@ -88,6 +88,13 @@ pub(crate) struct PyStore {
     path: String,
 }
 
+impl PyStore {
+    /// The store behind this object, for other bindings.
+    pub(crate) fn store(&self) -> &dyn Store {
+        &self.inner
+    }
+}
+
 #[pymethods]
 impl PyStore {
     /// Opens (creating and migrating) the database at `path`: a SQLite file, `":memory:"` for a

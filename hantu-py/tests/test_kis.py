@@ -79,3 +79,27 @@ def test_orders_fill_and_cancel_during_a_session():
             kis.sell("000660", 1)  # nothing held
         with pytest.raises(hantu.ValidationError):
             kis.buy("005930", 0)
+
+
+def test_local_server_takes_chosen_credentials_and_streams():
+    with hantu.kis.LocalServer(
+        env="real",
+        at="2025-07-25 10:00",
+        app_key="PSMYKEY" + "0" * 29,
+        app_secret="S" * 180,
+        account="87654321-01",
+        hts_id="myhts",
+        apps=[("PSOTHER" + "0" * 29, "T" * 180)],
+        tape_seed=7,
+        trades_per_sec=2.0,
+    ) as s:
+        assert s.app_key == "PSMYKEY" + "0" * 29
+        assert s.account == "87654321-01"
+        assert s.hts_id == "myhts"
+        assert s.ws_url.startswith("ws://127.0.0.1:")
+        other = hantu.kis.Client("PSOTHER" + "0" * 29, "T" * 180, "87654321-01", env="real", url=s.url)
+        assert other.quote("005930")["last"] == s.price("005930")
+    with pytest.raises(hantu.ConfigError) as e:
+        hantu.kis.LocalServer(app_key="x", account="12", trades_per_sec=0)
+    msg = str(e.value)
+    assert "app_key/app_secret" in msg and "account" in msg and "trades_per_sec" in msg

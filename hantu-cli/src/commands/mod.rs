@@ -7,7 +7,9 @@ pub mod db;
 pub mod demo;
 pub mod health;
 pub mod kis;
+pub mod learn;
 pub mod logs;
+pub mod report;
 pub mod rules;
 pub mod screen;
 pub mod select;
@@ -60,6 +62,8 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Logs(a) => logs::run(&a, ctx),
         Command::Trade(a) => trade::run(&a, ctx),
         Command::Health(a) => health::run(&a, ctx),
+        Command::Learn(c) => learn::run(&c, ctx),
+        Command::Report(c) => report::run(&c, ctx),
         Command::Db(c) => db::run(&c, ctx),
     }
 }

@@ -42,7 +42,8 @@ fn read_rules(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
-fn as_config_error(file: &str, e: hantu_core::Error) -> anyhow::Error {
+/// A core config error as the CLI's config error (exit code 2), naming the file.
+pub fn as_config_error(file: &str, e: hantu_core::Error) -> anyhow::Error {
     match e {
         hantu_core::Error::Config { key, message } => ConfigError { key, source_desc: file.into(), message }.into(),
         other => anyhow::Error::new(other).context(file.to_owned()),

@@ -33,8 +33,17 @@ pub struct SelectArgs {
 /// Runs `hantu select`.
 pub fn run(a: &SelectArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let screener = screener(ctx, a.screen_config.as_deref())?;
-    let selector = selector(ctx, a.config.as_deref())?;
+    let mut selector = selector(ctx, a.config.as_deref())?;
     let (universe, as_of) = universe(ctx, &a.universe, screener.config().history)?;
+    if !a.universe.sim {
+        // Learned weights (`hantu learn`) and the day's regime apply from the day they were made.
+        let store = super::open_store(ctx)?;
+        let regime = hantu_core::learn::RegimeConfig::default();
+        let cfg = hantu_core::learn::config_in_force(&store, selector.config(), as_of, Some(&regime))?;
+        if &cfg != selector.config() {
+            selector = hantu_core::select::Selector::new(cfg)?;
+        }
+    }
     let watchlist = screener.run(&universe, as_of)?;
     let equity = hantu_core::domain::Money::from_won(a.equity.unwrap_or(ctx.cfg.config.backtest.cash));
     let selection = selector.select(&universe, &watchlist, &[], equity)?;

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use super::{
     ApiCallRecord, DailyReturnRecord, EventRecord, OutcomeRecord, PredictionRecord, RegimeRecord, RunRecord,
     ScreenRunRecord, SelectionRecord, Store, StoreError, StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord,
+    WeightsVersionRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
 
@@ -24,9 +25,11 @@ struct Inner {
     minute_bars: BTreeMap<(StockCode, Timestamp), Bar>,
     fundamentals: BTreeMap<(StockCode, NaiveDate), Fundamentals>,
     screen_runs: Vec<Watchlist>,
-    selections: BTreeMap<(NaiveDate, StockCode), SelectionRecord>,
+    /// By date, then code: one day's picks are one lookup.
+    selections: BTreeMap<NaiveDate, BTreeMap<StockCode, SelectionRecord>>,
     predictions: BTreeMap<PredictionKey, PredictionRecord>,
     outcomes: BTreeMap<PredictionKey, OutcomeRecord>,
+    weights: BTreeMap<String, WeightsVersionRecord>,
     regimes: BTreeMap<NaiveDate, RegimeRecord>,
     runs: Vec<StoredRun>,
     api_calls: Vec<ApiCallRecord>,
@@ -223,14 +226,14 @@ impl Store for MemoryStore {
             )));
         }
         for p in picks {
-            g.selections.insert((p.date, p.code), p.clone());
+            g.selections.entry(p.date).or_default().insert(p.code, p.clone());
         }
         Ok(())
     }
 
     fn selections_on(&self, date: NaiveDate) -> Result<Vec<SelectionRecord>, StoreError> {
         let g = self.lock();
-        let mut out: Vec<_> = g.selections.values().filter(|s| s.date == date).cloned().collect();
+        let mut out: Vec<_> = g.selections.get(&date).map(|m| m.values().cloned().collect()).unwrap_or_default();
         // Best first with unscored (NaN) picks last, as SQL orders NULL scores.
         let key = |s: &SelectionRecord| if s.score.is_nan() { f64::NEG_INFINITY } else { s.score };
         out.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.code.cmp(&b.code)));
@@ -286,6 +289,21 @@ impl Store for MemoryStore {
 
     fn regime_on(&self, date: NaiveDate) -> Result<Option<RegimeRecord>, StoreError> {
         Ok(self.lock().regimes.range(..=date).next_back().map(|(_, r)| r.clone()))
+    }
+
+    fn save_weights_version(&self, version: &WeightsVersionRecord) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        if let Some(parent) = version.parent.as_ref().filter(|p| !g.weights.contains_key(*p)) {
+            return Err(StoreError::Constraint(format!("weights version {parent} does not exist")));
+        }
+        g.weights.insert(version.version.clone(), version.clone());
+        Ok(())
+    }
+
+    fn weights_versions(&self) -> Result<Vec<WeightsVersionRecord>, StoreError> {
+        let mut out: Vec<_> = self.lock().weights.values().cloned().collect();
+        out.sort_by(|a, b| (a.effective_from, &a.version).cmp(&(b.effective_from, &b.version)));
+        Ok(out)
     }
 
     fn save_run(

@@ -46,8 +46,9 @@ pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::{PgOptions, PgStore, PgUrl};
 pub use records::{
-    ApiCallRecord, DailyReturnRecord, EventKind, EventRecord, NamedValues, OutcomeRecord, PredictionRecord,
+    ApiCallRecord, DailyReturnRecord, EventKind, EventRecord, FirstHit, NamedValues, OutcomeRecord, PredictionRecord,
     RegimeRecord, RunRecord, ScreenRunRecord, SelectionRecord, StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord,
+    WeightsStatus, WeightsVersionRecord,
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
@@ -267,6 +268,18 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// If the read fails.
     fn regime_on(&self, date: NaiveDate) -> Result<Option<RegimeRecord>, StoreError>;
+
+    /// Inserts or replaces a weights version (keyed by its name).
+    ///
+    /// # Errors
+    /// If the write fails.
+    fn save_weights_version(&self, version: &WeightsVersionRecord) -> Result<(), StoreError>;
+
+    /// Every weights version, oldest first (by effective date, then name).
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn weights_versions(&self) -> Result<Vec<WeightsVersionRecord>, StoreError>;
 
     /// Saves a run with its trades and daily returns; returns the run's id.
     ///

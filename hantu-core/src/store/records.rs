@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Money, StockCode, Timestamp};
+use crate::domain::{Money, Price, StockCode, Timestamp};
 
 /// Named numeric values in a fixed order (criteria of a screen, factor scores of a pick).
 /// Values may be NaN ("could not be computed"); the store keeps them as such.
@@ -113,6 +113,93 @@ pub struct OutcomeRecord {
     pub max_drawdown: f64,
     /// Whether the prediction counts as right.
     pub hit: bool,
+    /// Entry price by the entry rule (`None`: never entered, the entry zone was not reached).
+    pub entry_price: Option<Price>,
+    /// Best move within the horizon, from the entry price (≥ 0).
+    pub max_favourable: f64,
+    /// Which of the pick's levels the price reached first.
+    pub first_hit: FirstHit,
+    /// Sessions from entry to exit (the level's day, or the horizon).
+    pub days_held: u32,
+}
+
+/// Which of a pick's levels the price reached first within the horizon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstHit {
+    /// The target.
+    Target,
+    /// The stop (also when a session touched both: the stop is assumed first, the pessimistic case).
+    Stop,
+    /// Neither within the horizon: the exit is the last session's close.
+    Neither,
+    /// The pick was never entered.
+    NotEntered,
+}
+
+impl FirstHit {
+    /// Snake-case name, as stored.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FirstHit::Target => "target",
+            FirstHit::Stop => "stop",
+            FirstHit::Neither => "neither",
+            FirstHit::NotEntered => "not_entered",
+        }
+    }
+
+    /// Parses [`FirstHit::as_str`].
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [FirstHit::Target, FirstHit::Stop, FirstHit::Neither, FirstHit::NotEntered]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
+}
+
+/// Whether a weights version may be used by selection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightsStatus {
+    /// In force from its effective date (the newest approved one wins).
+    Approved,
+    /// Withdrawn by a rollback; kept for the record.
+    RolledBack,
+}
+
+impl WeightsStatus {
+    /// Snake-case name, as stored.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            WeightsStatus::Approved => "approved",
+            WeightsStatus::RolledBack => "rolled_back",
+        }
+    }
+
+    /// Parses [`WeightsStatus::as_str`].
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [WeightsStatus::Approved, WeightsStatus::RolledBack].into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// One version of the selection's factor weights (phase 4). Natural key: `version`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WeightsVersionRecord {
+    /// Version name (what selections record as `weights_version`).
+    pub version: String,
+    /// The first as-of date whose selection may use it: never a day before it was made.
+    pub effective_from: NaiveDate,
+    /// The version it was derived from.
+    pub parent: Option<String>,
+    /// Weight per factor, in [`crate::select::Factor::ALL`] order.
+    pub weights: NamedValues,
+    /// What the update saw (sample sizes, factor ICs, limits; free-form).
+    pub inputs: serde_json::Value,
+    /// Approved or rolled back.
+    pub status: WeightsStatus,
 }
 
 /// A backtest, paper or live run of a strategy.

@@ -6,9 +6,9 @@ use hantu_core::domain::{
     OrderStatus, Position, Price, Qty, Side, StockCode, Timestamp,
 };
 use hantu_core::store::{
-    ApiCallRecord, DailyReturnRecord, EMERGENCY_STOP_KEY, EventKind, EventRecord, MemoryStore, OutcomeRecord,
+    ApiCallRecord, DailyReturnRecord, EMERGENCY_STOP_KEY, EventKind, EventRecord, FirstHit, MemoryStore, OutcomeRecord,
     PredictionRecord, RegimeRecord, RunRecord, ScreenRunRecord, SelectionRecord, SqliteStore, Store, StoreError,
-    TradeRecord, WatchlistEntryRecord, emergency_stop,
+    TradeRecord, WatchlistEntryRecord, WeightsStatus, WeightsVersionRecord, emergency_stop,
 };
 use rust_decimal_macros::dec;
 use serde_json::json;
@@ -225,12 +225,16 @@ fn pipeline(s: &dyn Store) {
         actual_return: 0.041,
         max_drawdown: -0.012,
         hit: true,
+        entry_price: Some(Price::new(70_100)),
+        max_favourable: 0.063,
+        first_hit: FirstHit::Target,
+        days_held: 4,
     };
     s.record_outcomes(std::slice::from_ref(&outcome)).unwrap();
     let unknown = OutcomeRecord { horizon_days: 20, ..outcome.clone() };
     assert!(matches!(s.record_outcomes(&[unknown]), Err(StoreError::NotFound(_))));
     assert_eq!(s.open_predictions().unwrap(), vec![pred("000660")]);
-    assert_eq!(s.outcomes_since(day(2024, 7, 8)).unwrap(), vec![(pred("005930"), outcome)]);
+    assert_eq!(s.outcomes_since(day(2024, 7, 8)).unwrap(), vec![(pred("005930"), outcome.clone())]);
     assert!(s.outcomes_since(day(2024, 7, 9)).unwrap().is_empty());
 
     let regime =
@@ -238,6 +242,41 @@ fn pipeline(s: &dyn Store) {
     s.set_regime(&regime).unwrap();
     assert_eq!(s.regime_on(day(2024, 7, 3)).unwrap(), Some(regime));
     assert_eq!(s.regime_on(day(2024, 6, 30)).unwrap(), None);
+
+    let not_entered = OutcomeRecord {
+        code: StockCode::new("000660"),
+        entry_price: None,
+        first_hit: FirstHit::NotEntered,
+        actual_return: 0.0,
+        hit: false,
+        ..outcome.clone()
+    };
+    s.record_outcomes(std::slice::from_ref(&not_entered)).unwrap();
+    assert_eq!(s.outcomes_since(day(2024, 7, 8)).unwrap()[0].1, not_entered);
+
+    let v1 = WeightsVersionRecord {
+        version: "w3".into(),
+        effective_from: day(2024, 6, 3),
+        parent: None,
+        weights: vec![("technical".into(), 0.25), ("momentum".into(), 0.75)],
+        inputs: json!({}),
+        status: WeightsStatus::Approved,
+    };
+    let v2 = WeightsVersionRecord {
+        version: "w4".into(),
+        effective_from: day(2024, 7, 1),
+        parent: Some("w3".into()),
+        weights: vec![("technical".into(), 0.3), ("momentum".into(), 0.7)],
+        inputs: json!({"samples": 40}),
+        status: WeightsStatus::Approved,
+    };
+    assert!(matches!(s.save_weights_version(&v2), Err(StoreError::Constraint(_))), "parent must exist");
+    s.save_weights_version(&v1).unwrap();
+    s.save_weights_version(&v2).unwrap();
+    assert_eq!(s.weights_versions().unwrap(), vec![v1.clone(), v2.clone()]);
+    let rolled = WeightsVersionRecord { status: WeightsStatus::RolledBack, ..v2 };
+    s.save_weights_version(&rolled).unwrap();
+    assert_eq!(s.weights_versions().unwrap(), vec![v1, rolled]);
 }
 
 fn runs(s: &dyn Store) {

@@ -22,6 +22,24 @@
 //! | market orders | fill at the current price; limit orders fill at the current price once it crosses |
 //! | settlement | cash and holdings move at the fill (D+2 settlement is not simulated) |
 //! | matching | continuous session only (09:00–15:20 KST); auctions collect orders without matching |
+//! | WebSocket port | its own listener ([`MockServer::ws_url`]), any path |
+//! | `OPSP8996` on a second session | sent on its first request with `tr_id` `(null)`, `rt_cd` `9`, then that connection is closed |
+//! | notices with a wrong HTS id | refused with `OPSP8992` (KIS is reported to accept and stay silent) |
+//! | unknown real-time tr_id / stock code | `OPSP8991` / `OPSP8992` |
+//! | PINGPONG interval | 20 s ([`WsConfig::ping_interval`]); echoes as text or pong frames are both accepted, missing echoes are tolerated |
+//! | trade frames | only trades after the registration; up to [`WsConfig::max_batch`] records per frame |
+//! | trades with a tape | continuous session only; own fills are part of the tape's volume |
+//!
+//! ## Real time
+//!
+//! [`MockConfig::with_tape`] makes the market move: each stock's trades are a deterministic
+//! path from a seed at a set rate in server-clock time ([`TapeConfig`]), so a test drives
+//! time by moving its [`hantu_core::clock::SimClock`] and gets exactly the trades of that
+//! span — over WebSocket (multi-record H0STCNT0 frames, H0STASP0 books), over REST
+//! (inquire-ccnl, today's inquire-time-itemchartprice) and from [`MockServer::trades`] /
+//! [`MockServer::minute_bars`]. Orders match against the tape; acknowledgements and fills go
+//! out as encrypted H0STCNI0/H0STCNI9 notices and are listed by [`MockServer::fills`].
+//! [`WsFault`]s break the socket on demand.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -38,14 +56,19 @@ mod clock;
 mod info;
 mod market;
 mod quotes;
+mod realtime;
 mod server;
 mod state;
+mod tape;
 mod trading;
 mod wire;
+mod ws_session;
 
 pub use clock::ShiftedClock;
 pub use market::{DayStats, MockListing, MockMarket};
-pub use server::MockServer;
-pub use state::{Fault, FaultRule, MockConfig, MockStats};
+pub use realtime::{MockFill, WsFault};
+pub use server::{MockDomains, MockServer};
+pub use state::{Fault, FaultRule, MockConfig, MockStats, WsConfig};
+pub use tape::{MockTrade, TapeConfig};
 pub use trading::{PAPER_BRANCH, REAL_BRANCH, UNCONFIRMED};
 pub use wire::pad80;

@@ -1,6 +1,6 @@
 //! Quotation endpoints of the local server, computed from the mock market.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime, Timelike};
 use serde_json::{Map, Value};
 
 use super::market::MockListing;
@@ -95,11 +95,19 @@ pub(super) fn inquire_ccnl(s: &mut State, req: &Req) -> Reply {
         Err(r) => return r,
     };
     let base = l.base(today);
-    let rows: Vec<Value> = l
-        .minutes(today, now.time(), today)
+    // With a tape: its latest 30 trades; without: one row per minute of the synthetic path.
+    let recent: Vec<(NaiveTime, [i64; 4], u64)> = match s.tapes.get(&l.instrument.code) {
+        Some(tape) => tape
+            .trades
+            .iter()
+            .rev()
+            .take(30)
+            .map(|t| (t.time.with_nanosecond(0).unwrap_or(t.time), [t.price; 4], t.qty))
+            .collect(),
+        None => l.minutes(today, now.time(), today).into_iter().rev().take(30).collect(),
+    };
+    let rows: Vec<Value> = recent
         .iter()
-        .rev()
-        .take(30)
         .map(|(t, p, v)| {
             let mut r = template("inquire-ccnl", "output");
             set(
@@ -255,8 +263,13 @@ pub(super) fn minute_chart(s: &mut State, req: &Req) -> Reply {
         Err(r) => return r,
     };
     let rows_per_call = if history { 120 } else { 30 };
-    let rows: Vec<Value> = l
-        .minutes(date, until, today)
+    let minutes = match s.tapes.get(&l.instrument.code) {
+        Some(tape) if date == today => {
+            tape.minutes(NaiveTime::from_hms_milli_opt(until.hour(), until.minute(), 59, 999).unwrap_or(until))
+        }
+        _ => l.minutes(date, until, today),
+    };
+    let rows: Vec<Value> = minutes
         .iter()
         .rev()
         .take(rows_per_call)
@@ -300,14 +313,23 @@ pub(super) fn asking_price(s: &mut State, req: &Req) -> Reply {
         .map(|i| (format!("askp{i}"), format!("bidp{i}"), format!("askp_rsqn{i}"), format!("bidp_rsqn{i}")))
         .collect();
     let mut tot = (0u64, 0u64);
+    // With a tape: the book the WebSocket side sends; without: a still book around the price.
+    let tape_book = s.tapes.get(&l.instrument.code).map(super::tape::Tape::book);
     for (i, (ap, bp, aq, bq)) in names.iter().enumerate() {
-        let ask = ticks.offset(l.last, i as i64 + 1);
-        let bid = ticks.offset(l.last, -(i as i64));
-        let ask = if ask > limits.1 { 0 } else { ask };
-        let bid = if bid < limits.0 { 0 } else { bid };
-        let q =
-            |side: u64| if side == 0 { 0 } else { 1_000 * (i as u64 + 1) + (l.instrument.code.to_u64() % 97) * side };
-        let (qa, qb) = (if ask == 0 { 0 } else { q(1) }, if bid == 0 { 0 } else { q(2) });
+        let (ask, bid, qa, qb) = if let Some((asks, bids)) = &tape_book {
+            let (a, qa) = asks.get(i).copied().unwrap_or((0, 0));
+            let (b, qb) = bids.get(i).copied().unwrap_or((0, 0));
+            (a, b, qa, qb)
+        } else {
+            let ask = ticks.offset(l.last, i as i64 + 1);
+            let bid = ticks.offset(l.last, -(i as i64));
+            let ask = if ask > limits.1 { 0 } else { ask };
+            let bid = if bid < limits.0 { 0 } else { bid };
+            let q = |side: u64| {
+                if side == 0 { 0 } else { 1_000 * (i as u64 + 1) + (l.instrument.code.to_u64() % 97) * side }
+            };
+            (ask, bid, if ask == 0 { 0 } else { q(1) }, if bid == 0 { 0 } else { q(2) })
+        };
         tot = (tot.0 + qa, tot.1 + qb);
         o1.insert(ap.clone(), Value::String(ask.to_string()));
         o1.insert(bp.clone(), Value::String(bid.to_string()));

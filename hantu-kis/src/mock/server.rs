@@ -16,9 +16,11 @@ use hantu_core::domain::{StockCode, Timestamp};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+use super::realtime::{self, MockFill, WsFault};
 use super::state::{Fault, FaultRule, MockConfig, MockStats, State, TokenState};
+use super::tape::MockTrade;
 use super::wire::Reply;
-use super::{account, info, quotes, trading};
+use super::{account, info, quotes, trading, ws_session};
 use crate::env::Environment;
 
 pub(super) type Shared = Arc<Mutex<State>>;
@@ -56,9 +58,12 @@ impl Req {
 /// The local KIS server, listening on 127.0.0.1. Dropping it stops it.
 pub struct MockServer {
     addr: SocketAddr,
+    ws_addr: SocketAddr,
     state: Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    ws_shutdown: Option<oneshot::Sender<()>>,
+    ws_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -100,8 +105,94 @@ impl MockServer {
                 tracing::warn!(error = %e, "Local KIS server stopped");
             }
         });
-        tracing::info!(%addr, "Local KIS server listening");
-        Ok(Self { addr, state, shutdown: Some(tx), task: Some(task) })
+        // KIS serves WebSocket on its own host and port; so does the local server.
+        let ws_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let ws_addr = ws_listener.local_addr()?;
+        let ws_app = Router::new().fallback(ws_session::upgrade).with_state(state.clone());
+        let (ws_tx, ws_rx) = oneshot::channel::<()>();
+        let ws_task = tokio::spawn(async move {
+            let serve = axum::serve(ws_listener, ws_app).with_graceful_shutdown(async {
+                let _ = ws_rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!(error = %e, "Local KIS WebSocket server stopped");
+            }
+        });
+        tracing::info!(%addr, %ws_addr, "Local KIS server listening");
+        Ok(Self {
+            addr,
+            ws_addr,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+            ws_shutdown: Some(ws_tx),
+            ws_task: Some(ws_task),
+        })
+    }
+
+    /// `ws://127.0.0.1:<port>`: the WebSocket side (any path, like KIS's `/tryitout`).
+    #[must_use]
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.ws_addr)
+    }
+
+    /// The HTS id order/fill notices are subscribed with.
+    #[must_use]
+    pub fn hts_id(&self) -> String {
+        lock(&self.state).config.hts_id.clone()
+    }
+
+    /// Today's trades of `code` up to the server clock's time (every trade a session
+    /// registered for `code` was sent after registering, and what inquire-ccnl and today's
+    /// minute bars are made of). Starts the stock's tape if needed; empty without a tape.
+    #[must_use]
+    pub fn trades(&self, code: StockCode) -> Vec<MockTrade> {
+        let mut s = lock(&self.state);
+        realtime::ensure_tape(&mut s, code);
+        realtime::advance(&mut s);
+        s.tapes.get(&code).map(|t| t.trades.clone()).unwrap_or_default()
+    }
+
+    /// Today's one-minute bars of `code` up to the server clock's time, as inquire-time-itemchartprice
+    /// serves them: (minute start KST, [open, high, low, close], volume), ascending.
+    #[must_use]
+    pub fn minute_bars(&self, code: StockCode) -> Vec<(chrono::NaiveTime, [i64; 4], u64)> {
+        let mut s = lock(&self.state);
+        realtime::ensure_tape(&mut s, code);
+        realtime::advance(&mut s);
+        let now = s.now().kst_datetime();
+        match s.tapes.get(&code) {
+            Some(t) => t.minutes(now.time()),
+            None => {
+                s.config.market.get(code).map(|l| l.minutes(now.date(), now.time(), now.date())).unwrap_or_default()
+            }
+        }
+    }
+
+    /// Every fill of the account's orders so far (what notices and inquire-daily-ccld report).
+    #[must_use]
+    pub fn fills(&self) -> Vec<MockFill> {
+        let mut s = lock(&self.state);
+        realtime::advance(&mut s);
+        s.fills.clone()
+    }
+
+    /// Queues a WebSocket fault; the next session with registrations applies it at its next send.
+    pub fn inject_ws(&self, fault: WsFault) {
+        lock(&self.state).ws_faults.push_back(fault);
+    }
+
+    /// Removes queued WebSocket faults and releases held notices.
+    pub fn clear_ws_faults(&self) {
+        let mut s = lock(&self.state);
+        s.ws_faults.clear();
+        s.rt.notice_hold_until = None;
+    }
+
+    /// Live WebSocket sessions (bound to an app key).
+    #[must_use]
+    pub fn ws_sessions(&self) -> usize {
+        lock(&self.state).rt.sessions.len()
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -169,7 +260,10 @@ impl MockServer {
     /// Current price of `code`.
     #[must_use]
     pub fn price(&self, code: StockCode) -> Option<i64> {
-        lock(&self.state).config.market.get(code).map(|l| l.last)
+        let mut s = lock(&self.state);
+        realtime::ensure_tape(&mut s, code);
+        realtime::advance(&mut s);
+        s.config.market.get(code).map(|l| l.last)
     }
 
     /// Caps how many shares of one order fill per matching pass (None = all), to produce
@@ -195,10 +289,14 @@ impl MockServer {
         lock(&self.state).holdings.get(&code).map_or(0, |h| h.qty)
     }
 
-    /// Stops the server and waits for it.
+    /// Stops the server and waits for it (open WebSocket sessions are cut).
     pub async fn stop(mut self) {
+        lock(&self.state).rt.closing = true;
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(t) = self.ws_task.take() {
+            t.abort();
         }
         if let Some(t) = self.task.take() {
             let _ = t.await;
@@ -208,10 +306,11 @@ impl MockServer {
 
 impl Drop for MockServer {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
+        lock(&self.state).rt.closing = true;
+        for tx in [self.shutdown.take(), self.ws_shutdown.take()].into_iter().flatten() {
             let _ = tx.send(());
         }
-        if let Some(t) = self.task.take() {
+        for t in [self.task.take(), self.ws_task.take()].into_iter().flatten() {
             t.abort();
         }
     }
@@ -253,16 +352,19 @@ async fn token_p(AxState(state): AxState<Shared>, body: Bytes) -> Response {
     if field(&m, "grant_type") != "client_credentials" {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00205", "credentials_type이 유효하지 않습니다.(Bearer)");
     }
-    if field(&m, "appkey") != s.config.app_key {
+    let app = field(&m, "appkey").to_owned();
+    let Some(secret) = s.config.secret_of(&app) else {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00103", "유효하지 않은 AppKey입니다.");
-    }
-    if field(&m, "appsecret") != s.config.app_secret {
+    };
+    if field(&m, "appsecret") != secret {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00105", "유효하지 않은 AppSecret입니다.");
     }
     let now = s.now();
     const SIX_HOURS_MS: i64 = 6 * 3600 * 1000;
     if let Some(t) =
-        s.tokens.iter().rev().find(|t| !t.revoked && t.expires > now && now.millis() - t.issued.millis() < SIX_HOURS_MS)
+        s.tokens.iter().rev().find(|t| {
+            t.app_key == app && !t.revoked && t.expires > now && now.millis() - t.issued.millis() < SIX_HOURS_MS
+        })
     {
         let remaining = (t.expires.millis() - now.millis()) / 1000;
         return axum::Json(json!({
@@ -273,7 +375,7 @@ async fn token_p(AxState(state): AxState<Shared>, body: Bytes) -> Response {
         }))
         .into_response();
     }
-    if s.last_issue.is_some_and(|l| now.millis() - l.millis() < 60_000) {
+    if s.last_issue.get(&app).is_some_and(|l| now.millis() - l.millis() < 60_000) {
         s.stats.token_too_soon += 1;
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00133", "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)");
     }
@@ -281,8 +383,8 @@ async fn token_p(AxState(state): AxState<Shared>, body: Bytes) -> Response {
     let expires = Timestamp::from_millis(now.millis() + lifetime);
     let jti = format!("{:016x}{:016x}", s.next_random(), s.next_random());
     let value = format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.mock{jti}.{:016x}", s.next_random());
-    s.tokens.push(TokenState { value: value.clone(), issued: now, expires, revoked: false });
-    s.last_issue = Some(now);
+    s.tokens.push(TokenState { app_key: app.clone(), value: value.clone(), issued: now, expires, revoked: false });
+    s.last_issue.insert(app, now);
     s.stats.tokens_issued += 1;
     axum::Json(json!({
         "access_token": value,
@@ -298,11 +400,12 @@ async fn revoke_p(AxState(state): AxState<Shared>, body: Bytes) -> Response {
     let Some(m) = json_fields(&body) else {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00002", "서버 에러가 발생했습니다.");
     };
-    if field(&m, "appkey") != s.config.app_key || field(&m, "appsecret") != s.config.app_secret {
+    let app = field(&m, "appkey").to_owned();
+    if s.config.secret_of(&app) != Some(field(&m, "appsecret")) {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00103", "유효하지 않은 AppKey입니다.");
     }
     let token = field(&m, "token").to_owned();
-    match s.tokens.iter_mut().find(|t| t.value == token) {
+    match s.tokens.iter_mut().find(|t| t.value == token && t.app_key == app) {
         Some(t) => {
             t.revoked = true;
             axum::Json(json!({"code": 200, "message": "접근토큰 폐기에 성공하였습니다"})).into_response()
@@ -316,19 +419,22 @@ async fn approval(AxState(state): AxState<Shared>, body: Bytes) -> Response {
     let Some(m) = json_fields(&body) else {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00002", "서버 에러가 발생했습니다.");
     };
-    if field(&m, "appkey") != s.config.app_key || field(&m, "secretkey") != s.config.app_secret {
+    let app = field(&m, "appkey").to_owned();
+    if app.is_empty() || s.config.secret_of(&app) != Some(field(&m, "secretkey")) {
         return oauth_refusal(StatusCode::FORBIDDEN, "EGW00105", "유효하지 않은 AppSecret입니다.");
     }
     let (a, b) = (s.next_random(), s.next_random());
     let key =
         format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, a & 0xffff, (b >> 48) | 0x4000, b & 0xffff, b >> 16);
-    axum::Json(json!({"approval_key": &key[..36.min(key.len())]})).into_response()
+    let key = key[..36.min(key.len())].to_owned();
+    s.rt.approvals.insert(key.clone(), app);
+    axum::Json(json!({"approval_key": key})).into_response()
 }
 
 async fn hashkey(AxState(state): AxState<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let mut s = lock(&state);
     let hv = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    if hv("appkey") != s.config.app_key || hv("appsecret") != s.config.app_secret {
+    if hv("appkey").is_empty() || s.config.secret_of(&hv("appkey")) != Some(hv("appsecret").as_str()) {
         return Reply::gateway("EGW00103", "유효하지 않은 AppKey입니다.").into_response_with("", "");
     }
     if !s.allow(&hv("appkey"), Instant::now()) {
@@ -411,13 +517,13 @@ fn gate(
     if app_key.is_empty() {
         return Gate::Stop(Reply::gateway("EGW00102", "AppKey는 필수입니다."));
     }
-    if app_key != s.config.app_key {
+    let Some(secret) = s.config.secret_of(app_key) else {
         return Gate::Stop(Reply::gateway("EGW00103", "유효하지 않은 AppKey입니다."));
-    }
+    };
     if hv("appsecret").is_empty() {
         return Gate::Stop(Reply::gateway("EGW00104", "AppSecret은 필수입니다."));
     }
-    if hv("appsecret") != s.config.app_secret {
+    if hv("appsecret") != secret {
         return Gate::Stop(Reply::gateway("EGW00105", "유효하지 않은 AppSecret입니다."));
     }
     let auth = hv("authorization");
@@ -425,7 +531,8 @@ fn gate(
         return Gate::Stop(Reply::gateway("EGW00205", "credentials_type이 유효하지 않습니다.(Bearer)"));
     };
     let now = s.now();
-    match s.tokens.iter().find(|t| t.value == token.trim()) {
+    // A token works only with the app it was issued to.
+    match s.tokens.iter().find(|t| t.value == token.trim() && t.app_key == app_key) {
         None => return Gate::Stop(Reply::gateway("EGW00121", "유효하지 않은 token 입니다.")),
         Some(t) if t.revoked => return Gate::Stop(Reply::gateway("EGW00121", "유효하지 않은 token 입니다.")),
         Some(t) if t.expires <= now => return Gate::Stop(Reply::gateway("EGW00123", "기간이 만료된 token 입니다.")),
@@ -462,7 +569,10 @@ fn gate(
 }
 
 fn dispatch(s: &mut State, req: &Req) -> Reply {
-    trading::match_orders(s);
+    if let Some(code) = req.code("FID_INPUT_ISCD").or_else(|| req.code("PDNO")) {
+        realtime::ensure_tape(s, code);
+    }
+    realtime::advance(s);
     match req.name.as_str() {
         "inquire-price" => quotes::inquire_price(s, req),
         "inquire-ccnl" => quotes::inquire_ccnl(s, req),
@@ -591,5 +701,43 @@ async fn uapi(
             reply.into_response_with(&tr_id, &gt_uid)
         }
         _ => reply.into_response_with(&tr_id, &gt_uid),
+    }
+}
+
+/// Both KIS domains at once, as KIS runs them: a real and a paper server over one market
+/// (each with its own ports, apps, tokens, rate limits and account). Paper tools that read
+/// quotes from the real domain with a real app key see the same prices as on paper.
+///
+/// "One market" holds by construction: both servers start from the same listings, clock and
+/// tape, and a tape is a pure function of the clock, so their trades are identical. Without a
+/// tape, move prices through [`MockDomains::set_price`] (both domains); own fills move only
+/// their own domain's price, as a paper fill never moves KRX.
+#[derive(Debug)]
+pub struct MockDomains {
+    /// The real domain (`openapi…:9443` / `ops…:21000`).
+    pub real: MockServer,
+    /// The paper domain (`openapivts…:29443` / `ops…:31000`).
+    pub paper: MockServer,
+}
+
+impl MockDomains {
+    /// Starts both domains. `real`'s market, clock and tape are used for both; each keeps its
+    /// own app keys, account, cash and holdings. The environments are set to real and paper.
+    ///
+    /// # Errors
+    /// If a socket cannot be bound.
+    pub async fn start(mut real: MockConfig, mut paper: MockConfig) -> std::io::Result<Self> {
+        real.env = Environment::Real;
+        paper.env = Environment::Paper;
+        paper.market = real.market.clone();
+        paper.clock = real.clock.clone();
+        paper.tape = real.tape;
+        Ok(Self { real: MockServer::start(real).await?, paper: MockServer::start(paper).await? })
+    }
+
+    /// Moves the price of `code` on both domains and matches resting orders.
+    pub fn set_price(&self, code: StockCode, price: i64) {
+        self.real.set_price(code, price);
+        self.paper.set_price(code, price);
     }
 }

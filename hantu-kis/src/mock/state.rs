@@ -9,6 +9,8 @@ use hantu_core::clock::{Clock, LiveClock};
 use hantu_core::domain::{Side, StockCode, Timestamp};
 
 use super::market::MockMarket;
+use super::realtime::{MockFill, RtState, WsFault};
+use super::tape::{Tape, TapeConfig};
 use crate::env::Environment;
 
 /// How the local server is set up.
@@ -39,6 +41,36 @@ pub struct MockConfig {
     pub rate_per_sec: Option<u32>,
     /// Commission rate (KIS non-face-to-face: 0.0140527 %).
     pub commission_rate: rust_decimal::Decimal,
+    /// The HTS id order/fill notices are subscribed with (`tr_key` of H0STCNI0/9).
+    pub hts_id: String,
+    /// Account holder's name (in notices).
+    pub account_name: String,
+    /// Today's trades: `None` keeps prices still (moved only by [`super::MockServer::set_price`]
+    /// and own fills) and sends no trade or book frames.
+    pub tape: Option<TapeConfig>,
+    /// The WebSocket side.
+    pub ws: WsConfig,
+    /// More registered apps (key, secret) for the same account, each with its own tokens,
+    /// rate limit and WebSocket session (KIS lets one account register several apps).
+    pub extra_apps: Vec<(String, String)>,
+}
+
+/// How the local server's WebSocket side behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WsConfig {
+    /// Time between PINGPONG frames (KIS: about 20 s in one log; UNCONFIRMED).
+    pub ping_interval: Duration,
+    /// How often (real time) a session sends what happened since the last time; trades of one
+    /// stock that happened in between go out in one multi-record frame.
+    pub pump_interval: Duration,
+    /// At most this many records per trade frame.
+    pub max_batch: usize,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        Self { ping_interval: Duration::from_secs(20), pump_interval: Duration::from_millis(50), max_batch: 20 }
+    }
 }
 
 impl std::fmt::Debug for MockConfig {
@@ -67,7 +99,59 @@ impl MockConfig {
             token_lifetime: Duration::from_secs(86_400),
             rate_per_sec: None,
             commission_rate: rust_decimal::Decimal::new(140_527, 9),
+            hts_id: "mockhts".into(),
+            account_name: "홍길동".into(),
+            tape: None,
+            ws: WsConfig::default(),
+            extra_apps: Vec::new(),
         }
+    }
+
+    /// Registers one more app (key, secret) for the account.
+    #[must_use]
+    pub fn with_extra_app(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.extra_apps.push((key.into(), secret.into()));
+        self
+    }
+
+    /// Sets the account (`CANO` and product code, e.g. `"50123456"`, `"01"`).
+    #[must_use]
+    pub fn with_account(mut self, cano: impl Into<String>, product: impl Into<String>) -> Self {
+        self.cano = cano.into();
+        self.product = product.into();
+        self
+    }
+
+    /// The secret of a registered app key.
+    #[must_use]
+    pub fn secret_of(&self, app_key: &str) -> Option<&str> {
+        if app_key == self.app_key {
+            return Some(&self.app_secret);
+        }
+        self.extra_apps.iter().find(|(k, _)| k == app_key).map(|(_, s)| s.as_str())
+    }
+
+    /// Generates today's trades from `seed` at `trades_per_sec` per stock (server-clock time):
+    /// prices move, trade and book frames flow, and inquire-ccnl / today's minute bars serve
+    /// the same trades.
+    #[must_use]
+    pub fn with_tape(mut self, seed: u64, trades_per_sec: f64) -> Self {
+        self.tape = Some(TapeConfig { seed, trades_per_sec });
+        self
+    }
+
+    /// Sets the HTS id (the tr_key of order/fill notices).
+    #[must_use]
+    pub fn with_hts_id(mut self, hts_id: impl Into<String>) -> Self {
+        self.hts_id = hts_id.into();
+        self
+    }
+
+    /// Sets the PINGPONG interval.
+    #[must_use]
+    pub fn with_ping_interval(mut self, every: Duration) -> Self {
+        self.ws.ping_interval = every;
+        self
     }
 
     /// Uses another app key and secret.
@@ -184,11 +268,24 @@ pub struct MockStats {
     pub revise_cancel_submissions: u64,
     /// Faults injected.
     pub faults: u64,
+    /// WebSocket connections accepted.
+    pub ws_connections: u64,
+    /// Data frames sent (trades, books, notices; duplicates included).
+    pub ws_data_frames: u64,
+    /// Trade records sent.
+    pub ws_trade_records: u64,
+    /// PINGPONG frames sent.
+    pub ws_pings: u64,
+    /// PINGPONG echoes (text or pong frames) received.
+    pub ws_pongs: u64,
+    /// WebSocket faults applied.
+    pub ws_faults: u64,
 }
 
 /// An issued token.
 #[derive(Clone, Debug)]
 pub(super) struct TokenState {
+    pub app_key: String,
     pub value: String,
     pub issued: Timestamp,
     pub expires: Timestamp,
@@ -242,7 +339,8 @@ pub(super) struct MockHolding {
 pub(super) struct State {
     pub config: MockConfig,
     pub tokens: Vec<TokenState>,
-    pub last_issue: Option<Timestamp>,
+    /// Last token issuance per app key.
+    pub last_issue: HashMap<String, Timestamp>,
     pub buckets: HashMap<String, Bucket>,
     pub faults: VecDeque<FaultRule>,
     pub stats: MockStats,
@@ -255,6 +353,10 @@ pub(super) struct State {
     pub next_odno: u64,
     pub fill_limit: Option<u64>,
     pub seq: u64,
+    pub tapes: std::collections::BTreeMap<StockCode, Tape>,
+    pub rt: RtState,
+    pub fills: Vec<MockFill>,
+    pub ws_faults: VecDeque<WsFault>,
 }
 
 impl State {
@@ -269,7 +371,7 @@ impl State {
             cash: config.cash,
             config,
             tokens: Vec::new(),
-            last_issue: None,
+            last_issue: HashMap::new(),
             buckets: HashMap::new(),
             faults: VecDeque::new(),
             stats: MockStats::default(),
@@ -281,6 +383,10 @@ impl State {
             next_odno,
             fill_limit: None,
             seq: 0,
+            tapes: std::collections::BTreeMap::new(),
+            rt: RtState::default(),
+            fills: Vec::new(),
+            ws_faults: VecDeque::new(),
         }
     }
 

@@ -204,6 +204,9 @@ pub(super) fn order_cash(s: &mut State, req: &Req) -> Reply {
         is_amend: false,
         is_cancel: false,
     });
+    if let Some(o) = s.orders.last().cloned() {
+        super::realtime::notice_ack(s, &o);
+    }
     match_orders(s);
     if matches!(division.as_str(), "11" | "12" | "13" | "14") {
         if let Some(o) = s.orders.iter_mut().find(|o| o.odno == odno) {
@@ -287,6 +290,9 @@ pub(super) fn order_rvsecncl(s: &mut State, req: &Req) -> Reply {
         is_amend: cancel,
         is_cancel: cancel,
     });
+    if let Some(o) = s.orders.last().cloned() {
+        super::realtime::notice_ack(s, &o);
+    }
     match_orders(s);
     let msg = match (s.is_paper(), cancel) {
         (false, _) => ("APBK0013", "주문 전송 완료 되었습니다."),
@@ -352,9 +358,14 @@ pub(super) fn match_orders(s: &mut State) {
                 h.sold_today += qty;
             }
         }
-        if let Some(l) = s.config.market.get_mut(code) {
-            l.trade(last, qty);
+        // With a tape the market's volume is the tape's; own fills are part of its trades.
+        if s.config.tape.is_none() {
+            if let Some(l) = s.config.market.get_mut(code) {
+                l.trade(last, qty);
+            }
         }
+        let order = s.orders[i].clone();
+        super::realtime::notice_fill(s, &order, qty, last);
     }
 }
 

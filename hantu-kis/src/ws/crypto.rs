@@ -1,12 +1,13 @@
 //! Decryption of encrypted frames (order and fill notices): Base64, then AES-256-CBC with the
 //! key and iv of the subscribe ack used as raw bytes, then PKCS#7 unpadding (§7.5).
 
-use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, block_padding::Pkcs7};
 use base64::Engine;
 
 use crate::parse::ParseError;
 
 type Aes256CbcDec = cbc::Decryptor<aes::Aes256>;
+type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;
 
 /// The session's AES key and iv (from the subscribe ack). Prints redacted.
 #[derive(Clone, PartialEq, Eq)]
@@ -53,5 +54,14 @@ impl FrameCipher {
             .decrypt_padded_vec_mut::<Pkcs7>(&bytes)
             .map_err(|_| err("does not decrypt (wrong key/iv or padding)"))?;
         String::from_utf8(plain).map_err(|_| err("decrypted text is not UTF-8"))
+    }
+
+    /// Encrypts `text` the way KIS does (AES-256-CBC, PKCS#7, Base64): the server side of
+    /// [`FrameCipher::decrypt`].
+    #[must_use]
+    pub fn encrypt(&self, text: &str) -> String {
+        let bytes =
+            Aes256CbcEnc::new(&self.key.into(), &self.iv.into()).encrypt_padded_vec_mut::<Pkcs7>(text.as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(bytes)
     }
 }

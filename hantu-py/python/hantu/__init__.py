@@ -9,11 +9,12 @@ Every computation runs in the Rust core; this package converts between numpy/pan
 
 Modules: :mod:`hantu.indicators` (numpy/pandas indicators and streaming classes),
 :mod:`hantu.sim` (the simulated KRX market), :mod:`hantu.data` (CSV folders),
-:mod:`hantu.kis` (the KIS API and the local KIS server).
+:mod:`hantu.kis` (the KIS API and the local KIS server), :mod:`hantu.learn` (predictions against
+outcomes, accuracy, adaptive weights).
 Errors derive from :class:`HantuError`.
 """
 
-from . import data, indicators, kis, sim
+from . import data, indicators, kis, learn, sim
 from ._hantu import (
     Bar,
     BrokerError,
@@ -57,6 +58,7 @@ __all__ = [
     "data",
     "indicators",
     "kis",
+    "learn",
     "screen",
     "select",
     "sim",

@@ -190,7 +190,19 @@ def select_run(
     equity: float = 100_000_000.0,
     instruments: Optional[InstrumentRows] = None,
     fundamentals: Optional[str] = None,
+    store: Optional[Store] = None,
 ) -> Tuple[Dict[str, Any], Dict[str, Any]]: ...
+def learn_update(
+    store: Store,
+    as_of: Optional[str] = None,
+    config_kind: Optional[str] = None,
+    config: Optional[str] = None,
+    weights: Optional[str] = None,
+) -> str: ...
+def learn_outcomes(store: Store, since: Optional[str] = None) -> str: ...
+def learn_accuracy(store: Store, since: Optional[str] = None) -> str: ...
+def learn_weights(store: Store) -> str: ...
+def learn_rollback(store: Store, version: str) -> List[str]: ...
 def run_python(
     data: BarData,
     config: str,
@@ -484,9 +496,20 @@ class _Kis:
             days: int = 300,
             port: int = 0,
             at: Optional[str] = None,
+            app_key: Optional[str] = None,
+            app_secret: Optional[str] = None,
+            account: Optional[str] = None,
+            hts_id: Optional[str] = None,
+            apps: List[Tuple[str, str]] = ...,
+            tape_seed: Optional[int] = None,
+            trades_per_sec: float = 5.0,
         ) -> None: ...
         @property
         def url(self) -> str: ...
+        @property
+        def ws_url(self) -> str: ...
+        @property
+        def hts_id(self) -> str: ...
         @property
         def app_key(self) -> str: ...
         @property

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import pandas as pd
 
@@ -170,6 +170,13 @@ class LocalServer:
         at: a KST time ``"YYYY-MM-DD HH:MM"`` to run at instead of the wall clock (the server
             enforces KRX sessions, so use e.g. ``"2025-07-25 10:00"`` to trade outside market
             hours); move it with :meth:`set_time`.
+        app_key, app_secret: the app the server accepts (default: a test app).
+        account: the account it serves, ``"12345678-01"``.
+        hts_id: the HTS id order/fill notices are subscribed with.
+        apps: more registered ``(app_key, app_secret)`` pairs for the same account.
+        tape_seed: makes the market trade: each stock follows a path from this seed, at
+            ``trades_per_sec`` trades per second of server time, streamed over WebSocket.
+        trades_per_sec: trades per second per stock with ``tape_seed``.
     """
 
     def __init__(
@@ -180,10 +187,35 @@ class LocalServer:
         days: int = 300,
         port: int = 0,
         at: Optional[str] = None,
+        *,
+        app_key: Optional[str] = None,
+        app_secret: Optional[str] = None,
+        account: Optional[str] = None,
+        hts_id: Optional[str] = None,
+        apps: Sequence[Tuple[str, str]] = (),
+        tape_seed: Optional[int] = None,
+        trades_per_sec: float = 5.0,
     ):
-        self._inner = _raw.LocalServer(env, cash, stocks, days, port, at)
+        self._inner = _raw.LocalServer(
+            env,
+            cash,
+            stocks,
+            days,
+            port,
+            at,
+            app_key,
+            app_secret,
+            account,
+            hts_id,
+            [(str(k), str(v)) for k, v in apps],
+            tape_seed,
+            trades_per_sec,
+        )
 
     url = property(lambda self: self._inner.url, doc="``http://127.0.0.1:<port>``.")
+    ws_url = property(lambda self: self._inner.ws_url, doc="``ws://127.0.0.1:<port>``, the real-time side.")
+    hts_id = property(lambda self: self._inner.hts_id, doc="The HTS id for order/fill notices.")
+    app_key = property(lambda self: self._inner.app_key, doc="The app key it accepts.")
     account = property(lambda self: self._inner.account, doc="The account number it serves.")
     env = property(lambda self: self._inner.env, doc="``paper`` or ``real``.")
     running = property(lambda self: self._inner.running, doc="Whether it is running.")

@@ -15,6 +15,8 @@ Configs are dicts (the same keys as the TOML files), TOML text, or paths to TOML
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 import math
 import os
@@ -26,6 +28,9 @@ from . import _hantu
 from ._backtest import _instruments
 from ._frames import to_bardata
 from ._hantu import ConfigError
+
+if TYPE_CHECKING:
+    from .store import Store
 
 __all__ = ["screen", "select"]
 
@@ -123,6 +128,7 @@ def select(
     equity: float = 100_000_000,
     instruments: Optional[pd.DataFrame] = None,
     fundamentals: Optional[pd.DataFrame] = None,
+    store: Optional["Store"] = None,
 ) -> pd.DataFrame:
     """Screens with ``screen`` then picks from the watchlist with ``config`` (default: the core's
     default selection settings), as of ``as_of`` (default: the last date).
@@ -131,6 +137,10 @@ def select(
     entry_low, entry_high, stop, target, qty`` and one score column per factor (``technical,
     momentum, volume, value, risk``). ``df.attrs["refused"]`` lists the watchlist stocks not
     picked and why; ``df.attrs["watchlist"]`` is the screen's result.
+
+    With ``store`` (a :class:`hantu.Store`), the weights version in force on ``as_of`` (see
+    :mod:`hantu.learn`) replaces the config's weights and the picks are stored for the session after
+    ``as_of``, as ``hantu select`` does.
     """
     s_kind, s_text = _config(screen, "screen")
     c_kind, c_text = _config(config if config is not None else {"name": "default"}, "select")
@@ -145,6 +155,7 @@ def select(
         float(equity),
         _instruments(data, instruments),
         _fundamentals(data, fundamentals),
+        store._inner if store is not None else None,
     )
     picks = pd.DataFrame(sel["picks"])
     picks.attrs.update({k: sel[k] for k in ("as_of", "config", "weights_version", "fingerprint")})

@@ -28,7 +28,10 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration { name: "initial schema", sql: V1 }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { name: "initial schema", sql: V1 },
+    Migration { name: "learning: outcome excursions and levels, weights versions", sql: V2 },
+];
 
 /// The schema version this code writes.
 #[must_use]
@@ -338,4 +341,23 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_ts ON events (ts);
 CREATE INDEX events_by_kind ON events (kind, ts);
+";
+
+const V2: &str = r"
+ALTER TABLE outcomes ADD COLUMN entry_price BIGINT CHECK (entry_price > 0);
+ALTER TABLE outcomes ADD COLUMN max_favourable DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE outcomes ADD COLUMN first_hit TEXT NOT NULL DEFAULT 'neither'
+    CHECK (first_hit IN ('target', 'stop', 'neither', 'not_entered'));
+ALTER TABLE outcomes ADD COLUMN days_held BIGINT NOT NULL DEFAULT 0 CHECK (days_held >= 0);
+
+-- Deferrable, so a copy may write a version and its parent in either order within one batch.
+CREATE TABLE weights_versions (
+    version        TEXT PRIMARY KEY,
+    effective_from DATE NOT NULL,
+    parent         TEXT REFERENCES weights_versions (version) DEFERRABLE INITIALLY IMMEDIATE,
+    weights        JSONB NOT NULL,
+    inputs         JSONB NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('approved', 'rolled_back'))
+);
+CREATE INDEX weights_versions_by_effective_from ON weights_versions (effective_from);
 ";

@@ -364,6 +364,14 @@ impl super::Store for PgStore {
         self.read(|t| pipeline::regime_on(t, date))
     }
 
+    fn save_weights_version(&self, version: &super::WeightsVersionRecord) -> Result<(), StoreError> {
+        self.write(|t| pipeline::save_weights_version(t, version))
+    }
+
+    fn weights_versions(&self) -> Result<Vec<super::WeightsVersionRecord>, StoreError> {
+        self.read(pipeline::weights_versions)
+    }
+
     fn save_run(
         &self,
         run: &RunRecord,

@@ -3,11 +3,12 @@
 use ::postgres::{Row, Transaction};
 use chrono::NaiveDate;
 
-use super::codec::{code, get, instant, named_from_json, named_to_json, score, small, ts};
+use super::codec::{code, get, instant, named_from_json, named_to_json, price_opt, score, small, ts};
 use super::map_err;
+use crate::domain::Price;
 use crate::store::{
-    OutcomeRecord, PredictionRecord, RegimeRecord, ScreenRunRecord, SelectionRecord, StoreError, Watchlist,
-    WatchlistEntryRecord,
+    FirstHit, OutcomeRecord, PredictionRecord, RegimeRecord, ScreenRunRecord, SelectionRecord, StoreError, Watchlist,
+    WatchlistEntryRecord, WeightsStatus, WeightsVersionRecord,
 };
 
 pub(super) fn save_screen_run(
@@ -164,9 +165,13 @@ pub(super) fn record_outcomes(t: &mut Transaction<'_>, rows: &[OutcomeRecord]) -
         .map_err(map_err)?;
     let put = t
         .prepare(
-            "INSERT INTO outcomes (prediction_id, evaluated_on, actual_return, max_drawdown, hit) VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO outcomes (prediction_id, evaluated_on, actual_return, max_drawdown, hit,
+                 entry_price, max_favourable, first_hit, days_held)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (prediction_id) DO UPDATE SET evaluated_on = excluded.evaluated_on,
-                 actual_return = excluded.actual_return, max_drawdown = excluded.max_drawdown, hit = excluded.hit",
+                 actual_return = excluded.actual_return, max_drawdown = excluded.max_drawdown, hit = excluded.hit,
+                 entry_price = excluded.entry_price, max_favourable = excluded.max_favourable,
+                 first_hit = excluded.first_hit, days_held = excluded.days_held",
         )
         .map_err(map_err)?;
     for o in rows {
@@ -181,7 +186,21 @@ pub(super) fn record_outcomes(t: &mut Transaction<'_>, rows: &[OutcomeRecord]) -
                 o.date, o.code, o.horizon_days, o.source
             )));
         };
-        t.execute(&put, &[&id, &o.evaluated_on, &o.actual_return, &o.max_drawdown, &o.hit]).map_err(map_err)?;
+        t.execute(
+            &put,
+            &[
+                &id,
+                &o.evaluated_on,
+                &o.actual_return,
+                &o.max_drawdown,
+                &o.hit,
+                &o.entry_price.map(Price::won),
+                &o.max_favourable,
+                &o.first_hit.as_str(),
+                &i64::from(o.days_held),
+            ],
+        )
+        .map_err(map_err)?;
     }
     Ok(())
 }
@@ -217,7 +236,8 @@ pub(super) fn outcomes_since(
 ) -> Result<Vec<(PredictionRecord, OutcomeRecord)>, StoreError> {
     const T: &str = "outcomes";
     let sql = format!(
-        "SELECT {PREDICTION_COLS}, o.evaluated_on, o.actual_return, o.max_drawdown, o.hit
+        "SELECT {PREDICTION_COLS}, o.evaluated_on, o.actual_return, o.max_drawdown, o.hit,
+             o.entry_price, o.max_favourable, o.first_hit, o.days_held
          FROM outcomes o JOIN predictions p ON p.id = o.prediction_id
          WHERE o.evaluated_on >= $1 ORDER BY p.date, p.code, p.horizon_days, p.source"
     );
@@ -235,6 +255,14 @@ pub(super) fn outcomes_since(
                 actual_return: get(r, 9, T)?,
                 max_drawdown: get(r, 10, T)?,
                 hit: get(r, 11, T)?,
+                entry_price: price_opt(r, 12, T)?,
+                max_favourable: get(r, 13, T)?,
+                first_hit: {
+                    let s: &str = get(r, 14, T)?;
+                    FirstHit::parse(s)
+                        .ok_or_else(|| StoreError::Decode { table: T, message: format!("unknown first_hit {s:?}") })?
+                },
+                days_held: small(r, 15, T)?,
             };
             Ok((p, o))
         })
@@ -262,4 +290,41 @@ pub(super) fn regime_on(t: &mut Transaction<'_>, date: NaiveDate) -> Result<Opti
         Ok(RegimeRecord { date: get(&r, 0, T)?, regime: get(&r, 1, T)?, score: get(&r, 2, T)?, detail: get(&r, 3, T)? })
     })
     .transpose()
+}
+
+pub(super) fn save_weights_version(t: &mut Transaction<'_>, v: &WeightsVersionRecord) -> Result<(), StoreError> {
+    t.execute(
+        "INSERT INTO weights_versions (version, effective_from, parent, weights, inputs, status)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (version) DO UPDATE SET effective_from = excluded.effective_from, parent = excluded.parent,
+             weights = excluded.weights, inputs = excluded.inputs, status = excluded.status",
+        &[&v.version, &v.effective_from, &v.parent, &named_to_json(&v.weights), &v.inputs, &v.status.as_str()],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) fn weights_versions(t: &mut Transaction<'_>) -> Result<Vec<WeightsVersionRecord>, StoreError> {
+    const T: &str = "weights_versions";
+    t.query(
+        "SELECT version, effective_from, parent, weights, inputs, status FROM weights_versions
+         ORDER BY effective_from, version",
+        &[],
+    )
+    .map_err(map_err)?
+    .iter()
+    .map(|r| {
+        let status: &str = get(r, 5, T)?;
+        let status = WeightsStatus::parse(status)
+            .ok_or_else(|| StoreError::Decode { table: T, message: format!("unknown status {status:?}") })?;
+        Ok(WeightsVersionRecord {
+            version: get(r, 0, T)?,
+            effective_from: get(r, 1, T)?,
+            parent: get(r, 2, T)?,
+            weights: named_from_json(T, get(r, 3, T)?)?,
+            inputs: get(r, 4, T)?,
+            status,
+        })
+    })
+    .collect()
 }

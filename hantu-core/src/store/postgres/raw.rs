@@ -167,6 +167,8 @@ impl TableIo for PgStore {
 
     fn write_batch(&self, table: &TableSpec, rows: &[Row], state: &TransferState) -> Result<(), StoreError> {
         self.write(|t| {
+            // Deferrable foreign keys are checked at commit (see `weights_versions`).
+            t.batch_execute("SET CONSTRAINTS ALL DEFERRED").map_err(map_err)?;
             let sink = t
                 .copy_in(&format!("COPY {} ({}) FROM STDIN (FORMAT binary)", table.name, table.column_list()))
                 .map_err(map_err)?;

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "initial schema", sql: V1 },
     Migration { name: "drop the by-date index of daily bars", sql: V2 },
     Migration { name: "round trips with average prices and open trips", sql: V3 },
+    Migration { name: "learning: outcome excursions and levels, weights versions", sql: V4 },
 ];
 
 /// The schema version this code writes.
@@ -347,4 +348,22 @@ DROP TABLE trades;
 ALTER TABLE trades_v3 RENAME TO trades;
 CREATE INDEX trades_by_run ON trades (run_id, exit_ts);
 CREATE INDEX trades_by_code ON trades (code);
+";
+
+const V4: &str = r"
+ALTER TABLE outcomes ADD COLUMN entry_price INTEGER CHECK (entry_price > 0);
+ALTER TABLE outcomes ADD COLUMN max_favourable REAL NOT NULL DEFAULT 0;
+ALTER TABLE outcomes ADD COLUMN first_hit TEXT NOT NULL DEFAULT 'neither'
+    CHECK (first_hit IN ('target', 'stop', 'neither', 'not_entered'));
+ALTER TABLE outcomes ADD COLUMN days_held INTEGER NOT NULL DEFAULT 0 CHECK (days_held >= 0);
+
+CREATE TABLE weights_versions (
+    version        TEXT PRIMARY KEY,
+    effective_from INTEGER NOT NULL,
+    parent         TEXT REFERENCES weights_versions (version),
+    weights        TEXT NOT NULL CHECK (json_valid(weights)),
+    inputs         TEXT NOT NULL CHECK (json_valid(inputs)),
+    status         TEXT NOT NULL CHECK (status IN ('approved', 'rolled_back'))
+);
+CREATE INDEX weights_versions_by_effective_from ON weights_versions (effective_from);
 ";

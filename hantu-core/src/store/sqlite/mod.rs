@@ -9,6 +9,7 @@
 mod codec;
 mod import;
 mod journal;
+mod learn;
 mod lock;
 mod market;
 pub mod migrations;
@@ -29,6 +30,7 @@ pub use import::{ImportOptions, ImportProgress, ImportReport};
 use super::{
     ApiCallRecord, DailyReturnRecord, EventRecord, OutcomeRecord, PredictionRecord, RegimeRecord, RunRecord,
     ScreenRunRecord, SelectionRecord, StoreError, StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord,
+    WeightsVersionRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
 
@@ -352,6 +354,14 @@ impl super::Store for SqliteStore {
 
     fn regime_on(&self, date: NaiveDate) -> Result<Option<RegimeRecord>, StoreError> {
         self.read(|c| pipeline::regime_on(c, date))
+    }
+
+    fn save_weights_version(&self, version: &WeightsVersionRecord) -> Result<(), StoreError> {
+        self.write(|t| learn::save_weights_version(t, version))
+    }
+
+    fn weights_versions(&self) -> Result<Vec<WeightsVersionRecord>, StoreError> {
+        self.read(learn::weights_versions)
     }
 
     fn save_run(

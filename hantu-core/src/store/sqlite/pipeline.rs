@@ -5,8 +5,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{date_to_sql, get_date, json_from_sql, named_from_json, named_to_json};
 use super::map_err_in;
+use crate::domain::Price;
 use crate::store::{
-    OutcomeRecord, PredictionRecord, RegimeRecord, ScreenRunRecord, SelectionRecord, StoreError, Watchlist,
+    FirstHit, OutcomeRecord, PredictionRecord, RegimeRecord, ScreenRunRecord, SelectionRecord, StoreError, Watchlist,
     WatchlistEntryRecord,
 };
 
@@ -171,9 +172,13 @@ pub(super) fn record_outcomes(conn: &Connection, rows: &[OutcomeRecord]) -> Resu
         .map_err(e)?;
     let mut put = conn
         .prepare_cached(
-            "INSERT INTO outcomes (prediction_id, evaluated_on, actual_return, max_drawdown, hit) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO outcomes (prediction_id, evaluated_on, actual_return, max_drawdown, hit,
+                 entry_price, max_favourable, first_hit, days_held)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (prediction_id) DO UPDATE SET evaluated_on = excluded.evaluated_on,
-                 actual_return = excluded.actual_return, max_drawdown = excluded.max_drawdown, hit = excluded.hit",
+                 actual_return = excluded.actual_return, max_drawdown = excluded.max_drawdown, hit = excluded.hit,
+                 entry_price = excluded.entry_price, max_favourable = excluded.max_favourable,
+                 first_hit = excluded.first_hit, days_held = excluded.days_held",
         )
         .map_err(e)?;
     for o in rows {
@@ -187,7 +192,18 @@ pub(super) fn record_outcomes(conn: &Connection, rows: &[OutcomeRecord]) -> Resu
                 o.date, o.code, o.horizon_days, o.source
             )));
         };
-        put.execute(params![id, date_to_sql(o.evaluated_on), o.actual_return, o.max_drawdown, o.hit]).map_err(e)?;
+        put.execute(params![
+            id,
+            date_to_sql(o.evaluated_on),
+            o.actual_return,
+            o.max_drawdown,
+            o.hit,
+            o.entry_price.map(Price::won),
+            o.max_favourable,
+            o.first_hit.as_str(),
+            o.days_held
+        ])
+        .map_err(e)?;
     }
     Ok(())
 }
@@ -225,7 +241,8 @@ pub(super) fn outcomes_since(
 ) -> Result<Vec<(PredictionRecord, OutcomeRecord)>, StoreError> {
     let e = |err| map_err_in("outcomes", err);
     let sql = format!(
-        "SELECT {PREDICTION_COLS}, o.evaluated_on, o.actual_return, o.max_drawdown, o.hit
+        "SELECT {PREDICTION_COLS}, o.evaluated_on, o.actual_return, o.max_drawdown, o.hit,
+             o.entry_price, o.max_favourable, o.first_hit, o.days_held
          FROM outcomes o JOIN predictions p ON p.id = o.prediction_id
          WHERE o.evaluated_on >= ?1 ORDER BY p.date, p.code, p.horizon_days, p.source"
     );
@@ -242,6 +259,10 @@ pub(super) fn outcomes_since(
                 actual_return: r.get(9)?,
                 max_drawdown: r.get(10)?,
                 hit: r.get(11)?,
+                entry_price: r.get::<_, Option<i64>>(12)?.map(price_from_sql).transpose()?,
+                max_favourable: r.get(13)?,
+                first_hit: first_hit_from_sql(&r.get::<_, String>(14)?)?,
+                days_held: r.get(15)?,
             };
             Ok((p, o))
         })
@@ -274,4 +295,19 @@ pub(super) fn regime_on(conn: &Connection, date: NaiveDate) -> Result<Option<Reg
         Ok(RegimeRecord { date, regime, score, detail: json_from_sql("market_regimes", &detail)? })
     })
     .transpose()
+}
+
+fn price_from_sql(won: i64) -> rusqlite::Result<Price> {
+    Price::new_checked(won)
+        .map_err(|err| rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Integer, Box::new(err)))
+}
+
+fn first_hit_from_sql(s: &str) -> rusqlite::Result<FirstHit> {
+    FirstHit::parse(s).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            14,
+            rusqlite::types::Type::Text,
+            format!("unknown first_hit {s:?}").into(),
+        )
+    })
 }

@@ -183,6 +183,9 @@ impl TableIo for SqliteStore {
 
     fn write_batch(&self, table: &TableSpec, rows: &[Row], state: &TransferState) -> Result<(), StoreError> {
         self.write(|t| {
+            // Foreign keys are checked at commit, so rows that refer to each other (a weights
+            // version and its parent) may arrive in either order within a batch.
+            t.execute_batch("PRAGMA defer_foreign_keys = ON").map_err(map_err)?;
             let marks = vec!["?"; table.columns.len()].join(", ");
             let sql = format!("INSERT INTO {} ({}) VALUES ({marks})", table.name, table.column_list());
             let mut stmt = t.prepare_cached(&sql).map_err(map_err)?;

@@ -133,6 +133,10 @@ pub const TABLES: &[TableSpec] = &[
             col("actual_return", C::Float),
             col("max_drawdown", C::Float),
             col("hit", C::Bool),
+            col("entry_price", C::Int),
+            col("max_favourable", C::Float),
+            col("first_hit", C::Text),
+            col("days_held", C::Int),
         ],
         key: &["prediction_id"],
         identity: false,
@@ -273,5 +277,20 @@ pub const TABLES: &[TableSpec] = &[
         ],
         key: &["id"],
         identity: true,
+    },
+    // Ordered by date then name, so a version usually follows the one it was derived from;
+    // within a batch both backends check the parent only at commit.
+    TableSpec {
+        name: "weights_versions",
+        columns: &[
+            col("version", C::Text),
+            col("effective_from", C::Date),
+            col("parent", C::Text),
+            col("weights", C::Json),
+            col("inputs", C::Json),
+            col("status", C::Text),
+        ],
+        key: &["effective_from", "version"],
+        identity: false,
     },
 ];
