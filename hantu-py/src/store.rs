@@ -91,7 +91,7 @@ pub(crate) struct PyStore {
 impl PyStore {
     /// The store behind this object, for other bindings.
     pub(crate) fn store(&self) -> &dyn Store {
-        &self.inner
+        &*self.inner
     }
 }
 
