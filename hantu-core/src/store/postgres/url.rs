@@ -107,7 +107,7 @@ mod tests {
         assert_eq!(u.to_string(), "postgres://hantu:***@127.0.0.1:5433/trading");
         let bare = PgUrl::parse("postgres://hantu@db.local/trading").unwrap();
         assert!(!bare.has_password());
-        assert_eq!(bare.to_string(), "postgres://hantu@db.local/trading");
+        assert_eq!(bare.to_string(), "postgres://hantu@db.local:5432/trading");
         let with = bare.with_password("from-env-pw");
         assert!(!format!("{with} {with:?}").contains("from-env-pw"));
         assert_eq!(with.config().get_password(), Some(&b"from-env-pw"[..]));
