@@ -33,6 +33,11 @@
 //! commit with full-page writes and the upsert through a staging table; its advantage is sharing,
 //! not single-client speed.
 //!
+//! The real KRX store (`hantu data import ../shared/data/krx/daily` into SQLite: 2,121,589 bars,
+//! 4,038 instruments, 2,719 fundamentals) copied with `hantu db migrate --to postgres://…`:
+//! 2,128,346 rows in 22 tables, every table verified equal (counts and checksums), in 238 s
+//! including the verification — a debug build, on the same loaded machine.
+//!
 //! Run with `cargo bench -p hantu-benches -- store`.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group};
