@@ -3,6 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The dashboard test drives a real headless Chromium (the distribution's package).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing chromium (dashboard browser test)"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+fi
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
@@ -16,3 +21,4 @@ echo "== python"
 bash scripts/test-python.sh
 echo "== benchmarks (quick mode: each runs briefly, to prove it works; numbers are in the bench docs)"
 cargo bench -p hantu-benches -- --quick --warm-up-time 0.2 --measurement-time 0.5 --noplot
+cargo bench -p hantu-cli --bench api -- --quick

@@ -8,8 +8,17 @@ use criterion::criterion_main;
 mod backtest;
 mod indicators;
 mod kis;
+mod realtime;
 mod screen;
 mod sim;
 mod store;
 
-criterion_main!(indicators::benches, backtest::benches, sim::benches, store::benches, kis::benches, screen::benches);
+criterion_main!(
+    indicators::benches,
+    backtest::benches,
+    sim::benches,
+    store::benches,
+    kis::benches,
+    screen::benches,
+    realtime::benches
+);

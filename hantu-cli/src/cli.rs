@@ -66,8 +66,21 @@ pub enum Command {
     /// Check and explain the configuration
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
-    /// Show the log file (with -f, follow it)
+    /// Show and merge the logs of the commands and services (with -f, follow them)
     Logs(commands::logs::LogsArgs),
+    /// Start services in the background (or one with --foreground): sandbox, scheduler, trader, api, all
+    Start(commands::service::StartArgs),
+    /// Stop services and wait for them to exit
+    Stop(commands::service::StopArgs),
+    /// Stop, then start services
+    Restart(commands::service::StartArgs),
+    /// Show each service: pid, uptime, heartbeat, health, last error
+    Status(commands::service::StatusArgs),
+    /// The scheduler's jobs: list, next fire times, run one now, history, the day's report
+    #[command(subcommand)]
+    Schedule(commands::schedule::ScheduleCommand),
+    /// Watch live trades and the best bid/ask of some stocks (KIS WebSocket, or --sandbox)
+    Watch(commands::watch::WatchArgs),
     /// Phase 4: measure picks against what happened, adapt the selection's weights, roll them back
     #[command(subcommand)]
     Learn(commands::learn::LearnCommand),
@@ -77,4 +90,25 @@ pub enum Command {
     /// Copy the store between SQLite and PostgreSQL, verify, roll back, back up
     #[command(subcommand)]
     Db(commands::db::DbCommand),
+    /// The HTTP API, Prometheus metrics and the web dashboard
+    #[command(subcommand)]
+    Api(commands::api::ApiCommand),
+    /// Notifications: send a test message to each channel, show the history
+    #[command(subcommand)]
+    Notify(commands::notify::NotifyCommand),
+    /// Run the Telegram control bot in the foreground (/status, /pause, /forceexit …)
+    Bot(commands::bot::BotArgs),
+}
+
+impl Command {
+    /// The service this command runs in this process, and whether it was started detached.
+    pub fn service_run(&self) -> Option<(crate::service::Service, bool)> {
+        match self {
+            Command::Start(a) if a.foreground => {
+                let [svc] = a.service.unwrap_or(crate::service::Target::All).services()[..] else { return None };
+                Some((svc, a.detached))
+            }
+            _ => None,
+        }
+    }
 }

@@ -150,12 +150,75 @@ pub const KEYS: &[KeySpec] = &[
         default: "(built-in)",
         doc: "TOML file with the selection factors",
     },
+    KeySpec { key: "notify.lang", kind: Kind::Str, default: "ko", doc: "language of notifications: ko | en" },
+    KeySpec { key: "notify.queue", kind: Kind::Int, default: "256", doc: "notifications waiting per channel" },
+    KeySpec { key: "notify.max_attempts", kind: Kind::Int, default: "4", doc: "attempts before a notification fails" },
+    KeySpec { key: "notify.backoff_ms", kind: Kind::Int, default: "1000", doc: "first retry delay (doubles)" },
     KeySpec {
-        key: "notify.telegram_chat_id",
+        key: "service.dir",
         kind: Kind::Str,
-        default: "(none)",
-        doc: "Telegram chat for notifications",
+        default: "~/.hantu/services",
+        doc: "service registry: PID files, locks, state, service logs",
     },
+    KeySpec {
+        key: "service.grace_secs",
+        kind: Kind::Int,
+        default: "10",
+        doc: "seconds a stopping service's tasks get",
+    },
+    KeySpec { key: "service.log_retention", kind: Kind::Int, default: "14", doc: "daily log files kept per service" },
+    KeySpec { key: "sandbox.port", kind: Kind::Int, default: "18443", doc: "port of the sandbox service (127.0.0.1)" },
+    KeySpec { key: "sandbox.ws_port", kind: Kind::Int, default: "18444", doc: "WebSocket port of the sandbox service" },
+    KeySpec { key: "sandbox.cash", kind: Kind::Int, default: "10000000", doc: "the sandbox account's first deposit" },
+    KeySpec {
+        key: "sandbox.clock",
+        kind: Kind::Str,
+        default: "session",
+        doc: "session (pinned at 10:00 KST of a trading day) | live",
+    },
+    KeySpec { key: "schedule.default_plan", kind: Kind::Bool, default: "true", doc: "include the default day plan" },
+    KeySpec {
+        key: "notify.telegram.chat_id",
+        kind: Kind::Str,
+        default: "(channel off)",
+        doc: "Telegram chat for notifications (turns the channel on)",
+    },
+    KeySpec { key: "api.addr", kind: Kind::Str, default: "127.0.0.1", doc: "address the HTTP API binds to" },
+    KeySpec { key: "api.port", kind: Kind::Int, default: "8787", doc: "port of the HTTP API (0: any free port)" },
+    KeySpec {
+        key: "api.rate_per_minute",
+        kind: Kind::Int,
+        default: "600",
+        doc: "requests per minute each API key may make",
+    },
+    KeySpec { key: "api.burst", kind: Kind::Int, default: "60", doc: "requests an API key may make at once" },
+    KeySpec { key: "notify.telegram.min_level", kind: Kind::Str, default: "info", doc: "info | warning | critical" },
+    KeySpec { key: "notify.telegram.rate_per_minute", kind: Kind::Int, default: "20", doc: "Telegram messages/min" },
+    KeySpec { key: "notify.telegram.parse_mode", kind: Kind::Str, default: "html", doc: "html | markdown_v2 | plain" },
+    KeySpec {
+        key: "notify.telegram.api_url",
+        kind: Kind::Str,
+        default: "https://api.telegram.org",
+        doc: "Bot API base URL",
+    },
+    KeySpec { key: "notify.slack.min_level", kind: Kind::Str, default: "info", doc: "Slack: least level sent" },
+    KeySpec { key: "notify.slack.rate_per_minute", kind: Kind::Int, default: "20", doc: "Slack messages/min" },
+    KeySpec { key: "notify.email.smtp_host", kind: Kind::Str, default: "(channel off)", doc: "SMTP server" },
+    KeySpec { key: "notify.email.smtp_port", kind: Kind::Int, default: "587", doc: "SMTP port" },
+    KeySpec { key: "notify.email.tls", kind: Kind::Str, default: "starttls", doc: "starttls | tls | none" },
+    KeySpec { key: "notify.email.username", kind: Kind::Str, default: "(no login)", doc: "SMTP login" },
+    KeySpec { key: "notify.email.from", kind: Kind::Str, default: "(none)", doc: "sender address" },
+    KeySpec { key: "notify.email.to", kind: Kind::Str, default: "(none)", doc: "recipients, comma-separated" },
+    KeySpec { key: "notify.email.min_level", kind: Kind::Str, default: "warning", doc: "email: least level sent" },
+    KeySpec { key: "notify.email.rate_per_minute", kind: Kind::Int, default: "6", doc: "emails/min" },
+    KeySpec { key: "notify.console.min_level", kind: Kind::Str, default: "info", doc: "console: least level shown" },
+    KeySpec {
+        key: "notify.bot.allowed_chat_ids",
+        kind: Kind::Str,
+        default: "(nobody)",
+        doc: "chats the Telegram bot obeys, comma-separated",
+    },
+    KeySpec { key: "notify.bot.poll_timeout_secs", kind: Kind::Int, default: "30", doc: "bot long-poll timeout" },
 ];
 
 /// Secret variables: only ever read from the environment or `.env`.
@@ -165,6 +228,12 @@ pub const SECRETS: &[(&str, &str)] = &[
     ("HANTU_KIS_ACCOUNT", "KIS account: 8-digit CANO, a dash, 2-digit product code (NNNNNNNN-NN)"),
     ("HANTU_TELEGRAM_TOKEN", "Telegram bot token"),
     ("HANTU_PG_PASSWORD", "PostgreSQL password for data.url"),
+    (
+        "HANTU_API_KEYS",
+        "HTTP API keys: comma-separated name:role:key, role read or control (e.g. ops:control:<32 chars>)",
+    ),
+    ("HANTU_SLACK_WEBHOOK_URL", "Slack incoming-webhook URL"),
+    ("HANTU_SMTP_PASSWORD", "SMTP password for notify.email"),
 ];
 
 /// A secret value; prints as `***`.
@@ -172,6 +241,12 @@ pub const SECRETS: &[(&str, &str)] = &[
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a value (tests; the loader builds its own).
+    #[cfg(test)]
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
     /// The value, for handing to the client that needs it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -210,6 +285,72 @@ pub struct Config {
     pub select: FileRef,
     /// Notifications.
     pub notify: NotifySection,
+    /// Services: registry directory, shutdown grace, log retention.
+    pub service: ServiceSection,
+    /// The sandbox service.
+    pub sandbox: SandboxSection,
+    /// The scheduler's jobs.
+    pub schedule: crate::service::jobs::ScheduleSection,
+    /// HTTP API.
+    pub api: ApiSection,
+}
+
+/// `[service]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceSection {
+    /// Registry directory [default: ~/.hantu/services].
+    pub dir: Option<PathBuf>,
+    /// Seconds a stopping service's tasks get before they are cancelled.
+    pub grace_secs: u64,
+    /// Daily log files kept per service.
+    pub log_retention: usize,
+}
+
+impl Default for ServiceSection {
+    fn default() -> Self {
+        Self { dir: None, grace_secs: 10, log_retention: 14 }
+    }
+}
+
+/// `[sandbox]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxSection {
+    /// REST port on 127.0.0.1.
+    pub port: u16,
+    /// WebSocket port on 127.0.0.1.
+    pub ws_port: u16,
+    /// First deposit (KRW).
+    pub cash: i64,
+    /// `session` or `live`.
+    pub clock: String,
+}
+
+impl Default for SandboxSection {
+    fn default() -> Self {
+        Self { port: 18443, ws_port: 18444, cash: 10_000_000, clock: "session".into() }
+    }
+}
+
+/// `[api]`: where the HTTP API listens and how fast each key may call it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSection {
+    /// Address to bind (loopback by default: exposing it is a deliberate choice).
+    pub addr: String,
+    /// Port (0 picks a free one).
+    pub port: u16,
+    /// Requests per minute per key.
+    pub rate_per_minute: u32,
+    /// Requests a key may make at once before the rate applies.
+    pub burst: u32,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        Self { addr: "127.0.0.1".into(), port: 8787, rate_per_minute: 600, burst: 60 }
+    }
 }
 
 /// `[data]`.
@@ -352,13 +493,8 @@ pub struct FileRef {
     pub config: Option<PathBuf>,
 }
 
-/// `[notify]`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct NotifySection {
-    /// Telegram chat id.
-    pub telegram_chat_id: Option<String>,
-}
+/// `[notify]`: defined with the notification services.
+pub use crate::service::notify::config::NotifySection;
 
 /// A loaded configuration with the origin of every value and the secrets.
 #[derive(Debug)]
@@ -443,10 +579,17 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
                     message: e.to_string().trim().to_owned(),
                 })?;
                 for (section, secret_keys) in [
-                    ("kis", ["app_key", "app_secret", "account"]),
-                    ("notify", ["telegram_token", "bot_token", "token"]),
+                    ("kis", &["app_key", "app_secret", "account"][..]),
+                    ("notify", &["telegram_token", "bot_token", "token"][..]),
+                    ("notify.telegram", &["token", "bot_token"][..]),
+                    ("notify.slack", &["webhook_url", "webhook", "url"][..]),
+                    ("notify.email", &["password", "smtp_password"][..]),
                 ] {
-                    if let Some(toml::Value::Table(t)) = table.get(section) {
+                    let mut found = Some(&table);
+                    for part in section.split('.') {
+                        found = found.and_then(|t| t.get(part)).and_then(toml::Value::as_table);
+                    }
+                    if let Some(t) = found {
                         if let Some(k) = secret_keys.iter().find(|k| t.contains_key(**k)) {
                             return Err(ConfigError {
                                 key: format!("{section}.{k}"),
@@ -508,7 +651,22 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
     Ok(loaded)
 }
 
+/// Every problem of the configuration at once: one error, or one naming each key in turn.
 fn validate(l: &Loaded) -> Result<(), ConfigError> {
+    let mut problems: Vec<ConfigError> = validate_core(l).err().into_iter().collect();
+    problems.extend(crate::service::notify::config::validate(l));
+    match problems.len() {
+        0 => Ok(()),
+        1 => Err(problems.remove(0)),
+        n => Err(ConfigError {
+            key: problems.iter().map(|p| p.key.as_str()).collect::<Vec<_>>().join(", "),
+            source_desc: format!("{n} problems"),
+            message: problems.iter().map(|p| format!("\n  - {p}")).collect(),
+        }),
+    }
+}
+
+fn validate_core(l: &Loaded) -> Result<(), ConfigError> {
     let c = &l.config;
     let err =
         |key: &str, message: String| ConfigError { key: key.into(), source_desc: l.source(key).to_string(), message };
@@ -541,11 +699,34 @@ fn validate(l: &Loaded) -> Result<(), ConfigError> {
             Ok(_) => {}
         }
     }
+    if !matches!(c.sandbox.clock.as_str(), "session" | "live") {
+        return Err(err("sandbox.clock", format!("{:?} must be session or live", c.sandbox.clock)));
+    }
+    if c.sandbox.cash <= 0 {
+        return Err(err("sandbox.cash", "must be positive".into()));
+    }
+    crate::service::jobs::load(l)?;
     if !matches!(c.kis.env.as_str(), "paper" | "real") {
         return Err(err("kis.env", format!("{:?} must be paper or real", c.kis.env)));
     }
     if c.log.level.parse::<tracing_subscriber::EnvFilter>().is_err() {
         return Err(err("log.level", format!("{:?} is not a level or filter", c.log.level)));
+    }
+    if c.api.addr.parse::<std::net::IpAddr>().is_err() {
+        return Err(err("api.addr", format!("{:?} is not an IP address", c.api.addr)));
+    }
+    if c.api.rate_per_minute == 0 || c.api.burst == 0 {
+        let key = if c.api.burst == 0 { "api.burst" } else { "api.rate_per_minute" };
+        return Err(err(key, "must be at least 1".into()));
+    }
+    if let Some((s, src)) = l.secrets.get("HANTU_API_KEYS") {
+        if let Err(e) = crate::service::api::KeyRing::parse(s.expose()) {
+            return Err(ConfigError {
+                key: "HANTU_API_KEYS".into(),
+                source_desc: src.to_string(),
+                message: e.to_string(),
+            });
+        }
     }
     if let Some((s, src)) = l.secrets.get("HANTU_KIS_ACCOUNT") {
         let v = s.expose();

@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod logging;
 mod output;
+mod service;
 mod store;
 
 use std::process::ExitCode;
@@ -23,7 +24,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _guard = match logging::init(&cli.global, &loaded.config) {
+    let logs = match cli.command.service_run() {
+        // A service logs JSON lines to its own daily file (and to stderr in the foreground).
+        Some((svc, detached)) => service::logs::init(&cli.global, &loaded, svc, detached).map(Some),
+        None => logging::init(&cli.global, &loaded.config),
+    };
+    let _guard = match logs {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: logging: {e:#}");

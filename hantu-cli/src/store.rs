@@ -47,6 +47,7 @@ impl Store for AnyStore {
         fn record_fill(&self, fill: &Fill) -> Result<(), StoreError>;
         fn order(&self, client_id: &ClientOrderId) -> Result<Option<Order>, StoreError>;
         fn open_orders(&self) -> Result<Vec<Order>, StoreError>;
+        fn orders_since(&self, since: Timestamp) -> Result<Vec<Order>, StoreError>;
         fn fills_for(&self, client_id: &ClientOrderId) -> Result<Vec<Fill>, StoreError>;
         fn upsert_instruments(&self, instruments: &[Instrument]) -> Result<(), StoreError>;
         fn instruments(&self) -> Result<Vec<Instrument>, StoreError>;
@@ -72,6 +73,19 @@ impl Store for AnyStore {
         fn regime_on(&self, date: NaiveDate) -> Result<Option<RegimeRecord>, StoreError>;
         fn save_weights_version(&self, version: &WeightsVersionRecord) -> Result<(), StoreError>;
         fn weights_versions(&self) -> Result<Vec<WeightsVersionRecord>, StoreError>;
+        fn record_job_run(&self, run: &hantu_core::schedule::JobRun) -> Result<i64, StoreError>;
+        fn update_job_run(&self, id: i64, run: &hantu_core::schedule::JobRun) -> Result<(), StoreError>;
+        fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, hantu_core::schedule::JobRun)>, StoreError>;
+        fn claim_notification(&self, rec: &hantu_core::notify::NotificationRecord) -> Result<Option<i64>, StoreError>;
+        fn finish_notification(
+            &self,
+            id: i64,
+            status: hantu_core::notify::DeliveryStatus,
+            attempts: u32,
+            error: Option<&str>,
+            at: Timestamp
+        ) -> Result<(), StoreError>;
+        fn notifications_since(&self, since: Timestamp) -> Result<Vec<hantu_core::notify::NotificationRecord>, StoreError>;
         fn save_run(&self, run: &RunRecord, trades: &[TradeRecord], daily: &[DailyReturnRecord]) -> Result<i64, StoreError>;
         fn run(&self, id: i64) -> Result<Option<StoredRun>, StoreError>;
         fn runs(&self) -> Result<Vec<(i64, RunRecord)>, StoreError>;

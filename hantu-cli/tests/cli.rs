@@ -223,7 +223,12 @@ fn health_checks_the_store_and_the_local_server() {
     assert_eq!(v["ok"], true);
     let names: Vec<_> =
         v["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, ["store", "kis token", "kis account"]);
+    assert_eq!(names.first().map(String::as_str), Some("store"));
+    assert!(
+        names.iter().any(|n| n == "service sandbox") && names.iter().any(|n| n == "service scheduler"),
+        "{names:?}"
+    );
+    assert!(names.ends_with(&["kis token".to_owned(), "kis account".to_owned()]), "{names:?}");
 }
 
 #[test]
@@ -254,4 +259,29 @@ fn data_refresh_downloads_from_the_local_server_at_the_rate_limit_and_logs_calls
     assert!(v["requests_per_sec"].as_f64().unwrap() <= 20.5, "{v}");
     let v = json(&hantu(dir.path(), &["backtest", "--store", "--json"], &[]));
     assert_eq!(v["runs"][0]["bars"].as_u64().unwrap(), 8 * 300);
+}
+
+#[test]
+fn watch_streams_json_lines_from_the_local_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = hantu(
+        dir.path(),
+        &["watch", "005930", "000660", "--book", "--sandbox", "--json", "--max-trades", "6", "--duration", "30"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let events: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    assert_eq!(events[0]["type"], "connected", "{events:?}");
+    let trades: Vec<&Value> = events.iter().filter(|e| e["type"] == "trade").collect();
+    assert_eq!(trades.len(), 6, "{events:?}");
+    assert!(trades.iter().all(|t| t["cum_volume"].as_u64().unwrap() > 0 && t["tick"]["price"].as_i64().unwrap() > 0));
+    let table = hantu(dir.path(), &["watch", "035720", "--sandbox", "--max-trades", "2", "--duration", "30"], &[]);
+    assert!(table.status.success(), "{}", text(&table));
+    assert!(text(&table).contains("035720") && text(&table).contains("reconnects 0"), "{}", text(&table));
+    let bad = hantu(dir.path(), &["watch", "12", "abc", "--sandbox"], &[]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("not stock codes: 12, abc"), "{}", text(&bad));
 }

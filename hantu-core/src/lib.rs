@@ -14,8 +14,9 @@
 //! | [`io`] | CSV files of daily bars, instruments and fundamentals |
 //! | [`screen`] | phase 1: the universe as of a date → a ranked, explained watchlist |
 //! | [`select`] | phase 2: watchlist → daily picks with class, confidence, levels and size |
-//! | [`realtime`] | live feed events and the `Feed` port |
+//! | [`realtime`] | live feed events, the `Feed` port, and the bar builder (ticks to bars on KRX session edges) |
 //! | [`control`] | the trader's pause / resume / stop flag, shared by every process through the store |
+//! | [`schedule`] | triggers on the KRX calendar (interval, cron in KST), coalesce, misfire grace, job runs |
 //! | [`pipeline`] | screen → select → trade, day by day over history, no look-ahead |
 //! | [`strategy`] | the `Strategy` trait and its `Context` |
 //! | [`broker`], [`data`], [`clock`], [`notify`], [`store`] | the ports to the outside |
@@ -42,6 +43,7 @@ pub mod notify;
 pub mod pipeline;
 pub mod realtime;
 pub mod risk;
+pub mod schedule;
 pub mod screen;
 pub mod select;
 pub mod sim;

@@ -373,9 +373,11 @@ impl MarketData for KisBroker {
                 self.client.call(&InquireTimeItemChartPrice { code, until }).await.map_err(|e| broker_error(&e))?;
             let Some(oldest) = chart.bars.iter().map(|b| b.time).min() else { break };
             for m in chart.bars.iter().filter(|m| m.date == now.date()) {
+                // KIS labels a minute bar by its start; hantu stamps bars at their end (as the
+                // simulated market and the live bar builder do), so history and live agree.
                 let bar = Bar::new_checked(
                     code,
-                    Timestamp::from_kst(m.date.and_time(m.time)),
+                    Timestamp::from_kst(m.date.and_time(m.time) + Duration::minutes(1)),
                     m.open,
                     m.high,
                     m.low,

@@ -13,7 +13,7 @@
 //! | [`broker`] | [`KisBroker`]: `hantu_core::broker::Broker` + `hantu_core::data::MarketData` |
 //! | [`refresh`] | full-universe daily-bar download at the rate limit |
 //! | [`calllog`] | the per-call hook (endpoint, tr_id, latency, outcome) |
-//! | [`ws`] | real-time wire formats: subscribe requests, control replies, trade/book/notice frames |
+//! | [`ws`] | real time: wire formats, and [`ws::KisFeed`] (budgeted subscriptions, reconnect, gap-fill) behind `Feed` |
 //! | [`mock`] | the local KIS server (feature `mock`) |
 //!
 //! | feature | default | enables |

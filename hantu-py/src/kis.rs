@@ -454,5 +454,6 @@ pub(crate) fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let m = PyModule::new(py, "kis")?;
     m.add_class::<PyClient>()?;
     m.add_class::<PyLocalServer>()?;
+    m.add_class::<crate::stream::PyStream>()?;
     Ok(m)
 }

@@ -32,6 +32,7 @@ mod pystrategy;
 mod screen;
 mod sim;
 mod store;
+mod stream;
 
 /// The extension module.
 #[pymodule]

@@ -211,6 +211,11 @@ impl PyStore {
         json(&detached(py, || self.inner.fills_since(Timestamp::from_millis(since_ms))).map_err(store_err)?)
     }
 
+    /// Notifications raised since `since_ms` (UTC milliseconds), one record per channel, as JSON.
+    fn notifications_json(&self, py: Python<'_>, since_ms: i64) -> PyResult<String> {
+        json(&detached(py, || self.inner.notifications_since(Timestamp::from_millis(since_ms))).map_err(store_err)?)
+    }
+
     /// Current positions, as JSON records.
     fn positions_json(&self, py: Python<'_>) -> PyResult<String> {
         json(&detached(py, || self.inner.positions()).map_err(store_err)?)

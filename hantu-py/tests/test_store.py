@@ -51,6 +51,28 @@ def test_import_csv_dir(tmp_path):
     assert got.close.tolist() == [105] and got.date.tolist() == [pd.Timestamp("2024-01-02")]
 
 
+def test_notification_history_reads_as_a_frame(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "h.db"
+    store = hantu.Store(path)
+    assert store.notifications().empty
+    # The notification services write this table; here a row goes in as they would write it.
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO notifications (ts, channel, level, kind, dedup_key, title, body, status, attempts, error, updated)"
+            " VALUES (1764900000000, 'telegram', 'warning', 'stop_loss', 'stop_loss:005930:2025-12-05',"
+            " '손절: 005930', '10주 매도', 'failed', 4, 'HTTP 502', 1764900060000)"
+        )
+    df = store.notifications()
+    assert len(df) == 1
+    row = df.iloc[0]
+    assert (row.channel, row.level, row.kind, row.status, row.attempts) == ("telegram", "warning", "stop_loss", "failed", 4)
+    assert row.title == "손절: 005930" and row.error == "HTTP 502"
+    assert row.ts == pd.Timestamp("2025-12-05 11:00:00")
+    assert store.notifications(since="2025-12-06").empty
+
+
 def _pg_url():
     url = os.environ.get("HANTU_TEST_PG_URL")
     if not url:

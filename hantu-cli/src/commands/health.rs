@@ -20,6 +20,43 @@ pub struct HealthArgs {
     pub no_kis: bool,
 }
 
+/// A service is unhealthy when it runs but is not well (stale heartbeat, degraded, failing) or died
+/// without stopping; one never started, or stopped cleanly, is fine.
+fn service_check(ctx: &Ctx, svc: crate::service::Service) -> Check {
+    let t = Instant::now();
+    let reg = crate::service::registry(&ctx.cfg.config);
+    let name = match svc {
+        crate::service::Service::Sandbox => "service sandbox",
+        crate::service::Service::Scheduler => "service scheduler",
+        crate::service::Service::Api => "service api",
+    };
+    let d = match super::service::describe(&reg, svc) {
+        Ok(d) => d,
+        Err(e) => return Check { name, ok: false, latency_ms: 0.0, detail: format!("{e:#}") },
+    };
+    let latency_ms = t.elapsed().as_secs_f64() * 1e3;
+    let error = d["last_error"].as_str().map(|e| format!("; last error: {e}")).unwrap_or_default();
+    if d["running"] == true {
+        let age = d["heartbeat_age_s"]
+            .as_f64()
+            .map_or_else(|| "no heartbeat yet".to_owned(), |a| format!("heartbeat {a:.1}s ago"));
+        Check {
+            name,
+            ok: d["healthy"] == true,
+            latency_ms,
+            detail: format!("running, pid {}, {}, {age}{error}", d["pid"], d["health"].as_str().unwrap_or("?")),
+        }
+    } else {
+        let died = !d["cleaned_stale_pid"].is_null() || d["health"] == "failed";
+        Check {
+            name,
+            ok: !died,
+            latency_ms,
+            detail: if died { format!("not running: it died or failed{error}") } else { "not running".to_owned() },
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Check {
     name: &'static str,
@@ -56,6 +93,9 @@ pub fn run(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             )
         },
     )];
+    for svc in crate::service::Service::ALL {
+        checks.push(service_check(ctx, *svc));
+    }
     if !args.no_kis {
         let rt = super::kis::runtime()?;
         let t = Instant::now();

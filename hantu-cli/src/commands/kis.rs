@@ -1,5 +1,6 @@
 //! Connecting to KIS (real or paper, from the configuration and secrets) or to the local KIS
-//! server (`--sandbox`), shared by `trade`, `data refresh` and `health`.
+//! server (`--sandbox`: the sandbox service when it runs, else a fresh server for this command),
+//! shared by `trade`, `data refresh` and `health`.
 
 use std::sync::{Arc, Mutex};
 
@@ -27,6 +28,8 @@ pub struct Kis {
     pub sandbox: bool,
     server: Option<MockServer>,
     calls: Arc<Mutex<Vec<ApiCallRecord>>>,
+    /// WebSocket URL override (`kis.ws_url`, or the local server's).
+    ws_url: Option<String>,
 }
 
 /// A call hook that keeps every request for the store's `api_calls` table.
@@ -53,6 +56,11 @@ fn call_log() -> (CallHook, Arc<Mutex<Vec<ApiCallRecord>>>) {
 }
 
 impl Kis {
+    /// The WebSocket URL to use instead of the environment's, if any.
+    pub fn ws_url(&self) -> Option<String> {
+        self.ws_url.clone()
+    }
+
     /// Requests sent so far (retries included).
     pub fn requests(&self) -> usize {
         self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
@@ -86,6 +94,9 @@ fn sandbox_day(today: NaiveDate) -> NaiveDate {
 /// wall-clock time.
 pub async fn connect(ctx: &Ctx, sandbox: bool) -> anyhow::Result<Kis> {
     if sandbox {
+        if let Some(c) = crate::service::sandbox::running(ctx) {
+            return connect_running(&c);
+        }
         let day = sandbox_day(LiveClock.now().kst_date());
         return connect_local(ctx, MockMarket::fixture(day), day).await;
     }
@@ -109,8 +120,57 @@ pub async fn connect_local(ctx: &Ctx, market: MockMarket, day: NaiveDate) -> any
             .with_call_hook(hook);
         let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
         tracing::info!(url = %server.base_url(), "Local KIS server started");
-        Ok(Kis { broker, env, sandbox: true, server: Some(server), calls })
+        Ok(Kis { broker, env, sandbox: true, server: Some(server), calls, ws_url: None })
     }
+}
+
+/// Connects to the sandbox service (`hantu start sandbox`), whose orders outlive this command.
+fn connect_running(c: &crate::service::sandbox::Connection) -> anyhow::Result<Kis> {
+    let env: Environment = c.env.parse().map_err(|e| config_error("kis.env", e))?;
+    let account = AccountNo::parse(&c.account).context("sandbox account")?;
+    let (hook, calls) = call_log();
+    let cfg = KisConfig::new(env, Credential::new(c.app_key.clone(), c.app_secret.clone())?)
+        .with_rest_url(c.url.clone())
+        .with_account(account)
+        .with_call_hook(hook);
+    let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
+    tracing::info!(url = %c.url, "Using the running sandbox service");
+    Ok(Kis { broker, env, sandbox: true, server: None, calls, ws_url: c.ws_url.clone() })
+}
+
+/// A clock running at wall-clock speed from a chosen start, so a local server on a fixed trading
+/// day keeps trading while someone watches.
+struct ShiftedClock {
+    offset_ms: i64,
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_millis(LiveClock.now().millis() + self.offset_ms)
+    }
+}
+
+/// Starts the local KIS server with a moving market: its clock runs from 10:00 KST of a trading
+/// day at wall-clock speed and its stocks trade a few times a second, over REST and WebSocket.
+pub async fn connect_live_local(ctx: &Ctx) -> anyhow::Result<Kis> {
+    let env: Environment = ctx.cfg.config.kis.env.parse().map_err(|e| config_error("kis.env", e))?;
+    let day = sandbox_day(LiveClock.now().kst_date());
+    let clock: Arc<dyn Clock> =
+        Arc::new(ShiftedClock { offset_ms: Timestamp::kst(day, 10, 0).millis() - LiveClock.now().millis() });
+    let config = MockConfig::new(env, MockMarket::fixture(day)).with_clock(clock.clone()).with_tape(1, 3.0);
+    let server = MockServer::start(config).await.context("starting the local KIS server")?;
+    let (key, secret) = server.app();
+    let account = AccountNo::parse(&server.account()).context("local server account")?;
+    let (hook, calls) = call_log();
+    let cfg = KisConfig::new(env, Credential::new(key, secret)?)
+        .with_rest_url(server.base_url())
+        .with_account(account)
+        .with_clock(clock)
+        .with_call_hook(hook);
+    let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
+    let ws_url = Some(server.ws_url());
+    tracing::info!(url = %server.base_url(), ws = %server.ws_url(), "Local KIS server started");
+    Ok(Kis { broker, env, sandbox: true, server: Some(server), calls, ws_url })
 }
 
 fn connect_kis(ctx: &Ctx) -> anyhow::Result<Kis> {
@@ -133,7 +193,7 @@ fn connect_kis(ctx: &Ctx) -> anyhow::Result<Kis> {
         cfg = cfg.with_rest_url(url.clone());
     }
     let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
-    Ok(Kis { broker, env, sandbox: false, server: None, calls })
+    Ok(Kis { broker, env, sandbox: false, server: None, calls, ws_url: kis.ws_url.clone() })
 }
 
 /// A single-threaded runtime for one command.

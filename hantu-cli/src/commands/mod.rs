@@ -1,6 +1,8 @@
 //! One module per subcommand; each has a `run(args, ctx)`.
 
+pub mod api;
 pub mod backtest;
+pub mod bot;
 pub mod config;
 pub mod data;
 pub mod db;
@@ -9,11 +11,15 @@ pub mod health;
 pub mod kis;
 pub mod learn;
 pub mod logs;
+pub mod notify;
 pub mod report;
 pub mod rules;
+pub mod schedule;
 pub mod screen;
 pub mod select;
+pub mod service;
 pub mod trade;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -62,8 +68,17 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Logs(a) => logs::run(&a, ctx),
         Command::Trade(a) => trade::run(&a, ctx),
         Command::Health(a) => health::run(&a, ctx),
+        Command::Start(a) => service::start(&a, ctx),
+        Command::Stop(a) => service::stop(&a, ctx),
+        Command::Restart(a) => service::restart(&a, ctx),
+        Command::Status(a) => service::status(&a, ctx),
+        Command::Schedule(c) => schedule::run(&c, ctx),
+        Command::Watch(a) => watch::run(&a, ctx),
         Command::Learn(c) => learn::run(&c, ctx),
         Command::Report(c) => report::run(&c, ctx),
+        Command::Api(c) => api::run(&c, ctx),
+        Command::Notify(c) => notify::run(&c, ctx),
+        Command::Bot(a) => bot::run(&a, ctx),
         Command::Db(c) => db::run(&c, ctx),
     }
 }

@@ -1,16 +1,19 @@
 //! `hantu screen`: Phase 1 over the store (or `--sim`).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
 use hantu_core::domain::StockCode;
+use hantu_core::notify::{Message, Notification, Notifier};
 use hantu_core::screen::ScreenResult;
-use hantu_core::store::Store as _;
+use hantu_core::store::Store;
 use serde_json::json;
 
 use super::rules::{UniverseArgs, screener, universe};
 use super::{Ctx, ExitStatus};
+use crate::service::notify::{self as notify, delivery};
 
 /// Screen the market into a ranked watchlist.
 ///
@@ -33,6 +36,38 @@ pub struct ScreenArgs {
     /// Where the stocks come from.
     #[command(flatten)]
     pub universe: UniverseArgs,
+    /// Do not send the new-entry alert to the configured notification channels
+    #[arg(long)]
+    pub no_notify: bool,
+    /// Also tell which stocks left the list
+    #[arg(long)]
+    pub exits: bool,
+    /// Screen again every --every until interrupted (Ctrl-C), alerting on each run's new entries
+    #[arg(long, conflicts_with_all = ["why", "sim"])]
+    pub watch: bool,
+    /// Interval between watch runs (e.g. 30s, 5m)
+    #[arg(long, default_value = "30s", value_parser = parse_interval, value_name = "DURATION")]
+    pub every: std::time::Duration,
+    /// Stop watching after this many runs
+    #[arg(long, value_name = "N", requires = "watch")]
+    pub count: Option<u64>,
+}
+
+/// Parses `30s`, `5m`, `1h` or plain seconds.
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, "s"), |i| s.split_at(i));
+    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration like 30s, 5m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{s:?}: the unit must be s, m or h")),
+    };
+    if secs == 0 {
+        return Err("the interval must be at least 1s".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// Runs `f` on a pool of `n` threads (or the global pool).
@@ -48,6 +83,49 @@ pub fn with_threads<T: Send>(n: Option<usize>, f: impl FnOnce() -> T + Send) -> 
 
 /// Runs `hantu screen`.
 pub fn run(a: &ScreenArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let alerts = !a.no_notify && !a.universe.sim && a.why.is_none() && !notify::configured(&ctx.cfg).is_empty();
+    if !a.watch && !alerts {
+        return run_once(a, ctx, None).map(|_| ExitStatus::Success);
+    }
+    // A runtime with one worker: the channels deliver on it while the screen computes here.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async {
+        let delivery = if alerts { notify::start(&ctx.cfg, Arc::new(super::open_store(ctx)?))? } else { None };
+        let notifier = delivery.as_ref().map(|d| Arc::clone(&d.notifier) as Arc<dyn Notifier>);
+        let mut runs = 0_u64;
+        let result = loop {
+            if let Err(e) = tokio::task::block_in_place(|| run_once(a, ctx, notifier.as_deref())) {
+                if !a.watch {
+                    break Err(e);
+                }
+                // A watch outlives one bad run (the store busy, data mid-import): say so and go on.
+                tracing::error!(error = %format!("{e:#}"), "Screen run failed");
+                eprintln!("screen run failed: {e:#}");
+            }
+            runs += 1;
+            if !a.watch || a.count.is_some_and(|c| runs >= c) {
+                break Ok(());
+            }
+            tokio::select! {
+                () = tokio::time::sleep(a.every) => {}
+                _ = tokio::signal::ctrl_c() => break Ok(()),
+            }
+        };
+        if let Some(d) = delivery {
+            if !d.close(std::time::Duration::from_secs(30)).await {
+                eprintln!("some notifications were still being delivered at exit (see `hantu notify history`)");
+            }
+        }
+        result.map(|()| ExitStatus::Success)
+    })
+}
+
+/// One screen run: compute, compare with the previous stored run, save, alert, print.
+fn run_once(a: &ScreenArgs, ctx: &Ctx, notifier: Option<&dyn Notifier>) -> anyhow::Result<()> {
     let screener = screener(ctx, a.config.as_deref())?;
     let (universe, as_of) = universe(ctx, &a.universe, screener.config().history)?;
     let started = std::time::Instant::now();
@@ -61,7 +139,7 @@ pub fn run(a: &ScreenArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         } else {
             ctx.out.line(why.to_string())?;
         }
-        return Ok(ExitStatus::Success);
+        return Ok(());
     }
     let mut diff = None;
     if !a.universe.sim {
@@ -71,8 +149,12 @@ pub fn run(a: &ScreenArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         }
         result.save(&screener, &store)?;
     }
-    print(ctx, &result, a.top, elapsed, diff.as_ref())?;
-    Ok(ExitStatus::Success)
+    if let (Some(n), Some(d)) = (notifier, &diff) {
+        if let Some(m) = Message::screen_entries(&result, d, a.exits) {
+            n.notify(&Notification::new(delivery::now(), m));
+        }
+    }
+    print(ctx, &result, a.top, elapsed, diff.as_ref())
 }
 
 /// Prints a watchlist.

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Subscription;
 use crate::domain::{Price, Side, StockCode, Tick, Timestamp};
 
 /// One trade print with the day's running volume.
@@ -117,5 +118,20 @@ pub enum FeedEvent {
     Lagging {
         /// Book snapshots dropped so far on this feed.
         dropped_books: u64,
+    },
+    /// A subscription that was registered is no longer: displaced by a more important one when the
+    /// registration budget was spent, or refused by the source when re-registered after a reconnect.
+    Unsubscribed {
+        /// The subscription that ended.
+        subscription: Subscription,
+        /// Why, for people (e.g. `displaced by priority 9 (budget 41)`, `OPSP0008 MAX SUBSCRIBE OVER`).
+        reason: String,
+    },
+    /// A frame could not be read; it was skipped and the connection stays up.
+    Malformed {
+        /// The field that failed (e.g. `STCK_PRPR`, `<frame>.count`).
+        field: String,
+        /// What was wrong, with the offending value.
+        reason: String,
     },
 }

@@ -11,6 +11,8 @@ use super::{
     WeightsVersionRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
+use crate::notify::{DeliveryStatus, NotificationRecord};
+use crate::schedule::JobRun;
 
 type PredictionKey = (NaiveDate, StockCode, u32, String);
 
@@ -35,6 +37,8 @@ struct Inner {
     api_calls: Vec<ApiCallRecord>,
     events: Vec<EventRecord>,
     settings: BTreeMap<String, String>,
+    job_runs: Vec<JobRun>,
+    notifications: Vec<NotificationRecord>,
 }
 
 fn check_bars(bars: &[Bar]) -> Result<(), StoreError> {
@@ -104,6 +108,12 @@ impl Store for MemoryStore {
 
     fn open_orders(&self) -> Result<Vec<Order>, StoreError> {
         Ok(self.lock().orders.values().filter(|o| o.status.is_open()).cloned().collect())
+    }
+
+    fn orders_since(&self, since: Timestamp) -> Result<Vec<Order>, StoreError> {
+        let mut out: Vec<Order> = self.lock().orders.values().filter(|o| o.created >= since).cloned().collect();
+        out.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.client_id.cmp(&b.client_id)));
+        Ok(out)
     }
 
     fn fills_for(&self, client_id: &ClientOrderId) -> Result<Vec<Fill>, StoreError> {
@@ -363,6 +373,83 @@ impl Store for MemoryStore {
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.lock().settings.insert(key.to_owned(), value.to_owned());
         Ok(())
+    }
+
+    fn record_job_run(&self, run: &JobRun) -> Result<i64, StoreError> {
+        let mut g = self.lock();
+        g.job_runs.push(run.clone());
+        Ok(g.job_runs.len() as i64)
+    }
+
+    fn update_job_run(&self, id: i64, run: &JobRun) -> Result<(), StoreError> {
+        let mut g = self.lock();
+        let slot = usize::try_from(id - 1).ok().and_then(|i| g.job_runs.get_mut(i));
+        match slot {
+            Some(r) => {
+                *r = run.clone();
+                Ok(())
+            }
+            None => Err(StoreError::NotFound(format!("job run {id}"))),
+        }
+    }
+
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, JobRun)>, StoreError> {
+        let g = self.lock();
+        Ok(g.job_runs
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, r)| job.is_none_or(|j| r.job == j))
+            .take(limit)
+            .map(|(i, r)| (i as i64 + 1, r.clone()))
+            .collect())
+    }
+
+    fn claim_notification(&self, rec: &NotificationRecord) -> Result<Option<i64>, StoreError> {
+        let mut inner = self.lock();
+        if let Some(key) = &rec.dedup_key {
+            let same =
+                inner.notifications.iter_mut().find(|n| n.channel == rec.channel && n.dedup_key.as_ref() == Some(key));
+            if let Some(existing) = same {
+                if existing.status != DeliveryStatus::Failed {
+                    return Ok(None);
+                }
+                existing.status = DeliveryStatus::Pending;
+                existing.error = None;
+                existing.updated = rec.updated;
+                return Ok(Some(existing.id));
+            }
+        }
+        let id = i64::try_from(inner.notifications.len()).unwrap_or(i64::MAX - 1) + 1;
+        inner.notifications.push(NotificationRecord { id, ..rec.clone() });
+        Ok(Some(id))
+    }
+
+    fn finish_notification(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        attempts: u32,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let n = inner
+            .notifications
+            .iter_mut()
+            .find(|n| n.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("notification {id}")))?;
+        n.status = status;
+        n.attempts = n.attempts.saturating_add(attempts);
+        n.error = error.map(str::to_owned);
+        n.updated = at;
+        Ok(())
+    }
+
+    fn notifications_since(&self, since: Timestamp) -> Result<Vec<NotificationRecord>, StoreError> {
+        let mut out: Vec<_> = self.lock().notifications.iter().filter(|n| n.ts >= since).cloned().collect();
+        out.sort_by_key(|n| (n.ts, n.id));
+        Ok(out)
     }
 
     fn try_lock_account(&self, account: &str) -> Result<Option<super::AccountLock>, StoreError> {

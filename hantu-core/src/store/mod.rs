@@ -21,13 +21,15 @@
 //! | `screen_runs`, `watchlist_entries` | (run, code), (run, rank) | [`Store::save_screen_run`] | [`Store::latest_watchlist`] |
 //! | `selections` | (date, code) | [`Store::save_selections`] | [`Store::selections_on`] |
 //! | `predictions`, `outcomes` | (date, code, horizon, source) | [`Store::save_predictions`], [`Store::record_outcomes`] | [`Store::open_predictions`], [`Store::outcomes_since`] |
-//! | `orders`, `order_events` | client id | [`Store::journal_order`], [`Store::update_order`] | [`Store::order`], [`Store::open_orders`], [`Store::order_history`] |
+//! | `orders`, `order_events` | client id | [`Store::journal_order`], [`Store::update_order`] | [`Store::order`], [`Store::open_orders`], [`Store::orders_since`], [`Store::order_history`] |
 //! | `fills` | — (append) | [`Store::record_fill`] | [`Store::fills_for`], [`Store::fills_since`] |
 //! | `position_snapshots`, `positions` | (ts, code) | [`Store::save_positions`] | [`Store::positions`] |
 //! | `runs`, `trades`, `daily_returns` | run id; (run, date) | [`Store::save_run`], [`save_backtest_report`] | [`Store::run`], [`Store::runs`] |
 //! | `market_regimes` | date | [`Store::set_regime`] | [`Store::regime_on`] |
 //! | `api_calls`, `events` | — (append) | [`Store::record_api_calls`], [`Store::record_event`] | [`Store::api_calls_since`], [`Store::events_since`] |
+//! | `notifications` | (channel, dedup key) | [`Store::claim_notification`], [`Store::finish_notification`] | [`Store::notifications_since`] |
 //! | `settings` | key | [`Store::set_setting`] | [`Store::setting`], [`emergency_stop`] |
+//! | `job_runs` | id | [`Store::record_job_run`], [`Store::update_job_run`] | [`Store::job_runs`] |
 
 mod backtest;
 pub mod bulk;
@@ -56,6 +58,8 @@ pub use sqlite::SqliteStore;
 use chrono::NaiveDate;
 
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
+use crate::notify::{DeliveryStatus, NotificationRecord};
+use crate::schedule::JobRun;
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +134,12 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// If the read fails.
     fn open_orders(&self) -> Result<Vec<Order>, StoreError>;
+
+    /// Orders created at or after `since`, in any state, oldest first (by creation, then client id).
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn orders_since(&self, since: Timestamp) -> Result<Vec<Order>, StoreError>;
 
     /// Fills of one order.
     ///
@@ -335,6 +345,53 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// If the write fails.
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Records a scheduler run (or a decided non-run) and returns its id.
+    ///
+    /// # Errors
+    /// If the write fails.
+    fn record_job_run(&self, run: &JobRun) -> Result<i64, StoreError>;
+
+    /// Replaces run `id` (a run's end: finished time, outcome, error).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no run `id`; if the write fails.
+    fn update_job_run(&self, id: i64, run: &JobRun) -> Result<(), StoreError>;
+
+    /// The newest `limit` runs, of `job` or of every job, newest first, with their ids.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, JobRun)>, StoreError>;
+    /// Claims a notification for delivery on its channel: stores `rec` (as given, normally
+    /// `pending` with no attempts) and returns its id, or `None` when the channel already has a
+    /// notification with the same dedup key that was sent or is pending (a duplicate, by this or an
+    /// earlier process). One that finally failed is claimed again (same id, back to `pending`), so
+    /// an event raised anew gets another chance. A record without a key is always stored.
+    ///
+    /// # Errors
+    /// If the read or write fails.
+    fn claim_notification(&self, rec: &NotificationRecord) -> Result<Option<i64>, StoreError>;
+
+    /// Records how a claimed delivery ended: its status, the attempts made (added to those before),
+    /// the last error.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if `id` was never claimed; if the write fails.
+    fn finish_notification(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        attempts: u32,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Notifications raised at or after `since`, oldest first.
+    ///
+    /// # Errors
+    /// If the read fails.
+    fn notifications_since(&self, since: Timestamp) -> Result<Vec<NotificationRecord>, StoreError>;
 
     /// Takes the lock that lets one trader run `account`: `None` if another holder (a thread, or
     /// a process using the same database) has it. The lock lasts as long as the returned guard,

@@ -70,6 +70,14 @@ fn journal(s: &dyn Store) {
     assert_eq!(s.order(&o.client_id).unwrap().as_ref(), Some(&o));
     assert_eq!(s.order(&done.client_id).unwrap().unwrap().reason.as_deref(), Some("insufficient cash"));
     assert_eq!(s.open_orders().unwrap(), vec![o.clone()]);
+    let since = s.orders_since(Timestamp::from_millis(1_000)).unwrap();
+    assert_eq!(since.iter().map(|x| x.client_id.as_str()).collect::<Vec<_>>(), ["run1-1", "run1-2"]);
+    assert_eq!(since[1].status, OrderStatus::Rejected);
+    assert_eq!(
+        s.orders_since(Timestamp::from_millis(1_001)).unwrap(),
+        vec![s.order(&done.client_id).unwrap().unwrap()]
+    );
+    assert!(s.orders_since(Timestamp::from_millis(1_501)).unwrap().is_empty());
     let history = s.order_history(&o.client_id).unwrap();
     let states: Vec<_> = history.iter().map(|h| (h.status, h.filled_qty.get(), h.updated.millis())).collect();
     assert_eq!(
@@ -353,6 +361,84 @@ fn operations(s: &dyn Store) {
     assert_eq!(s.setting("missing").unwrap(), None);
 }
 
+fn job_runs(s: &dyn Store) {
+    use hantu_core::schedule::{JobOutcome, JobRun};
+    let run = |job: &str, at: i64| JobRun {
+        job: job.into(),
+        scheduled: Timestamp::from_millis(at),
+        started: Some(Timestamp::from_millis(at + 5)),
+        finished: None,
+        outcome: JobOutcome::Running,
+        error: None,
+    };
+    let a = s.record_job_run(&run("screen", 1_000)).unwrap();
+    let b = s.record_job_run(&run("select", 2_000)).unwrap();
+    let missed = JobRun {
+        started: None,
+        outcome: JobOutcome::Misfired,
+        error: Some("late by 11m".into()),
+        ..run("screen", 3_000)
+    };
+    let c = s.record_job_run(&missed).unwrap();
+    assert!(a != b && b != c);
+    let done = JobRun {
+        finished: Some(Timestamp::from_millis(1_900)),
+        outcome: JobOutcome::Failed,
+        error: Some("no watchlist: run screen first".into()),
+        ..run("screen", 1_000)
+    };
+    s.update_job_run(a, &done).unwrap();
+    assert!(matches!(s.update_job_run(c + 100, &done), Err(StoreError::NotFound(_))));
+    assert_eq!(s.job_runs(Some("screen"), 10).unwrap(), vec![(c, missed.clone()), (a, done)]);
+    assert_eq!(s.job_runs(None, 2).unwrap(), vec![(c, missed), (b, run("select", 2_000))]);
+    assert!(s.job_runs(Some("nope"), 10).unwrap().is_empty());
+}
+
+fn notifications(s: &dyn Store) {
+    use hantu_core::notify::{DeliveryStatus, Level, NotificationRecord};
+    let rec = |channel: &str, key: Option<&str>, ts| NotificationRecord {
+        id: 0,
+        ts: Timestamp::from_millis(ts),
+        channel: channel.into(),
+        level: Level::Warning,
+        kind: "fill".into(),
+        dedup_key: key.map(str::to_owned),
+        title: "체결".into(),
+        body: "body".into(),
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        error: None,
+        updated: Timestamp::from_millis(ts),
+    };
+    let a = s.claim_notification(&rec("telegram", Some("fill:1"), 100)).unwrap().expect("first claim");
+    // Pending or sent, the same key on the same channel is a duplicate; another channel is not.
+    assert_eq!(s.claim_notification(&rec("telegram", Some("fill:1"), 101)).unwrap(), None);
+    let b = s.claim_notification(&rec("slack", Some("fill:1"), 102)).unwrap().expect("other channel");
+    assert_ne!(a, b);
+    s.finish_notification(a, DeliveryStatus::Sent, 2, None, Timestamp::from_millis(150)).unwrap();
+    assert_eq!(s.claim_notification(&rec("telegram", Some("fill:1"), 103)).unwrap(), None);
+    // A final failure is kept with its error, and the same event raised again gets another chance.
+    s.finish_notification(b, DeliveryStatus::Failed, 3, Some("HTTP 500"), Timestamp::from_millis(160)).unwrap();
+    assert_eq!(s.claim_notification(&rec("slack", Some("fill:1"), 104)).unwrap(), Some(b));
+    // Without a key nothing is a duplicate.
+    let c = s.claim_notification(&rec("telegram", None, 105)).unwrap().unwrap();
+    let d = s.claim_notification(&rec("telegram", None, 106)).unwrap().unwrap();
+    assert_ne!(c, d);
+    assert!(matches!(
+        s.finish_notification(999_999, DeliveryStatus::Sent, 1, None, Timestamp::from_millis(1)),
+        Err(StoreError::NotFound(_))
+    ));
+    let all = s.notifications_since(Timestamp::from_millis(0)).unwrap();
+    assert_eq!(all.len(), 4);
+    let first = &all[0];
+    assert_eq!((first.id, first.status, first.attempts, first.level), (a, DeliveryStatus::Sent, 2, Level::Warning));
+    assert_eq!(first.title, "체결");
+    assert_eq!(first.updated, Timestamp::from_millis(150));
+    let slack = all.iter().find(|n| n.id == b).unwrap();
+    assert_eq!((slack.status, slack.attempts, slack.error.as_deref()), (DeliveryStatus::Pending, 3, None));
+    assert_eq!(s.notifications_since(Timestamp::from_millis(105)).unwrap().len(), 2);
+}
+
 fn account_locks(s: &dyn Store) {
     let held = s.try_lock_account("12345678-01").unwrap().expect("a free account locks");
     assert!(s.try_lock_account("12345678-01").unwrap().is_none(), "one holder at a time");
@@ -366,6 +452,8 @@ fn account_locks(s: &dyn Store) {
 
 /// Runs every scenario on a fresh store.
 pub fn check(s: &dyn Store) {
+    job_runs(s);
+    notifications(s);
     journal(s);
     positions(s);
     market_data(s);

@@ -6,7 +6,7 @@ mod cache;
 mod credential;
 mod token;
 
-pub use approval::{ApprovalKey, issue_approval_key};
+pub use approval::{APPROVAL_REUSE_MS, ApprovalKey, ApprovalKeys, approval_cache_path, issue_approval_key};
 pub use cache::{TokenCacheFile, default_cache_path};
 pub use credential::{
     AccountNo, Credential, ENV_ACCOUNT, ENV_APP_KEY, ENV_APP_SECRET, ENV_ENVIRONMENT, Secret, env_var_names,

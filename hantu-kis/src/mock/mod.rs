@@ -55,6 +55,7 @@ mod account;
 mod clock;
 mod info;
 mod market;
+mod persist;
 mod quotes;
 mod realtime;
 mod server;
@@ -66,6 +67,7 @@ mod ws_session;
 
 pub use clock::ShiftedClock;
 pub use market::{DayStats, MockListing, MockMarket};
+pub use persist::{MockSnapshot, SNAPSHOT_VERSION, SnapshotError};
 pub use realtime::{MockFill, WsFault};
 pub use server::{MockDomains, MockServer};
 pub use state::{Fault, FaultRule, MockConfig, MockStats, WsConfig};

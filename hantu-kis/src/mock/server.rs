@@ -59,7 +59,7 @@ impl Req {
 pub struct MockServer {
     addr: SocketAddr,
     ws_addr: SocketAddr,
-    state: Shared,
+    pub(super) state: Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     ws_shutdown: Option<oneshot::Sender<()>>,
@@ -86,6 +86,15 @@ impl MockServer {
     /// # Errors
     /// If the socket cannot be bound.
     pub async fn start_on(config: MockConfig, port: u16) -> std::io::Result<Self> {
+        Self::start_on_ports(config, port, 0).await
+    }
+
+    /// Starts a server with REST on `127.0.0.1:port` and WebSocket on `127.0.0.1:ws_port` (0 =
+    /// ephemeral), for a sandbox clients find at the same addresses every time.
+    ///
+    /// # Errors
+    /// If a socket cannot be bound.
+    pub async fn start_on_ports(config: MockConfig, port: u16, ws_port: u16) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let state: Shared = Arc::new(Mutex::new(State::new(config)));
@@ -106,7 +115,7 @@ impl MockServer {
             }
         });
         // KIS serves WebSocket on its own host and port; so does the local server.
-        let ws_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let ws_listener = tokio::net::TcpListener::bind(("127.0.0.1", ws_port)).await?;
         let ws_addr = ws_listener.local_addr()?;
         let ws_app = Router::new().fallback(ws_session::upgrade).with_state(state.clone());
         let (ws_tx, ws_rx) = oneshot::channel::<()>();

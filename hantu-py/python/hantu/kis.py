@@ -18,16 +18,17 @@ Errors: :class:`hantu.BrokerError` (refusals, outages, malformed replies),
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 import pandas as pd
 
 from . import _hantu
 from ._frames import bars_frame
 
-__all__ = ["Client", "LocalServer"]
+__all__ = ["Client", "LocalServer", "Stream"]
 
 _raw = _hantu.kis
 
@@ -125,7 +126,8 @@ class Client:
         return bars_frame(self._inner.daily_bars(code, _date(start), _date(end)))
 
     def minute_bars(self, code: str) -> pd.DataFrame:
-        """Today's one-minute bars of ``code`` so far (``date`` holds the KST minute)."""
+        """Today's one-minute bars of ``code`` so far (``date`` is the end of the KST minute, as
+        everywhere in hantu)."""
         return bars_frame(self._inner.minute_bars(code))
 
     def balance(self) -> Dict[str, Any]:
@@ -228,6 +230,20 @@ class LocalServer:
         """Moves a server started with ``at`` to another KST time and matches resting orders."""
         self._inner.set_time(at)
 
+    def stream(self, codes: Iterable[str] = (), **kwargs: Any) -> "Stream":
+        """A :class:`Stream` of this server's real-time side with its test app (trades of
+        ``codes``; other keyword arguments as for :class:`Stream`)."""
+        return Stream(
+            self._inner.app_key,
+            self._inner.app_secret,
+            env=self.env,
+            codes=codes,
+            url=self.url,
+            ws_url=self.ws_url,
+            hts_id=self.hts_id,
+            **kwargs,
+        )
+
     def cash(self) -> int:
         """Cash on deposit now (won)."""
         return self._inner.cash()
@@ -253,6 +269,124 @@ class LocalServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+
+def _event(text: str) -> Dict[str, Any]:
+    ev = json.loads(text)
+    # Trades carry their print under "tick"; flatten it and give KST times.
+    tick = ev.pop("tick", None)
+    if isinstance(tick, dict):
+        ev.update(tick)
+    for key in ("ts", "from", "to"):
+        if isinstance(ev.get(key), int):
+            ev[key] = pd.Timestamp(ev[key], unit="ms") + pd.Timedelta(hours=9)
+    return ev
+
+
+class Stream:
+    """KIS real-time events (WebSocket), as an iterator (or async iterator) of dicts, and the bars
+    built from the trades it delivered.
+
+    Each event is a dict with ``type``: ``trade`` (code, ts, price, qty, cum_volume), ``book``
+    (code, ts, asks, bids, totals), ``notice`` (an order or fill of the account), ``gap`` (a stretch
+    the feed recovered over REST: code, from, to, recovered), ``connected`` / ``disconnected``
+    (reconnects happen by themselves), ``lagging`` (the reader is slow: book snapshots were
+    dropped; trades never are), ``unsubscribed``, ``malformed``. Times are naive KST.
+
+    The feed reconnects with backoff, re-subscribes and fills gaps over REST, so the trades seen
+    have no holes and no duplicates; :meth:`bars` are the bars of exactly those trades, on KRX
+    session edges (the same bars a backtest reads).
+
+    >>> with hantu.kis.Stream(key, secret, codes=["005930"]) as s:   # doctest: +SKIP
+    ...     for ev in s:
+    ...         if ev["type"] == "trade":
+    ...             print(ev["code"], ev["price"])
+
+    Args:
+        app_key, app_secret: the app's credentials (``env`` decides real or paper hosts).
+        codes: stock codes to subscribe to trades of at once (more with :meth:`subscribe`).
+        book: also subscribe to the 10-level book of ``codes``.
+        url, ws_url: REST and WebSocket hosts instead of KIS's (e.g. a :class:`LocalServer`).
+        hts_id: the account's HTS id, for order and fill notices (``subscribe(channel="notices")``).
+        bar_minutes: length of the bars :meth:`bars` builds.
+        timeout: seconds iteration waits for an event before ending (``None``: forever).
+    """
+
+    def __init__(
+        self,
+        app_key: str,
+        app_secret: str,
+        env: str = "paper",
+        codes: Iterable[str] = (),
+        book: bool = False,
+        url: Optional[str] = None,
+        ws_url: Optional[str] = None,
+        hts_id: Optional[str] = None,
+        bar_minutes: int = 1,
+        timeout: Optional[float] = None,
+        capacity: int = 8192,
+    ):
+        self._inner = _raw.Stream(app_key, app_secret, env, url, ws_url, hts_id, int(bar_minutes), int(capacity))
+        self.timeout = timeout
+        for code in codes:
+            self.subscribe(code)
+            if book:
+                self.subscribe(code, channel="book", priority=1)
+
+    def subscribe(self, code: Optional[str] = None, channel: str = "trades", priority: int = 5) -> None:
+        """Registers ``channel`` (``"trades"``, ``"book"``, ``"notices"``) of ``code``. KIS allows 41
+        registrations; past that the lowest ``priority`` is refused (``hantu.ConfigError``) or
+        displaced (an ``unsubscribed`` event)."""
+        self._inner.subscribe(code, channel, int(priority))
+
+    def unsubscribe(self, code: Optional[str] = None, channel: str = "trades") -> None:
+        """Removes a registration."""
+        self._inner.unsubscribe(code, channel)
+
+    def next(self, timeout: Optional[float] = None) -> Optional[Dict[str, Any]]:
+        """The next event, or ``None`` after ``timeout`` seconds (or when the stream ended)."""
+        text = self._inner.next_json(timeout)
+        return None if text is None else _event(text)
+
+    def __iter__(self) -> Iterator[Dict[str, Any]]:
+        return self
+
+    def __next__(self) -> Dict[str, Any]:
+        ev = self.next(self.timeout)
+        if ev is None:
+            raise StopIteration
+        return ev
+
+    def __aiter__(self) -> "Stream":
+        return self
+
+    async def __anext__(self) -> Dict[str, Any]:
+        ev = await asyncio.to_thread(self.next, self.timeout)
+        if ev is None:
+            raise StopAsyncIteration
+        return ev
+
+    def bars(self, partial: bool = False) -> pd.DataFrame:
+        """Bars of the trades delivered so far (``date`` is the bar's end, KST); ``partial`` adds
+        the bars still being filled."""
+        return bars_frame(self._inner.bars(partial))
+
+    def stats(self) -> Dict[str, int]:
+        """Reconnects, gaps, recovered trades, unrecovered shares, dropped books, duplicates, malformed frames."""
+        return json.loads(self._inner.stats_json())
+
+    def close(self) -> None:
+        """Closes the connection (idempotent)."""
+        self._inner.close()
+
+    def __enter__(self) -> "Stream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return repr(self._inner)

@@ -146,6 +146,17 @@ class Store:
             _money(df, ("commission", "tax"))
         return df
 
+    def notifications(self, since: Any = None) -> pd.DataFrame:
+        """The notification history since ``since`` (a KST date or datetime; default: all): one row
+        per notification per channel with its level, kind, dedup key, title, body, status
+        (``sent``, ``failed``, ``pending``), attempts and last error."""
+        ms = 0 if since is None else int((pd.Timestamp(since) - pd.Timedelta(hours=9)).value // 1_000_000)
+        df = pd.DataFrame(json.loads(self._inner.notifications_json(ms)))
+        if not df.empty:
+            df["ts"] = _ms_to_kst(df["ts"])
+            df["updated"] = _ms_to_kst(df["updated"])
+        return df
+
     def positions(self) -> pd.DataFrame:
         """The positions last saved."""
         return _money(pd.DataFrame(json.loads(self._inner.positions_json())), ("cost", "realized_pnl", "costs_paid"))

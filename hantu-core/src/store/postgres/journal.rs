@@ -147,6 +147,12 @@ pub(super) fn open_orders(t: &mut Transaction<'_>) -> Result<Vec<Order>, StoreEr
     t.query(&sql, &[]).map_err(map_err)?.iter().map(order_from_row).collect()
 }
 
+pub(super) fn orders_since(t: &mut Transaction<'_>, since: Timestamp) -> Result<Vec<Order>, StoreError> {
+    // Reads through the index `orders_by_created`.
+    let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE created >= $1 ORDER BY created, client_id");
+    t.query(&sql, &[&ts(since)?]).map_err(map_err)?.iter().map(order_from_row).collect()
+}
+
 pub(super) fn order_history(t: &mut Transaction<'_>, id: &ClientOrderId) -> Result<Vec<Order>, StoreError> {
     let Some(base) = order(t, id)? else { return Ok(Vec::new()) };
     const T: &str = "order_events";

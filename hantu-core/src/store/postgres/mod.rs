@@ -18,6 +18,7 @@ pub mod migrations;
 mod ops;
 mod pipeline;
 pub mod raw;
+mod service;
 mod url;
 
 use std::time::Duration;
@@ -272,6 +273,10 @@ impl super::Store for PgStore {
         self.read(journal::open_orders)
     }
 
+    fn orders_since(&self, since: Timestamp) -> Result<Vec<Order>, StoreError> {
+        self.read(|t| journal::orders_since(t, since))
+    }
+
     fn fills_for(&self, client_id: &ClientOrderId) -> Result<Vec<Fill>, StoreError> {
         self.read(|t| journal::fills_for(t, client_id))
     }
@@ -411,6 +416,37 @@ impl super::Store for PgStore {
 
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.write(|t| ops::set_setting(t, key, value))
+    }
+
+    fn record_job_run(&self, run: &crate::schedule::JobRun) -> Result<i64, StoreError> {
+        self.write(|t| service::record_job_run(t, run))
+    }
+
+    fn update_job_run(&self, id: i64, run: &crate::schedule::JobRun) -> Result<(), StoreError> {
+        self.write(|t| service::update_job_run(t, id, run))
+    }
+
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, crate::schedule::JobRun)>, StoreError> {
+        self.read(|t| service::job_runs(t, job, limit))
+    }
+
+    fn claim_notification(&self, rec: &crate::notify::NotificationRecord) -> Result<Option<i64>, StoreError> {
+        self.write(|t| service::claim_notification(t, rec))
+    }
+
+    fn finish_notification(
+        &self,
+        id: i64,
+        status: crate::notify::DeliveryStatus,
+        attempts: u32,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|t| service::finish_notification(t, id, status, attempts, error, at))
+    }
+
+    fn notifications_since(&self, since: Timestamp) -> Result<Vec<crate::notify::NotificationRecord>, StoreError> {
+        self.read(|t| service::notifications_since(t, since))
     }
 
     fn try_lock_account(&self, account: &str) -> Result<Option<AccountLock>, StoreError> {

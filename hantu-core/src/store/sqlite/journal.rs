@@ -160,6 +160,15 @@ pub(super) fn open_orders(conn: &Connection) -> Result<Vec<Order>, StoreError> {
     rows.collect::<rusqlite::Result<Vec<_>>>().map_err(e)
 }
 
+pub(super) fn orders_since(conn: &Connection, since: Timestamp) -> Result<Vec<Order>, StoreError> {
+    let e = |err| map_err_in("orders", err);
+    // Reads through the index `orders_by_created`.
+    let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE created >= ?1 ORDER BY created, client_id");
+    let mut stmt = conn.prepare_cached(&sql).map_err(e)?;
+    let rows = stmt.query_map([since], order_from_row).map_err(e)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(e)
+}
+
 pub(super) fn order_history(conn: &Connection, id: &ClientOrderId) -> Result<Vec<Order>, StoreError> {
     let Some(base) = order(conn, id)? else { return Ok(Vec::new()) };
     let e = |err| map_err_in("order_events", err);

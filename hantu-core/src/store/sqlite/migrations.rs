@@ -32,6 +32,8 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "drop the by-date index of daily bars", sql: V2 },
     Migration { name: "round trips with average prices and open trips", sql: V3 },
     Migration { name: "learning: outcome excursions and levels, weights versions", sql: V4 },
+    Migration { name: "scheduler job runs", sql: JOB_RUNS },
+    Migration { name: "notification history", sql: V_NOTIFICATIONS },
 ];
 
 /// The schema version this code writes.
@@ -366,4 +368,41 @@ CREATE TABLE weights_versions (
     status         TEXT NOT NULL CHECK (status IN ('approved', 'rolled_back'))
 );
 CREATE INDEX weights_versions_by_effective_from ON weights_versions (effective_from);
+";
+
+// Every decision of the scheduler about a fire time: runs with their start, end and outcome, and the
+// fire times it did not run (misfired, refused, skipped) with the reason.
+const JOB_RUNS: &str = r"
+CREATE TABLE job_runs (
+    id        INTEGER PRIMARY KEY,
+    job       TEXT NOT NULL,
+    scheduled INTEGER NOT NULL,
+    started   INTEGER,
+    finished  INTEGER,
+    outcome   TEXT NOT NULL CHECK (outcome IN ('running', 'succeeded', 'failed', 'skipped', 'misfired', 'refused', 'cancelled')),
+    error     TEXT,
+    CHECK (finished IS NULL OR started IS NULL OR finished >= started)
+);
+CREATE INDEX job_runs_by_job ON job_runs (job, id);
+";
+
+// One row per notification per channel. `(channel, dedup_key)` is unique so a restarted process
+// cannot deliver the same event twice (rows without a key never collide: NULLs are distinct).
+const V_NOTIFICATIONS: &str = r"
+CREATE TABLE notifications (
+    id        INTEGER PRIMARY KEY,
+    ts        INTEGER NOT NULL,
+    channel   TEXT NOT NULL,
+    level     TEXT NOT NULL CHECK (level IN ('info', 'warning', 'critical')),
+    kind      TEXT NOT NULL,
+    dedup_key TEXT,
+    title     TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    status    TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts  INTEGER NOT NULL CHECK (attempts >= 0),
+    error     TEXT,
+    updated   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX notifications_by_key ON notifications (channel, dedup_key);
+CREATE INDEX notifications_by_ts ON notifications (ts);
 ";

@@ -8,11 +8,13 @@
 
 mod codec;
 mod import;
+mod jobs;
 mod journal;
 mod learn;
 mod lock;
 mod market;
 pub mod migrations;
+mod notifications;
 mod ops;
 mod pipeline;
 mod raw;
@@ -33,6 +35,8 @@ use super::{
     WeightsVersionRecord,
 };
 use crate::domain::{Bar, ClientOrderId, Fill, Fundamentals, Instrument, Order, Position, StockCode, Timestamp};
+use crate::notify::{DeliveryStatus, NotificationRecord};
+use crate::schedule::JobRun;
 
 /// How to open a database.
 #[derive(Clone, Debug)]
@@ -264,6 +268,10 @@ impl super::Store for SqliteStore {
         self.read(journal::open_orders)
     }
 
+    fn orders_since(&self, since: Timestamp) -> Result<Vec<Order>, StoreError> {
+        self.read(|c| journal::orders_since(c, since))
+    }
+
     fn fills_for(&self, client_id: &ClientOrderId) -> Result<Vec<Fill>, StoreError> {
         self.read(|c| journal::fills_for(c, client_id))
     }
@@ -403,6 +411,37 @@ impl super::Store for SqliteStore {
 
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.write(|t| ops::set_setting(t, key, value))
+    }
+
+    fn record_job_run(&self, run: &JobRun) -> Result<i64, StoreError> {
+        self.write(|t| jobs::record_job_run(t, run))
+    }
+
+    fn update_job_run(&self, id: i64, run: &JobRun) -> Result<(), StoreError> {
+        self.write(|t| jobs::update_job_run(t, id, run))
+    }
+
+    fn job_runs(&self, job: Option<&str>, limit: usize) -> Result<Vec<(i64, JobRun)>, StoreError> {
+        self.read(|c| jobs::job_runs(c, job, limit))
+    }
+
+    fn claim_notification(&self, rec: &NotificationRecord) -> Result<Option<i64>, StoreError> {
+        self.write(|t| notifications::claim(t, rec))
+    }
+
+    fn finish_notification(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        attempts: u32,
+        error: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|t| notifications::finish(t, id, status, attempts, error, at))
+    }
+
+    fn notifications_since(&self, since: Timestamp) -> Result<Vec<NotificationRecord>, StoreError> {
+        self.read(|c| notifications::since(c, since))
     }
 
     fn try_lock_account(&self, account: &str) -> Result<Option<super::AccountLock>, StoreError> {

@@ -1,0 +1,227 @@
+//! `hantu notify test|history` and `hantu config check` on `[notify]`, through the built binary,
+//! against fake Telegram/Slack/SMTP servers on 127.0.0.1.
+
+#[allow(dead_code, reason = "the fake servers are shared with the unit tests; not every helper is used here")]
+#[path = "../src/service/notify/tests/fake.rs"]
+mod fake;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+const TOKEN: &str = "987654:BBH-another-secret-token";
+
+async fn hantu(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hantu"));
+    cmd.current_dir(dir).args(args).env_remove("RUST_LOG");
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("HANTU_")) {
+        cmd.env_remove(k);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().expect("the hantu binary runs")).await.unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_test_reaches_every_channel_and_reports_each() {
+    let tg = fake::Telegram::start(TOKEN).await;
+    let slack = fake::Slack::start().await;
+    let smtp = fake::Smtp::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hantu.toml"),
+        format!(
+            r#"
+[notify]
+lang = "en"
+backoff_ms = 10
+[notify.telegram]
+chat_id = "42"
+api_url = "{}"
+[notify.slack]
+[notify.email]
+smtp_host = "127.0.0.1"
+smtp_port = {}
+tls = "none"
+from = "hantu@example.com"
+to = "ops@example.com"
+[notify.console]
+"#,
+            tg.url, smtp.port
+        ),
+    )
+    .unwrap();
+    let env = [("HANTU_TELEGRAM_TOKEN", TOKEN), ("HANTU_SLACK_WEBHOOK_URL", slack.url.as_str())];
+    let o = hantu(dir.path(), &["notify", "test", "--json"], &env).await;
+    assert!(o.status.success(), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    let names: Vec<&str> = v["channels"].as_array().unwrap().iter().map(|c| c["channel"].as_str().unwrap()).collect();
+    assert_eq!(names, ["telegram", "slack", "email", "console"]);
+    assert_eq!(tg.sent().len(), 1);
+    assert!(tg.sent()[0]["text"].as_str().unwrap().starts_with("<b>hantu test message</b>"));
+    assert_eq!(slack.posted().len(), 1);
+    assert_eq!(smtp.mails().len(), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("[INFO] hantu test message"));
+    assert!(!text(&o).contains(TOKEN) && !text(&o).contains(&slack.url));
+
+    // One channel only; then a refusal makes the command fail with exit 1 and says why.
+    tg.script(vec![(400, json!({"ok": false, "description": "Bad Request: chat not found"}))]);
+    let o = hantu(dir.path(), &["notify", "test", "--channel", "telegram"], &env).await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("chat not found"), "{}", text(&o));
+    assert_eq!(slack.posted().len(), 1);
+
+    // The history has all five deliveries.
+    let o = hantu(dir.path(), &["notify", "history", "--json"], &env).await;
+    let rows: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.iter().filter(|r| r["status"] == "failed").count(), 1);
+
+    let o = hantu(dir.path(), &["notify", "test", "--channel", "pager"], &env).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("--channel pager: not configured"), "{}", text(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_check_lists_every_notify_problem_naming_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hantu.toml"),
+        "[notify]\nlang = \"de\"\n[notify.slack]\nrate_per_minute = 0\n[notify.email]\nsmtp_host = \"\"\nfrom = \"x\"\nto = \"a@b.kr\"\n",
+    )
+    .unwrap();
+    let o = hantu(dir.path(), &["config", "check"], &[]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let t = text(&o);
+    for key in [
+        "notify.lang",
+        "notify.slack.rate_per_minute",
+        "HANTU_SLACK_WEBHOOK_URL",
+        "notify.email.smtp_host",
+        "notify.email.from",
+    ] {
+        assert!(t.contains(key), "{key} not named: {t}");
+    }
+    // A secret in the file is refused, naming the key.
+    std::fs::write(dir.path().join("hantu.toml"), "[notify.slack]\nwebhook_url = \"https://hooks.slack.com/x\"\n")
+        .unwrap();
+    let o = hantu(dir.path(), &["config", "check"], &[]).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("notify.slack.webhook_url") && !text(&o).contains("hooks.slack.com/x"), "{}", text(&o));
+    // A valid configuration shows the keys and which secrets are set, never their values.
+    std::fs::write(dir.path().join("hantu.toml"), "[notify.telegram]\nchat_id = \"42\"\n").unwrap();
+    let o = hantu(dir.path(), &["config", "check", "--json"], &[("HANTU_TELEGRAM_TOKEN", TOKEN)]).await;
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains(TOKEN));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let key = v["keys"].as_array().unwrap().iter().find(|k| k["key"] == "notify.telegram.chat_id").unwrap();
+    assert_eq!(key["value"], "42");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_run_alerts_its_new_entries_once_and_a_watch_keeps_alerting() {
+    let tg = fake::Telegram::start(TOKEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o =
+        hantu(dir.path(), &["demo", "--stocks", "300", "--days", "260", "--backtest-days", "30", "--json"], &[]).await;
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::write(
+        dir.path().join("hantu.toml"),
+        format!("[notify]\nbackoff_ms = 10\n[notify.telegram]\nchat_id = \"42\"\napi_url = \"{}\"\n", tg.url),
+    )
+    .unwrap();
+    let env = [("HANTU_TELEGRAM_TOKEN", TOKEN)];
+    // The demo screened its last day; an earlier day's list differs from it.
+    let o = hantu(dir.path(), &["screen", "--date", "2025-01-16", "--json", "--top", "3"], &env).await;
+    assert!(o.status.success(), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let entered: Vec<String> =
+        v["new_entries"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    assert!(!entered.is_empty(), "the test needs a day with new entries");
+    let sent = tg.texts_to(42);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].starts_with(&format!("<b>신규 편입 {}종목:", entered.len())), "{}", sent[0]);
+    assert!(entered.iter().all(|c| sent[0].contains(c.as_str())), "{}", sent[0]);
+
+    // The same entries again (the same day against the same latest list) are not resent.
+    let o = hantu(dir.path(), &["screen", "--date", "2025-01-16", "--json"], &env).await;
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(tg.texts_to(42).len(), 1);
+    let o = hantu(dir.path(), &["screen", "--date", "2025-01-10", "--no-notify", "--json"], &env).await;
+    assert!(o.status.success());
+    assert_eq!(tg.texts_to(42).len(), 1);
+
+    // A watch alerts on its runs (here with the stocks that left, too), and stops after --count runs.
+    let o = hantu(
+        dir.path(),
+        &["screen", "--date", "2025-01-21", "--watch", "--every", "1s", "--count", "2", "--exits", "--top", "1"],
+        &env,
+    )
+    .await;
+    assert!(o.status.success(), "{}", text(&o));
+    let sent = tg.texts_to(42);
+    assert_eq!(sent.len(), 2, "one new alert for two identical runs: {sent:?}");
+    assert!(sent[1].contains("편출: "), "{}", sent[1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hantu_bot_obeys_its_owner_and_stops_on_sigterm() {
+    use hantu_core::control::{ControlState, control_state};
+    let tg = fake::Telegram::start(TOKEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hantu.toml"),
+        format!(
+            "[notify]\nlang = \"en\"\n[notify.telegram]\nchat_id = \"42\"\napi_url = \"{}\"\n[notify.bot]\nallowed_chat_ids = [42]\npoll_timeout_secs = 1\n",
+            tg.url
+        ),
+    )
+    .unwrap();
+    // Without an allowlist the bot refuses to start.
+    let o = hantu(dir.path(), &["bot"], &[("HANTU_TELEGRAM_TOKEN", TOKEN), ("HANTU_NOTIFY_BOT_ALLOWED_CHAT_IDS", "")])
+        .await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("notify.bot.allowed_chat_ids is empty"), "{}", text(&o));
+
+    tg.say(7, "/pause");
+    tg.say(42, "/pause");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hantu"))
+        .current_dir(dir.path())
+        .arg("bot")
+        .env("HANTU_TELEGRAM_TOKEN", TOKEN)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..400 {
+        if tg.texts_to(42).len() == 1 && tg.texts_to(7).len() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(tg.texts_to(7), vec!["Sorry, this bot only answers its owners."]);
+    assert!(tg.texts_to(42)[0].starts_with("Paused"), "{:?}", tg.texts_to(42));
+    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let out = tokio::task::spawn_blocking(move || {
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        (status, err)
+    })
+    .await
+    .unwrap();
+    assert!(out.0.success(), "{}", out.1);
+    assert!(!out.1.contains(TOKEN));
+    let store = hantu_core::store::SqliteStore::open(dir.path().join("hantu.db")).unwrap();
+    assert_eq!(control_state(&store).unwrap(), ControlState::Paused);
+}
