@@ -12,6 +12,9 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+echo "== postgresql (a throwaway server for the PostgreSQL store tests)"
+eval "$(bash scripts/pg-test-server.sh start)"
+trap 'bash scripts/pg-test-server.sh stop' EXIT
 echo "== cargo test"
 cargo test --workspace
 echo "== python"

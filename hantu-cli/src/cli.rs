@@ -87,6 +87,9 @@ pub enum Command {
     /// Reports: the picks' accuracy, the strategies' runs
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
+    /// Copy the store between SQLite and PostgreSQL, verify, roll back, back up
+    #[command(subcommand)]
+    Db(commands::db::DbCommand),
     /// The HTTP API, Prometheus metrics and the web dashboard
     #[command(subcommand)]
     Api(commands::api::ApiCommand),

@@ -115,6 +115,12 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec { key: "data.db", kind: Kind::Str, default: "hantu.db", doc: "SQLite database file" },
     KeySpec { key: "data.dir", kind: Kind::Str, default: ".hantu", doc: "data directory (logs, token cache)" },
     KeySpec {
+        key: "data.url",
+        kind: Kind::Str,
+        default: "(none: SQLite at data.db)",
+        doc: "PostgreSQL store, postgres://user@host:port/db (password from HANTU_PG_PASSWORD)",
+    },
+    KeySpec {
         key: "log.level",
         kind: Kind::Str,
         default: "info",
@@ -249,6 +255,7 @@ pub const SECRETS: &[(&str, &str)] = &[
     ("HANTU_KIS_APP_SECRET", "KIS app secret"),
     ("HANTU_KIS_ACCOUNT", "KIS account: 8-digit CANO, a dash, 2-digit product code (NNNNNNNN-NN)"),
     ("HANTU_TELEGRAM_TOKEN", "Telegram bot token"),
+    ("HANTU_PG_PASSWORD", "PostgreSQL password for data.url"),
     (
         "HANTU_API_KEYS",
         "HTTP API keys: comma-separated name:role:key, role read or control (e.g. ops:control:<32 chars>)",
@@ -385,11 +392,53 @@ pub struct DataSection {
     pub db: PathBuf,
     /// Data directory.
     pub dir: PathBuf,
+    /// A PostgreSQL server to use instead of the SQLite file.
+    pub url: Option<DbUrl>,
 }
 
 impl Default for DataSection {
     fn default() -> Self {
-        Self { db: "hantu.db".into(), dir: ".hantu".into() }
+        Self { db: "hantu.db".into(), dir: ".hantu".into(), url: None }
+    }
+}
+
+/// A database URL: printed, logged and serialised with its password (if any) as `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DbUrl(String);
+
+impl DbUrl {
+    /// The full URL, for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL without its password.
+    pub fn redacted(&self) -> String {
+        hantu_core::store::PgUrl::parse(&self.0).map_or_else(|_| "(unparsable URL)".to_owned(), |u| u.to_string())
+    }
+}
+
+impl fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl Serialize for DbUrl {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.redacted())
+    }
+}
+
+impl<'de> Deserialize<'de> for DbUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(DbUrl)
     }
 }
 
@@ -608,7 +657,8 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigErrors> {
     }
     let mut secrets = BTreeMap::new();
     for (var, (value, src)) in &env {
-        if var == "HANTU_CONFIG" {
+        // HANTU_TEST_* belong to the test harness (the PostgreSQL test server's URL), not to hantu.
+        if var == "HANTU_CONFIG" || var.starts_with("HANTU_TEST_") {
             continue;
         }
         if let Some((name, _)) = SECRETS.iter().find(|(s, _)| s == var) {
@@ -707,6 +757,22 @@ fn validate(l: &Loaded, errors: &mut Vec<ConfigError>) {
     }
     if c.backtest.commission_rate < Decimal::ZERO || c.backtest.commission_rate > Decimal::new(1, 2) {
         errors.push(err("backtest.commission_rate", format!("{} must be in [0, 0.01]", c.backtest.commission_rate)));
+    }
+    if let Some(url) = &c.data.url {
+        if !hantu_core::store::postgres::is_postgres_url(url.expose()) {
+            return Err(err("data.url", format!("{url} must start with postgres:// (data.db names a SQLite file)")));
+        }
+        match hantu_core::store::PgUrl::parse(url.expose()) {
+            Err(e) => return Err(err("data.url", e.to_string())),
+            Ok(u) if u.has_password() && matches!(l.source("data.url"), Source::File(_)) => {
+                return Err(err(
+                    "data.url",
+                    "the password must not be in the config file; set HANTU_PG_PASSWORD in the environment or .env"
+                        .into(),
+                ));
+            }
+            Ok(_) => {}
+        }
     }
     if !matches!(c.sandbox.clock.as_str(), "session" | "live") {
         errors.push(err("sandbox.clock", format!("{:?} must be session or live", c.sandbox.clock)));

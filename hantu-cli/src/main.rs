@@ -6,6 +6,7 @@ mod config;
 mod logging;
 mod output;
 mod service;
+mod store;
 
 use std::process::ExitCode;
 

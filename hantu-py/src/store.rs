@@ -1,4 +1,4 @@
-//! `hantu.Store`: the SQLite store, read as DataFrames.
+//! `hantu.Store`: the store (a SQLite file or a PostgreSQL server), read as DataFrames.
 //!
 //! Bars cross as columns (as everywhere else); the other records cross as JSON text of the
 //! core's serde types, which `python/hantu/store.py` turns into DataFrames. Every database call
@@ -6,7 +6,8 @@
 
 use chrono::NaiveDate;
 use hantu_core::domain::{ClientOrderId, StockCode, Timestamp};
-use hantu_core::store::{SqliteStore, Store, StoreError as CoreStoreError};
+use hantu_core::store::postgres::is_postgres_url;
+use hantu_core::store::{PgOptions, PgStore, PgUrl, SqliteStore, Store, StoreError as CoreStoreError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::Serialize;
@@ -34,31 +35,88 @@ fn code(s: &str) -> PyResult<StockCode> {
     StockCode::new_checked(s).map_err(|e| validation_err(&e))
 }
 
-/// A hantu SQLite database (created and migrated on open).
+/// The store on either backend.
+enum Backend {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl std::ops::Deref for Backend {
+    type Target = dyn Store;
+
+    fn deref(&self) -> &(dyn Store + 'static) {
+        match self {
+            Backend::Sqlite(s) => s,
+            Backend::Postgres(s) => s,
+        }
+    }
+}
+
+impl Backend {
+    fn schema_version(&self) -> Result<i64, CoreStoreError> {
+        match self {
+            Backend::Sqlite(s) => s.schema_version(),
+            Backend::Postgres(s) => s.schema_version(),
+        }
+    }
+
+    fn import_csv_dir(&self, dir: &std::path::Path) -> Result<hantu_core::store::bulk::ImportReport, CoreStoreError> {
+        match self {
+            Backend::Sqlite(s) => s.import_csv_dir(dir, |_| {}),
+            Backend::Postgres(s) => s.import_csv_dir(dir, |_| {}),
+        }
+    }
+}
+
+/// Connects to a PostgreSQL URL; the password comes from the URL or `HANTU_PG_PASSWORD`.
+fn connect_pg(url: &str, schema: Option<String>) -> Result<(PgStore, String), CoreStoreError> {
+    let mut parsed = PgUrl::parse(url)?;
+    if !parsed.has_password() {
+        if let Ok(pw) = std::env::var("HANTU_PG_PASSWORD") {
+            parsed = parsed.with_password(&pw);
+        }
+    }
+    let shown = parsed.to_string();
+    Ok((PgStore::connect(&parsed, &PgOptions { schema, ..PgOptions::default() })?, shown))
+}
+
+/// A hantu database (created and migrated on open): a SQLite file or a PostgreSQL server.
 #[pyclass(frozen, name = "Store", module = "hantu._hantu")]
 pub(crate) struct PyStore {
-    inner: SqliteStore,
+    inner: Backend,
+    /// Where it is, without any password.
     path: String,
 }
 
 impl PyStore {
     /// The store behind this object, for other bindings.
     pub(crate) fn store(&self) -> &dyn Store {
-        &self.inner
+        &*self.inner
     }
 }
 
 #[pymethods]
 impl PyStore {
-    /// Opens (creating and migrating) the database at `path`; `":memory:"` for a private one.
+    /// Opens (creating and migrating) the database at `path`: a SQLite file, `":memory:"` for a
+    /// private one, or a `postgres://` URL (password from `HANTU_PG_PASSWORD`), optionally in
+    /// its own `schema`.
     #[new]
-    fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+    #[pyo3(signature = (path, schema = None))]
+    fn new(py: Python<'_>, path: std::path::PathBuf, schema: Option<String>) -> PyResult<Self> {
+        let text = path.to_string_lossy().into_owned();
+        if is_postgres_url(&text) {
+            let (store, shown) = detached(py, || connect_pg(&text, schema)).map_err(store_err)?;
+            return Ok(Self { inner: Backend::Postgres(store), path: shown });
+        }
+        if schema.is_some() {
+            return Err(DataError::new_err("schema applies only to a postgres:// store"));
+        }
         let shown = path.display().to_string();
         let inner = detached(py, || {
             if path.as_os_str() == ":memory:" { SqliteStore::open_in_memory() } else { SqliteStore::open(&path) }
         })
         .map_err(store_err)?;
-        Ok(Self { inner, path: shown })
+        Ok(Self { inner: Backend::Sqlite(inner), path: shown })
     }
 
     fn __repr__(&self) -> String {
@@ -79,7 +137,7 @@ impl PyStore {
     /// Imports every `<code>.csv` of a folder (upserting by code and date). Returns
     /// `(rows written, problems)` with one line per file that had rejected rows or was refused.
     fn import_csv_dir(&self, py: Python<'_>, dir: std::path::PathBuf) -> PyResult<(usize, Vec<String>)> {
-        let report = detached(py, || self.inner.import_csv_dir(&dir, |_| {})).map_err(store_err)?;
+        let report = detached(py, || self.inner.import_csv_dir(&dir)).map_err(store_err)?;
         let problems = report.files.iter().filter(|f| !f.is_clean()).map(ToString::to_string).collect();
         Ok((report.rows_written, problems))
     }

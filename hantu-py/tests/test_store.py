@@ -1,3 +1,6 @@
+import os
+import time
+
 import hantu
 import pandas as pd
 import pytest
@@ -68,3 +71,29 @@ def test_notification_history_reads_as_a_frame(tmp_path):
     assert row.title == "손절: 005930" and row.error == "HTTP 502"
     assert row.ts == pd.Timestamp("2025-12-05 11:00:00")
     assert store.notifications(since="2025-12-06").empty
+
+
+def _pg_url():
+    url = os.environ.get("HANTU_TEST_PG_URL")
+    if not url:
+        pytest.skip("HANTU_TEST_PG_URL is not set (scripts/test.sh starts a PostgreSQL server)")
+    return url
+
+
+def test_the_same_store_on_postgres_with_the_password_from_the_environment(monkeypatch):
+    url = _pg_url()
+    user_host = url.split("://", 1)[1]
+    password = user_host.split("@", 1)[0].split(":", 1)[1]
+    bare = url.replace(":" + password + "@", "@")
+    monkeypatch.setenv("HANTU_PG_PASSWORD", password)
+    schema = "py_%d_%d" % (os.getpid(), time.time_ns() % 1_000_000_000)
+    store = hantu.Store(bare, schema=schema)
+    assert password not in repr(store) and "postgres://" in repr(store)
+    df = hantu.sim.market(n=3, days=20, seed=2)
+    assert store.write_bars(df) == len(df)
+    pd.testing.assert_frame_equal(store.bars(), df, check_dtype=False)
+    assert len(hantu.Store(bare, schema=schema).bars([df.code.iloc[0]])) == 20
+    monkeypatch.setenv("HANTU_PG_PASSWORD", "wrong-" + password)
+    with pytest.raises(hantu.StoreError) as e:
+        hantu.Store(bare, schema=schema)
+    assert password not in str(e.value)

@@ -89,7 +89,7 @@ pub fn run(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         |(n, stop)| {
             format!(
                 "{} — {n} instruments, emergency stop {}",
-                ctx.db.display(),
+                crate::store::describe(ctx),
                 if stop.as_deref() == Some("1") { "SET" } else { "off" }
             )
         },

@@ -5,6 +5,7 @@ pub mod backtest;
 pub mod bot;
 pub mod config;
 pub mod data;
+pub mod db;
 pub mod demo;
 pub mod health;
 pub mod kis;
@@ -45,13 +46,15 @@ pub struct Ctx {
     pub out: Output,
     /// The database path (`--db`, else `data.db`).
     pub db: PathBuf,
+    /// Whether `--db` was given (it wins over `data.url`).
+    pub db_from_flag: bool,
 }
 
 impl Ctx {
     /// Builds the context.
     pub fn new(g: &GlobalArgs, cfg: Loaded) -> Self {
         let db = g.db.clone().unwrap_or_else(|| cfg.config.data.db.clone());
-        Self { out: Output::new(g.json), db, cfg }
+        Self { out: Output::new(g.json), db, db_from_flag: g.db.is_some(), cfg }
     }
 }
 
@@ -78,16 +81,14 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Api(c) => api::run(&c, ctx),
         Command::Notify(c) => notify::run(&c, ctx),
         Command::Bot(a) => bot::run(&a, ctx),
+        Command::Db(c) => db::run(&c, ctx),
     }
 }
 
-/// Opens the store at `--db` (or `data.db`), creating it when missing.
-pub fn open_store(ctx: &Ctx) -> anyhow::Result<hantu_core::store::SqliteStore> {
-    use anyhow::Context as _;
-    if let Some(dir) = ctx.db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    hantu_core::store::SqliteStore::open(&ctx.db).with_context(|| format!("opening the store {}", ctx.db.display()))
+/// Opens the store every command uses: `--db`, else `data.url` (PostgreSQL), else the SQLite
+/// file `data.db` (created when missing).
+pub fn open_store(ctx: &Ctx) -> anyhow::Result<crate::store::AnyStore> {
+    crate::store::open(ctx)
 }
 
 /// Instruments and daily bars of `codes` (all instruments when empty) from the store.

@@ -50,7 +50,7 @@ fn check_bars(bars: &[Bar]) -> Result<(), StoreError> {
 
 /// Everything in memory, lost on drop.
 #[derive(Default)]
-pub struct MemoryStore(Mutex<Inner>);
+pub struct MemoryStore(Mutex<Inner>, super::locks::ProcessLocks);
 
 impl MemoryStore {
     /// An empty store.
@@ -450,5 +450,9 @@ impl Store for MemoryStore {
         let mut out: Vec<_> = self.lock().notifications.iter().filter(|n| n.ts >= since).cloned().collect();
         out.sort_by_key(|n| (n.ts, n.id));
         Ok(out)
+    }
+
+    fn try_lock_account(&self, account: &str) -> Result<Option<super::AccountLock>, StoreError> {
+        Ok(self.1.try_lock(account))
     }
 }

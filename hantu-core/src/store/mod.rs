@@ -32,13 +32,21 @@
 //! | `job_runs` | id | [`Store::record_job_run`], [`Store::update_job_run`] | [`Store::job_runs`] |
 
 mod backtest;
+pub mod bulk;
+mod locks;
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod records;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod transfer;
 
 pub use backtest::save_backtest_report;
+pub use locks::{AccountLock, account_lock_key};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PgOptions, PgStore, PgUrl};
 pub use records::{
     ApiCallRecord, DailyReturnRecord, EventKind, EventRecord, FirstHit, NamedValues, OutcomeRecord, PredictionRecord,
     RegimeRecord, RunRecord, ScreenRunRecord, SelectionRecord, StoredRun, TradeRecord, Watchlist, WatchlistEntryRecord,
@@ -384,6 +392,14 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// If the read fails.
     fn notifications_since(&self, since: Timestamp) -> Result<Vec<NotificationRecord>, StoreError>;
+
+    /// Takes the lock that lets one trader run `account`: `None` if another holder (a thread, or
+    /// a process using the same database) has it. The lock lasts as long as the returned guard,
+    /// and ends with the holding process even if it is killed.
+    ///
+    /// # Errors
+    /// If the lock cannot be attempted (the lock file or the server is unreachable).
+    fn try_lock_account(&self, account: &str) -> Result<Option<AccountLock>, StoreError>;
 }
 
 /// The settings key of the emergency stop flag (`"1"` when set).

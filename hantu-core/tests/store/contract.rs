@@ -439,6 +439,17 @@ fn notifications(s: &dyn Store) {
     assert_eq!(s.notifications_since(Timestamp::from_millis(105)).unwrap().len(), 2);
 }
 
+fn account_locks(s: &dyn Store) {
+    let held = s.try_lock_account("12345678-01").unwrap().expect("a free account locks");
+    assert!(s.try_lock_account("12345678-01").unwrap().is_none(), "one holder at a time");
+    let other = s.try_lock_account("87654321-01").unwrap().expect("another account is independent");
+    assert!(!format!("{held:?}").contains("12345678"), "the guard never shows the account");
+    drop(held);
+    let again = s.try_lock_account("12345678-01").unwrap();
+    assert!(again.is_some(), "released on drop");
+    drop((again, other));
+}
+
 /// Runs every scenario on a fresh store.
 pub fn check(s: &dyn Store) {
     job_runs(s);
@@ -449,6 +460,7 @@ pub fn check(s: &dyn Store) {
     pipeline(s);
     runs(s);
     operations(s);
+    account_locks(s);
 }
 
 #[test]
@@ -469,4 +481,14 @@ fn sqlite_file_meets_the_contract_and_keeps_it_across_reopen() {
     let again = SqliteStore::open(&path).unwrap();
     assert_eq!(again.open_orders().unwrap().len(), 1);
     assert!(again.integrity_check().unwrap().is_empty());
+}
+
+#[test]
+fn postgres_meets_the_contract() {
+    let Some(pg) = super::pg::fresh("contract") else { return };
+    check(&*pg);
+    // Reconnecting finds the same data at the same schema version.
+    let again = super::pg::reopen(&pg);
+    assert_eq!(again.open_orders().unwrap().len(), 1);
+    assert_eq!(again.schema_version().unwrap(), hantu_core::store::postgres::migrations::latest_version());
 }

@@ -48,15 +48,19 @@ def _orders(text: str) -> pd.DataFrame:
 
 
 class Store:
-    """A hantu SQLite database, created and migrated on open (``":memory:"`` for a private one).
+    """A hantu database, created and migrated on open: a SQLite file (``":memory:"`` for a
+    private one) or a PostgreSQL server given as ``postgres://user@host:port/db``, with the
+    password in the ``HANTU_PG_PASSWORD`` environment variable (it never appears in ``repr``).
+    ``schema`` keeps several independent stores in one PostgreSQL database.
 
     Raises:
-        StoreError: the file is not a database, is newer than this hantu, or is locked.
+        StoreError: the file is not a database, the server refuses the connection, the database
+            is newer than this hantu, or it is locked.
     """
 
-    def __init__(self, path: Union[str, "os.PathLike[str]"]):
+    def __init__(self, path: Union[str, "os.PathLike[str]"], schema: Optional[str] = None):
         self._path = os.fspath(path)
-        self._inner = _hantu.Store(self._path)
+        self._inner = _hantu.Store(self._path, schema)
 
     def __repr__(self) -> str:
         return repr(self._inner)

@@ -11,11 +11,13 @@ mod import;
 mod jobs;
 mod journal;
 mod learn;
+mod lock;
 mod market;
 pub mod migrations;
 mod notifications;
 mod ops;
 mod pipeline;
+mod raw;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -60,6 +62,8 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
     /// `None` for in-memory databases, which a second connection could not see.
     reader: Option<Mutex<Connection>>,
+    /// Account locks of an in-memory database (no other process can open it).
+    locks: super::locks::ProcessLocks,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -128,7 +132,7 @@ impl SqliteStore {
                 conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| r.get(0)).map_err(map_err)?;
         }
         migrations::migrate(&mut conn, migrations::MIGRATIONS)?;
-        Ok(Self { conn: Mutex::new(conn), reader: None })
+        Ok(Self { conn: Mutex::new(conn), reader: None, locks: super::locks::ProcessLocks::default() })
     }
 
     /// The schema version of the open database.
@@ -438,5 +442,13 @@ impl super::Store for SqliteStore {
 
     fn notifications_since(&self, since: Timestamp) -> Result<Vec<NotificationRecord>, StoreError> {
         self.read(|c| notifications::since(c, since))
+    }
+
+    fn try_lock_account(&self, account: &str) -> Result<Option<super::AccountLock>, StoreError> {
+        let path = self.lock().path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from);
+        match path {
+            Some(db) => lock::try_lock_account(&db, account),
+            None => Ok(self.locks.try_lock(account)),
+        }
     }
 }
