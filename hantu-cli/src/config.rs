@@ -760,18 +760,19 @@ fn validate(l: &Loaded, errors: &mut Vec<ConfigError>) {
     }
     if let Some(url) = &c.data.url {
         if !hantu_core::store::postgres::is_postgres_url(url.expose()) {
-            return Err(err("data.url", format!("{url} must start with postgres:// (data.db names a SQLite file)")));
-        }
-        match hantu_core::store::PgUrl::parse(url.expose()) {
-            Err(e) => return Err(err("data.url", e.to_string())),
-            Ok(u) if u.has_password() && matches!(l.source("data.url"), Source::File(_)) => {
-                return Err(err(
-                    "data.url",
-                    "the password must not be in the config file; set HANTU_PG_PASSWORD in the environment or .env"
-                        .into(),
-                ));
+            errors.push(err("data.url", format!("{url} must start with postgres:// (data.db names a SQLite file)")));
+        } else {
+            match hantu_core::store::PgUrl::parse(url.expose()) {
+                Err(e) => errors.push(err("data.url", e.to_string())),
+                Ok(u) if u.has_password() && matches!(l.source("data.url"), Source::File(_)) => {
+                    errors.push(err(
+                        "data.url",
+                        "the password must not be in the config file; set HANTU_PG_PASSWORD in the environment or .env"
+                            .into(),
+                    ));
+                }
+                Ok(_) => {}
             }
-            Ok(_) => {}
         }
     }
     if !matches!(c.sandbox.clock.as_str(), "session" | "live") {
