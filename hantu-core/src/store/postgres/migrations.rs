@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "initial schema", sql: V1 },
     Migration { name: "learning: outcome excursions and levels, weights versions", sql: V2 },
     Migration { name: "scheduler job runs, notification history", sql: V3 },
+    Migration { name: "instruments: KRX short codes of ETNs (Q + 6 characters)", sql: V4 },
 ];
 
 /// The schema version this code writes.
@@ -394,4 +395,10 @@ CREATE TABLE notifications (
 );
 CREATE UNIQUE INDEX notifications_by_key ON notifications (channel, dedup_key);
 CREATE INDEX notifications_by_ts ON notifications (ts);
+";
+
+// ETNs are listed as `Q` + 6 characters. The inline CHECK of V1 got PostgreSQL's default name.
+const V4: &str = r"
+ALTER TABLE instruments DROP CONSTRAINT IF EXISTS instruments_code_check;
+ALTER TABLE instruments ADD CONSTRAINT instruments_code_check CHECK (length(code) IN (6, 7));
 ";

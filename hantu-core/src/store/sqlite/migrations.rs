@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "learning: outcome excursions and levels, weights versions", sql: V4 },
     Migration { name: "scheduler job runs", sql: JOB_RUNS },
     Migration { name: "notification history", sql: V_NOTIFICATIONS },
+    Migration { name: "instruments: KRX short codes of ETNs (Q + 6 characters)", sql: V_SHORT_CODES },
 ];
 
 /// The schema version this code writes.
@@ -405,4 +406,22 @@ CREATE TABLE notifications (
 );
 CREATE UNIQUE INDEX notifications_by_key ON notifications (channel, dedup_key);
 CREATE INDEX notifications_by_ts ON notifications (ts);
+";
+
+// ETNs are listed as `Q` + 6 characters. SQLite cannot change a CHECK in place; nothing references
+// instruments, so the table is rebuilt.
+const V_SHORT_CODES: &str = r"
+CREATE TABLE instruments_v7 (
+    code   TEXT PRIMARY KEY CHECK (length(code) IN (6, 7)),
+    name   TEXT NOT NULL,
+    market TEXT NOT NULL CHECK (market IN ('KOSPI', 'KOSDAQ', 'KONEX')),
+    sector TEXT,
+    lot    INTEGER NOT NULL CHECK (lot > 0),
+    kind   TEXT NOT NULL CHECK (kind IN ('stock', 'etf', 'etn', 'other'))
+);
+INSERT INTO instruments_v7 (code, name, market, sector, lot, kind)
+    SELECT code, name, market, sector, lot, kind FROM instruments;
+DROP TABLE instruments;
+ALTER TABLE instruments_v7 RENAME TO instruments;
+CREATE INDEX instruments_by_market_sector ON instruments (market, sector);
 ";
