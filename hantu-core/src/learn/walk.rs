@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::LearnConfig;
 use super::accuracy::{AccuracyReport, accuracy};
-use super::regime::config_in_force;
+use super::regime::{config_in_force, read_regime};
 use super::update::update;
 use crate::backtest::BacktestReport;
 use crate::pipeline::{PipelineConfig, trade_selections};
@@ -71,10 +71,18 @@ pub fn walk_forward(
         return Err(crate::Error::config("from", "the range needs at least two trading days"));
     }
     let equity = p.backtest.engine.cash;
+    let learn = LearnConfig { regime_enabled: false, ..cfg.learn.clone() };
     let mut selections = Vec::with_capacity(days.len() - 1);
     let mut versions_used = Vec::with_capacity(days.len() - 1);
     for &d in &days[..days.len() - 1] {
-        update(store, d, &select.weights, &cfg.learn)?;
+        // The regime is read from the universe in memory: the update's own reading rebuilds a
+        // universe from the store, which is right once a day and far too slow every simulated day.
+        update(store, d, &select.weights, &learn)?;
+        if cfg.learn.regime_enabled {
+            if let Some(r) = read_regime(universe, d, &cfg.learn.regime) {
+                store.set_regime(&r.to_record())?;
+            }
+        }
         let day_cfg = config_in_force(store, select, d, cfg.use_regime.then_some(&cfg.learn.regime))?;
         let selector = Selector::new(day_cfg)?;
         let watchlist = screener.run(universe, d)?;
@@ -84,7 +92,7 @@ pub fn walk_forward(
         selections.push(selection);
     }
     // Outcomes of the last picks that fit before the end, before the report.
-    update(store, days[days.len() - 1], &select.weights, &LearnConfig { adapt: false, ..cfg.learn.clone() })?;
+    update(store, days[days.len() - 1], &select.weights, &LearnConfig { adapt: false, ..learn })?;
     let report = trade_selections(universe, &selections, &days, p)?;
     let measured = store.outcomes_since(NaiveDate::MIN)?;
     Ok(WalkForwardRun {
