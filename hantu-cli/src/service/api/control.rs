@@ -18,7 +18,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::guard::Caller;
 use super::read::now;
-use super::views::{ControlResult, JobsView, iso};
+use super::views::{ControlResult, JobView, JobsView, iso};
 
 /// Longest `reason` kept.
 pub const MAX_REASON: usize = 500;
@@ -175,10 +175,23 @@ pub async fn force_exit(
     Ok(Json(result))
 }
 
-/// Scheduled jobs. Empty until a scheduler is part of the build.
+/// The scheduler's latest runs (newest first, at most 100), as `hantu schedule history` shows them.
 #[utoipa::path(get, path = "/jobs", tag = "read", responses((status = 200, body = JobsView)))]
-pub async fn jobs() -> Json<JobsView> {
-    Json(JobsView { scheduler: false, jobs: Vec::new() })
+pub async fn jobs(State(state): State<Arc<AppState>>) -> Result<Json<JobsView>, ApiError> {
+    let runs = state.with_store(|s| Ok(s.job_runs(None, 100)?)).await?;
+    let jobs = runs
+        .iter()
+        .map(|(id, r)| JobView {
+            name: r.job.clone(),
+            id: *id,
+            scheduled: iso(r.scheduled),
+            started: r.started.map(iso),
+            finished: r.finished.map(iso),
+            outcome: r.outcome.as_str().to_owned(),
+            error: r.error.clone(),
+        })
+        .collect();
+    Ok(Json(JobsView { scheduler: true, jobs }))
 }
 
 /// Run a job now. Answers 501 until a scheduler is part of the build: nothing would pick the request up.

@@ -86,7 +86,21 @@ async fn read_routes_answer_from_the_store() {
     assert_eq!(api.json(&format!("/equity?run={}", run["id"])).await["points"], eq["points"]);
 
     let jobs = api.json("/jobs").await;
-    assert_eq!(jobs["jobs"].as_array().unwrap().len(), 0);
+    assert_eq!(jobs["scheduler"], true);
+    assert_eq!(jobs["jobs"].as_array().unwrap().len(), 0, "no scheduler has run yet");
+    let run = hantu_core::schedule::JobRun {
+        job: "screen".into(),
+        scheduled: hantu_core::domain::Timestamp::from_millis(1_000),
+        started: None,
+        finished: None,
+        outcome: hantu_core::schedule::JobOutcome::Misfired,
+        error: Some("late by 11m".into()),
+    };
+    api.store.record_job_run(&run).unwrap();
+    let jobs = api.json("/jobs").await;
+    assert_eq!(jobs["jobs"][0]["name"], "screen");
+    assert_eq!(jobs["jobs"][0]["outcome"], "misfired");
+    assert_eq!(jobs["jobs"][0]["error"], "late by 11m");
 
     let logs = api.json("/logs").await;
     assert!(logs["events"].as_array().unwrap().iter().any(|e| e["source"] == "monitor"));

@@ -249,16 +249,28 @@ pub struct FillsView {
 /// A scheduled job.
 #[derive(Serialize, ToSchema)]
 pub struct JobView {
-    /// Name.
+    /// Job name.
     pub name: String,
+    /// Run id in the store.
+    pub id: i64,
+    /// The fire time it was scheduled for.
+    pub scheduled: String,
+    /// When it started (`None`: not run — misfired, refused or skipped).
+    pub started: Option<String>,
+    /// When it ended.
+    pub finished: Option<String>,
+    /// `running`, `succeeded`, `failed`, `skipped`, `misfired`, `refused` or `cancelled`.
+    pub outcome: String,
+    /// Why it failed or was not run.
+    pub error: Option<String>,
 }
 
 /// `/jobs`.
 #[derive(Serialize, ToSchema)]
 pub struct JobsView {
-    /// Whether this build has a scheduler whose jobs can be listed and run.
+    /// Whether this build has a scheduler (always, since the scheduler service).
     pub scheduler: bool,
-    /// Jobs.
+    /// The latest runs, newest first.
     pub jobs: Vec<JobView>,
 }
 
