@@ -282,8 +282,20 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
         .map(|o| (o.broker_id.clone(), o.filled_qty.get()))
         .collect();
     assert_eq!(booked, server_filled, "every server fill booked once, nothing booked the server did not fill");
-    // Zero duplicates: every order at the server is one journal order (none was sent twice).
-    let unmatched: Vec<_> = broker_orders.iter().filter(|o| !journal_of.contains_key(&o.broker_id)).collect();
+    // Zero duplicates: every order at the server is exactly one journal order (none was sent twice,
+    // none is owned twice), whether it filled or not.
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    for o in store.orders_since(Timestamp::from_millis(0)).unwrap() {
+        if let Some(no) = o.broker_id {
+            if let Some(other) = owner.insert(no.clone(), o.client_id.to_string()) {
+                panic!("broker order {no} owned by two journal orders: {other} and {}", o.client_id);
+            }
+        }
+    }
+    for (no, client) in &journal_of {
+        assert_eq!(owner.get(no), Some(client), "the fills of broker order {no} are booked under its owner");
+    }
+    let unmatched: Vec<_> = broker_orders.iter().filter(|o| !owner.contains_key(&o.broker_id)).collect();
     assert!(unmatched.is_empty(), "server orders no journal order owns: {unmatched:?}");
 
     let mut held: BTreeMap<StockCode, i64> = BTreeMap::new();

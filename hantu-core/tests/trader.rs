@@ -503,6 +503,45 @@ async fn restart_resolves_every_unknown_state_from_the_broker_without_resending(
 }
 
 #[tokio::test]
+async fn a_lost_reply_never_takes_the_number_of_a_cancelled_twin() {
+    // Found by the chaos test: an order cancelled unfilled, then an identical order whose reply was
+    // lost. The restart must give the second order its own broker order, not the cancelled one's
+    // (which would end it `cancelled` and leave its live broker order owned by nobody).
+    let e = env();
+    let req = OrderRequest::limit(code(), Side::Buy, Qty::from_shares(3), Price::new(9_900)).unwrap();
+    e.paper.set_price(code(), Price::new(10_000), at(9, 59, 0)).unwrap();
+    let t0 = at(9, 59, 30);
+    let mut twin = journal(e.store.as_ref(), "c-1", req, t0);
+    let twin_no = approve_and_place(&e.paper, &twin).await;
+    twin.broker_id = Some(twin_no.clone());
+    twin.transition(OrderStatus::Accepted, t0).unwrap();
+    e.paper.cancel(&twin_no).await.unwrap();
+    twin.transition(OrderStatus::Cancelled, t0).unwrap();
+    e.store.update_order(&twin).unwrap();
+    let lost = journal(e.store.as_ref(), "c-2", req, at(9, 59, 40));
+    let lost_no = approve_and_place(&e.paper, &lost).await;
+    assert_ne!(twin_no, lost_no);
+
+    let broker =
+        Arc::new(Flaky { inner: e.paper.clone(), lose_replies: AtomicBool::new(false), placed: AtomicUsize::new(0) });
+    let mut t = Trader::new(
+        TraderConfig::default(),
+        Box::new(Idle),
+        Venue::Broker(broker.clone()),
+        e.store.clone(),
+        e.clock.clone(),
+        &[code()],
+    )
+    .unwrap();
+    t.start().await.unwrap();
+    let got = e.store.order(&lost.client_id).unwrap().unwrap();
+    assert_eq!(got.broker_id.as_deref(), Some(lost_no.as_str()), "its own number");
+    assert_eq!(got.status, OrderStatus::Accepted, "still working at the broker");
+    assert_eq!(e.store.order(&twin.client_id).unwrap().unwrap().status, OrderStatus::Cancelled);
+    assert_eq!(broker.placed.load(Ordering::SeqCst), 0, "nothing is re-sent");
+}
+
+#[tokio::test]
 async fn a_lost_reply_in_session_is_adopted_and_a_duplicate_notice_books_nothing_twice() {
     let e = env();
     let broker =

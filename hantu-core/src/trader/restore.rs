@@ -58,18 +58,12 @@ pub fn restore(
     journal.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.client_id.as_str().cmp(b.client_id.as_str())));
     let mut out = RestoreSummary { open_in_journal: journal.len(), ..RestoreSummary::default() };
     let today = now.kst_date();
-    // Numbers owned by orders that already ended today (their fills name them) must not be claimed
-    // by an identical order whose reply was lost.
+    // Every number a journal order of today owns — open or ended, filled or not — is taken: an
+    // identical order whose reply was lost must not claim a number another order already has (a
+    // cancelled twin would hand it the twin's state and leave its own broker order unowned).
     let day_start = Timestamp::kst(today, 0, 0);
     let mut claimed: Vec<String> = journal.iter().filter_map(|o| o.broker_id.clone()).collect();
-    let mut seen = std::collections::BTreeSet::new();
-    for f in store.fills_since(day_start)? {
-        if seen.insert(f.client_id.clone()) {
-            if let Some(no) = store.order(&f.client_id)?.and_then(|o| o.broker_id) {
-                claimed.push(no);
-            }
-        }
-    }
+    claimed.extend(store.orders_since(day_start)?.into_iter().filter_map(|o| o.broker_id));
     for mut order in journal {
         // The journal's filled count is what its fills say.
         let fills = store.fills_for(&order.client_id)?;
