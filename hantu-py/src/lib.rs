@@ -19,6 +19,8 @@
 //! | `learn` | phase 4 over a store: the update, outcomes, accuracy, weights versions |
 //! | `store` | the SQLite store, read as DataFrames |
 //! | `trade` | the trader over recorded prints, on paper |
+//! | `trade_live` | the trader in the sandbox, on paper or live, with Python strategies |
+//! | `trade_strategy` | the strategy a trader session runs (built-in, picks, Python) |
 //! | `pystrategy` | the adapter that lets a Python object implement the core `Strategy` |
 
 use pyo3::prelude::*;
@@ -39,6 +41,8 @@ mod sim;
 mod store;
 mod stream;
 mod trade;
+mod trade_live;
+mod trade_strategy;
 
 /// Large blocks (bars, journals, reports of million-bar runs) get huge pages; see `alloc`.
 #[global_allocator]
@@ -51,6 +55,7 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     m.add_class::<frames::PyBarData>()?;
     m.add_class::<pystrategy::PyBar>()?;
+    m.add_class::<pystrategy::PyTick>()?;
     m.add_class::<pystrategy::PyContext>()?;
     m.add_class::<pystrategy::PyFill>()?;
     m.add_class::<pystrategy::PyOrder>()?;
@@ -65,6 +70,7 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(screen::py_screen_run, m)?)?;
     m.add_function(wrap_pyfunction!(screen::py_select_run, m)?)?;
     m.add_function(wrap_pyfunction!(trade::py_trade_replay, m)?)?;
+    m.add_function(wrap_pyfunction!(trade_live::py_trade_live, m)?)?;
     m.add_function(wrap_pyfunction!(learn::py_learn_update, m)?)?;
     m.add_function(wrap_pyfunction!(learn::py_learn_outcomes, m)?)?;
     m.add_function(wrap_pyfunction!(learn::py_learn_accuracy, m)?)?;

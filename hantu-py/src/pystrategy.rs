@@ -7,15 +7,21 @@
 //! only usable during a hook (it refuses calls afterwards), so a strategy cannot act on stale
 //! state. The GIL is held for the whole run.
 //!
-//! The first exception a hook raises is kept, no further hooks are called, and the run raises
-//! it when it ends.
+//! The first exception a hook raises is kept, the orders that hook asked for are dropped (its
+//! decision is incomplete), no further hooks are called, and the run raises it when it ends.
+//!
+//! The adapter reaches the interpreter through [`Gil`]: a backtest holds the GIL for the whole run
+//! (`Python<'py>`, nothing to acquire per bar); the trader runs without it, so it waits on the
+//! network while other Python threads run, and takes it for each callback ([`Attach`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::Datelike;
 
 use hantu_core::domain::{
-    Bar, ClientOrderId, Fill, Money, Order, OrderKind, OrderRequest, Price, Qty, Side, StockCode, TimeInForce,
+    Bar, ClientOrderId, Fill, Money, Order, OrderKind, OrderRequest, Price, Qty, Side, StockCode, Tick, TimeInForce,
     Timestamp,
 };
 use hantu_core::strategy::{Context, Strategy};
@@ -95,6 +101,38 @@ impl PyBar {
             self.low,
             self.close,
             self.volume
+        )
+    }
+}
+
+/// One trade print as a strategy sees it in `on_tick` (the trader only; backtests run on bars).
+#[pyclass(frozen, get_all, name = "Tick", module = "hantu")]
+pub(crate) struct PyTick {
+    /// Six-character stock code.
+    code: Py<PyString>,
+    /// Time of the print as naive KST nanoseconds.
+    ts: i64,
+    /// Trade price (won).
+    price: i64,
+    /// Shares traded.
+    qty: u64,
+}
+
+#[pymethods]
+impl PyTick {
+    /// A print (for testing a strategy's hooks by hand). `ts` is naive KST nanoseconds.
+    #[new]
+    fn new(code: Bound<'_, PyString>, ts: i64, price: i64, qty: u64) -> Self {
+        Self { code: code.unbind(), ts, price, qty }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "Tick(code={:?}, ts={}, price={}, qty={})",
+            self.code.bind(py).to_string_lossy(),
+            chrono::DateTime::from_timestamp_nanos(self.ts).naive_utc(),
+            self.price,
+            self.qty
         )
     }
 }
@@ -364,115 +402,247 @@ pub(crate) struct Hooks<'py> {
     pub on_stop: Option<Bound<'py, PyAny>>,
 }
 
-/// The adapter: a Python strategy behind the core trait.
-pub(crate) struct PyStrategy<'py> {
-    py: Python<'py>,
-    name: String,
-    hooks: Hooks<'py>,
-    ctx: Bound<'py, PyContext>,
-    codes: HashMap<StockCode, Py<PyString>>,
-    positions_changed: bool,
-    error: Option<PyErr>,
+/// The hooks, held without the GIL.
+struct StoredHooks {
+    on_start: Option<Py<PyAny>>,
+    on_bar: Py<PyAny>,
+    on_tick: Option<Py<PyAny>>,
+    on_fill: Option<Py<PyAny>>,
+    on_order_update: Option<Py<PyAny>>,
+    on_day_end: Option<Py<PyAny>>,
+    on_stop: Option<Py<PyAny>>,
 }
 
-impl<'py> PyStrategy<'py> {
-    /// An adapter over `hooks`, reported under `name`.
+/// How the adapter reaches the interpreter for a callback.
+pub(crate) trait Gil {
+    /// Runs `f` holding the GIL.
+    fn with<R>(&self, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R;
+}
+
+/// A run that holds the GIL throughout (backtests): nothing to acquire.
+impl Gil for Python<'_> {
+    #[inline]
+    fn with<R>(&self, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+        f(*self)
+    }
+}
+
+/// A run without the GIL (the trader): each callback acquires it, so the run itself can wait on
+/// the network with the interpreter free.
+pub(crate) struct Attach;
+
+impl Gil for Attach {
+    fn with<R>(&self, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+        Python::attach(f)
+    }
+}
+
+/// The adapter: a Python strategy behind the core trait.
+pub(crate) struct PyStrategy<G: Gil> {
+    gil: G,
+    name: String,
+    hooks: StoredHooks,
+    ctx: Py<PyContext>,
+    codes: HashMap<StockCode, Py<PyString>>,
+    positions_changed: bool,
+    failed: bool,
+    error: Option<(&'static str, PyErr)>,
+    sink: Option<Arc<ErrorSink>>,
+}
+
+/// Where an adapter that a runner owns (the trader) leaves the first exception a hook raised, and
+/// the flag it raises so the runner stops at once.
+pub(crate) struct ErrorSink {
+    flag: Arc<AtomicBool>,
+    error: Mutex<Option<(&'static str, PyErr)>>,
+}
+
+impl ErrorSink {
+    /// A sink raising `flag` on the first error.
+    pub(crate) fn new(flag: Arc<AtomicBool>) -> Self {
+        Self { flag, error: Mutex::new(None) }
+    }
+
+    fn put(&self, hook: &'static str, e: PyErr) {
+        let mut slot = self.error.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot.get_or_insert((hook, e));
+        self.flag.store(true, Ordering::SeqCst);
+    }
+
+    /// The first exception, with the name of the hook that raised it.
+    pub(crate) fn take(&self) -> Option<(&'static str, PyErr)> {
+        self.error.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+}
+
+impl<'py> PyStrategy<Python<'py>> {
+    /// An adapter over `hooks` for a run holding the GIL, reported under `name`.
     pub(crate) fn new(py: Python<'py>, name: String, hooks: Hooks<'py>) -> PyResult<Self> {
+        PyStrategy::with_gil(py, py, name, hooks)
+    }
+}
+
+impl<G: Gil> PyStrategy<G> {
+    /// An adapter over `hooks` reaching the interpreter through `gil`, reported under `name`.
+    pub(crate) fn with_gil(py: Python<'_>, gil: G, name: String, hooks: Hooks<'_>) -> PyResult<Self> {
+        let hooks = StoredHooks {
+            on_start: hooks.on_start.map(Bound::unbind),
+            on_bar: hooks.on_bar.unbind(),
+            on_tick: None,
+            on_fill: hooks.on_fill.map(Bound::unbind),
+            on_order_update: hooks.on_order_update.map(Bound::unbind),
+            on_day_end: hooks.on_day_end.map(Bound::unbind),
+            on_stop: hooks.on_stop.map(Bound::unbind),
+        };
         Ok(Self {
-            py,
+            gil,
             name,
             hooks,
-            ctx: Bound::new(py, PyContext::new())?,
+            ctx: Py::new(py, PyContext::new())?,
             codes: HashMap::new(),
             positions_changed: true,
+            failed: false,
             error: None,
+            sink: None,
         })
+    }
+
+    /// Also calls `on_tick` for every print (the trader has prints; backtests have bars only).
+    #[must_use]
+    pub(crate) fn with_on_tick(mut self, on_tick: Option<Bound<'_, PyAny>>) -> Self {
+        self.hooks.on_tick = on_tick.map(Bound::unbind);
+        self
+    }
+
+    /// Leaves the first exception in `sink` (and raises its flag) instead of keeping it.
+    #[must_use]
+    pub(crate) fn with_error_sink(mut self, sink: Arc<ErrorSink>) -> Self {
+        self.sink = Some(sink);
+        self
     }
 
     /// The first exception a hook raised, if any.
     pub(crate) fn take_error(&mut self) -> Option<PyErr> {
-        self.error.take()
+        self.error.take().map(|(_, e)| e)
     }
 
-    fn call(&mut self, ctx: &mut Context<'_>, f: impl FnOnce(&Self) -> PyResult<()>) {
-        if self.error.is_some() {
+    fn fail(&mut self, hook: &'static str, e: PyErr) {
+        self.failed = true;
+        match &self.sink {
+            Some(sink) => sink.put(hook, e),
+            None => self.error = Some((hook, e)),
+        }
+    }
+
+    /// Calls one hook: opens the context on the engine's state, runs `f`, and hands the orders
+    /// it asked for to the engine (unless it raised).
+    fn call(
+        &mut self,
+        ctx: &mut Context<'_>,
+        hook: &'static str,
+        f: impl for<'a> FnOnce(Python<'a>, &Self) -> PyResult<()>,
+    ) {
+        if self.failed {
             return;
         }
-        // The context is never borrowed between hooks (Python cannot keep a borrow past a
-        // method call), so these borrows succeed; failing one ends the run with an error
-        // rather than a panic.
-        match self.ctx.try_borrow_mut() {
-            Ok(mut c) => c.open(ctx, std::mem::take(&mut self.positions_changed)),
-            Err(e) => {
-                self.error = Some(e.into());
-                return;
-            }
-        }
-        let result = f(self);
-        let pending = match self.ctx.try_borrow_mut() {
-            Ok(mut c) => {
-                c.active = false;
-                std::mem::take(&mut c.pending)
-            }
-            Err(e) => {
-                self.error = Some(e.into());
-                return;
-            }
-        };
-        for p in pending {
-            match p {
-                Pending::Submit(req) => {
-                    ctx.submit(req);
+        let positions_changed = std::mem::take(&mut self.positions_changed);
+        let this = &*self;
+        let outcome = this.gil.with(|py| {
+            let c = this.ctx.bind(py);
+            // The context is never borrowed between hooks (Python cannot keep a borrow past a
+            // method call), so these borrows succeed; failing one ends the run with an error
+            // rather than a panic.
+            c.try_borrow_mut()?.open(ctx, positions_changed);
+            let result = f(py, this);
+            let mut c = c.try_borrow_mut()?;
+            c.active = false;
+            let pending = std::mem::take(&mut c.pending);
+            result.map(|()| pending)
+        });
+        match outcome {
+            Ok(pending) => {
+                for p in pending {
+                    match p {
+                        Pending::Submit(req) => {
+                            ctx.submit(req);
+                        }
+                        Pending::Cancel(id) => ctx.cancel(&id),
+                    }
                 }
-                Pending::Cancel(id) => ctx.cancel(&id),
             }
-        }
-        if let Err(e) = result {
-            self.error = Some(e);
+            Err(e) => self.fail(hook, e),
         }
     }
 
+    /// The interned Python string of `code` (one per code for the whole run).
     fn code(&mut self, code: StockCode) -> Py<PyString> {
-        let py = self.py;
-        self.codes.entry(code).or_insert_with(|| PyString::new(py, code.as_str()).unbind()).clone_ref(py)
+        let Self { gil, codes, .. } = self;
+        gil.with(|py| codes.entry(code).or_insert_with(|| PyString::new(py, code.as_str()).unbind()).clone_ref(py))
+    }
+
+    /// Calls an optional hook taking only the context.
+    fn call_plain(&mut self, ctx: &mut Context<'_>, hook: &'static str, pick: fn(&StoredHooks) -> &Option<Py<PyAny>>) {
+        if pick(&self.hooks).is_some() {
+            self.call(ctx, hook, |py, s| match pick(&s.hooks) {
+                Some(h) => h.bind(py).call1((s.ctx.bind(py),)).map(drop),
+                None => Ok(()),
+            });
+        }
     }
 }
 
-impl Strategy for PyStrategy<'_> {
+impl<G: Gil> Strategy for PyStrategy<G> {
     fn name(&self) -> &str {
         &self.name
     }
 
     fn on_start(&mut self, ctx: &mut Context<'_>) {
-        if self.hooks.on_start.is_some() {
-            self.call(ctx, |s| s.hooks.on_start.as_ref().map_or(Ok(()), |h| h.call1((&s.ctx,)).map(drop)));
-        }
+        self.call_plain(ctx, "on_start", |h| &h.on_start);
     }
 
     fn on_bar(&mut self, ctx: &mut Context<'_>, bar: &Bar) {
-        if self.error.is_some() {
+        if self.failed {
             return;
         }
-        let b = PyBar {
-            code: self.code(bar.code),
-            ts: ts_to_ns(bar.ts),
-            open: bar.open.won(),
-            high: bar.high.won(),
-            low: bar.low.won(),
-            close: bar.close.won(),
-            volume: bar.volume,
-        };
-        self.call(ctx, |s| {
-            let b = Bound::new(s.py, b)?;
-            s.hooks.on_bar.call1((&s.ctx, b)).map(drop)
+        let b = *bar;
+        let code = self.code(b.code);
+        self.call(ctx, "on_bar", |py, s| {
+            let b = Bound::new(
+                py,
+                PyBar {
+                    code,
+                    ts: ts_to_ns(b.ts),
+                    open: b.open.won(),
+                    high: b.high.won(),
+                    low: b.low.won(),
+                    close: b.close.won(),
+                    volume: b.volume,
+                },
+            )?;
+            s.hooks.on_bar.bind(py).call1((s.ctx.bind(py), b)).map(drop)
+        });
+    }
+
+    fn on_tick(&mut self, ctx: &mut Context<'_>, tick: &Tick) {
+        if self.hooks.on_tick.is_none() || self.failed {
+            return;
+        }
+        let t = *tick;
+        let code = self.code(t.code);
+        self.call(ctx, "on_tick", |py, s| match &s.hooks.on_tick {
+            Some(h) => {
+                let pt = Bound::new(py, PyTick { code, ts: ts_to_ns(t.ts), price: t.price.won(), qty: t.qty })?;
+                h.bind(py).call1((s.ctx.bind(py), pt)).map(drop)
+            }
+            None => Ok(()),
         });
     }
 
     fn on_fill(&mut self, ctx: &mut Context<'_>, fill: &Fill) {
         self.positions_changed = true;
         if self.hooks.on_fill.is_some() {
-            self.call(ctx, |s| match &s.hooks.on_fill {
-                Some(h) => h.call1((&s.ctx, Bound::new(s.py, PyFill::from(fill))?)).map(drop),
+            self.call(ctx, "on_fill", |py, s| match &s.hooks.on_fill {
+                Some(h) => h.bind(py).call1((s.ctx.bind(py), Bound::new(py, PyFill::from(fill))?)).map(drop),
                 None => Ok(()),
             });
         }
@@ -480,8 +650,8 @@ impl Strategy for PyStrategy<'_> {
 
     fn on_order_update(&mut self, ctx: &mut Context<'_>, order: &Order) {
         if self.hooks.on_order_update.is_some() {
-            self.call(ctx, |s| match &s.hooks.on_order_update {
-                Some(h) => h.call1((&s.ctx, Bound::new(s.py, PyOrder::from(order))?)).map(drop),
+            self.call(ctx, "on_order_update", |py, s| match &s.hooks.on_order_update {
+                Some(h) => h.bind(py).call1((s.ctx.bind(py), Bound::new(py, PyOrder::from(order))?)).map(drop),
                 None => Ok(()),
             });
         }
@@ -489,14 +659,10 @@ impl Strategy for PyStrategy<'_> {
 
     fn on_day_end(&mut self, ctx: &mut Context<'_>) {
         self.positions_changed = true;
-        if self.hooks.on_day_end.is_some() {
-            self.call(ctx, |s| s.hooks.on_day_end.as_ref().map_or(Ok(()), |h| h.call1((&s.ctx,)).map(drop)));
-        }
+        self.call_plain(ctx, "on_day_end", |h| &h.on_day_end);
     }
 
     fn on_stop(&mut self, ctx: &mut Context<'_>) {
-        if self.hooks.on_stop.is_some() {
-            self.call(ctx, |s| s.hooks.on_stop.as_ref().map_or(Ok(()), |h| h.call1((&s.ctx,)).map(drop)));
-        }
+        self.call_plain(ctx, "on_stop", |h| &h.on_stop);
     }
 }

@@ -30,6 +30,7 @@ mod report;
 mod restore;
 mod runner;
 pub mod session;
+mod setup;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -43,6 +44,7 @@ pub use picks::{PickEntries, TradePick, load_picks};
 pub use report::{DECISION_SOURCE, DayReport, ReportFill};
 pub use restore::{RestoreSummary, restore};
 pub use runner::{RunEnd, Trader, portfolio_from};
+pub use setup::{clear_stale_stop, prev_closes};
 
 use crate::broker::Broker;
 use crate::engine::EngineConfig;

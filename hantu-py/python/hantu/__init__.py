@@ -27,6 +27,7 @@ from ._hantu import (
     Order,
     RateLimitError,
     StoreError,
+    Tick,
     ValidationError,
     __version__,
 )
@@ -34,6 +35,7 @@ from ._backtest import BacktestResult, BatchResult, backtest, backtest_many
 from .screening import screen, select
 from .store import Store
 from .strategy import Strategy
+from .trade import StrategyError
 
 __all__ = [
     "Bar",
@@ -51,6 +53,8 @@ __all__ = [
     "Store",
     "StoreError",
     "Strategy",
+    "StrategyError",
+    "Tick",
     "ValidationError",
     "__version__",
     "backtest",

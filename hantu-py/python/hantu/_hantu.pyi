@@ -72,6 +72,20 @@ class Bar:
     @property
     def volume(self) -> int: ...
 
+class Tick:
+    """One trade print as a strategy sees it in ``on_tick`` (the trader only). Prices are whole won."""
+
+    def __init__(self, code: str, ts: int, price: int, qty: int) -> None: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def ts(self) -> int:
+        """Naive KST nanoseconds since the epoch."""
+    @property
+    def price(self) -> int: ...
+    @property
+    def qty(self) -> int: ...
+
 class Fill:
     """A fill, passed to ``Strategy.on_fill``."""
 
@@ -200,6 +214,15 @@ def select_run(
     store: Optional[Store] = None,
 ) -> Tuple[Dict[str, Any], Dict[str, Any]]: ...
 def trade_replay(ticks: List[Tuple[str, int, int, int]], config: str, store: Optional[str] = None) -> str: ...
+def trade_live(
+    config: str,
+    strategy: Optional[Dict[str, Any]],
+    store: Optional[str] = None,
+    stop: Optional[Any] = None,
+) -> Tuple[str, Dict[str, Any], List[Tuple[str, int, int, int]], Optional[Tuple[str, BaseException]]]:
+    """The trader in the sandbox, on paper or live (settings as JSON); returns the session JSON,
+    the bars the strategy saw (columns), the prints it acted on, and ``(hook, exception)`` if a
+    hook raised."""
 def learn_update(
     store: Store,
     as_of: Optional[str] = None,

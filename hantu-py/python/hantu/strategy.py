@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._hantu import Bar, Context, Fill, Order
+    from ._hantu import Bar, Context, Fill, Order, Tick
 
 __all__ = ["Strategy", "HOOKS"]
 
@@ -16,7 +16,8 @@ HOOKS = ("on_start", "on_fill", "on_order_update", "on_day_end", "on_stop")
 class Strategy:
     """Subclass this and override :meth:`on_bar` (and any other hook) to trade from Python.
 
-    The same engine that runs the built-in strategies calls these hooks. ``ctx`` is valid only
+    The same engine that runs the built-in strategies calls these hooks, in a backtest
+    (:func:`hantu.backtest`) and in the trader (:func:`hantu.trade.run`: sandbox, paper, live). ``ctx`` is valid only
     during the call: read cash and positions from it and ask for orders with ``ctx.buy`` /
     ``ctx.sell``; the engine checks them against the risk limits after the hook returns.
 
@@ -35,6 +36,10 @@ class Strategy:
     def on_bar(self, ctx: "Context", bar: "Bar") -> None:
         """Called for every bar, after the fills of that bar were booked."""
         raise NotImplementedError("a Strategy must override on_bar(self, ctx, bar)")
+
+    def on_tick(self, ctx: "Context", tick: "Tick") -> None:
+        """Called for every trade print of a watched code, by the trader (:func:`hantu.trade.run`;
+        a backtest runs on bars and never calls it)."""
 
     def on_fill(self, ctx: "Context", fill: "Fill") -> None:
         """Called for each fill of this strategy's orders."""
