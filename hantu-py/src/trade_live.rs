@@ -109,7 +109,8 @@ struct KisSettings {
     token_cache: Option<PathBuf>,
 }
 
-/// The local server's market.
+/// The local server's market. Its rules are KIS's real environment by default: the paper
+/// environment's two requests a second would hold a fast sandbox clock back.
 #[derive(Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct SandboxSettings {
@@ -120,7 +121,7 @@ struct SandboxSettings {
 
 impl Default for SandboxSettings {
     fn default() -> Self {
-        Self { env: "paper".into(), seed: 1, trades_per_sec: 2.0 }
+        Self { env: "real".into(), seed: 1, trades_per_sec: 2.0 }
     }
 }
 
@@ -166,8 +167,8 @@ fn validate(cfg: &LiveConfig) -> PyResult<(Mode, Vec<StockCode>)> {
     }
     if !(cfg.speed.is_finite() && cfg.speed > 0.0 && cfg.speed <= 600.0) {
         problems.push(format!("speed: {} must be in (0, 600]", cfg.speed));
-    } else if cfg.speed != 1.0 && mode != Some(Mode::Sandbox) {
-        problems.push("speed: only a sandbox runs on a faster clock".to_owned());
+    } else if cfg.speed != 1.0 && !(mode == Some(Mode::Sandbox) || cfg.market.as_deref() == Some("local")) {
+        problems.push("speed: only the local server's market runs on a faster clock".to_owned());
     }
     match (&cfg.market, mode) {
         (None, _) => {}
@@ -414,8 +415,9 @@ async fn run_session(
 ) -> PyResult<(String, Vec<Tick>)> {
     let wall = LiveClock.now();
     let start = cfg.start_at.map(Timestamp::from_millis);
-    let clock: Arc<dyn Clock> = match (mode, start) {
-        (Mode::Sandbox, s) => {
+    let local_prices = mode == Mode::Sandbox || cfg.market.as_deref() == Some("local");
+    let clock: Arc<dyn Clock> = match (local_prices, start) {
+        (true, s) => {
             let today = wall.kst_date();
             let day = if KrxCalendar::is_trading_day(today) { today } else { KrxCalendar::prev_trading_day(today) };
             let start = s.unwrap_or_else(|| Timestamp::kst(day, 10, 0));
@@ -428,7 +430,6 @@ async fn run_session(
         (_, None) => Arc::new(LiveClock),
     };
     let cash = cfg.cash.unwrap_or(10_000_000);
-    let local_prices = mode == Mode::Sandbox || cfg.market.as_deref() == Some("local");
     let conn = if local_prices {
         connect_sandbox(cfg, clock.clone(), cash).await?
     } else {
@@ -476,7 +477,8 @@ async fn run_session(
         trader.subscribe(&mut feed).await.map_err(|e| BrokerError::new_err(e.to_string()))?;
         tracing::info!(mode = mode.as_str(), codes = trader.codes().len(), "Trader started from Python");
         let started = Instant::now();
-        let until = cfg.until.or_else(|| cfg.until_time.map(|t| Timestamp::from_kst(now.kst_date().and_time(t)).millis()));
+        let until =
+            cfg.until.or_else(|| cfg.until_time.map(|t| Timestamp::from_kst(now.kst_date().and_time(t)).millis()));
         let watch = watch(shutdown, reason, stop_event, clock.as_ref(), until, cfg.duration, started);
         let end = tokio::select! {
             r = trader.run(&mut feed, &TokioSleeper, shutdown) => r.map_err(core_err)?,

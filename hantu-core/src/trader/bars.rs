@@ -3,7 +3,9 @@
 //! Bars are stamped at the end of their minute (as the simulated market's and KIS's minute bars are),
 //! so a bar for 09:00:00–09:00:59 carries 09:01:00. A bar is complete when a print of a later minute
 //! arrives for its code or the clock passes its end ([`MinuteBars::flush_until`]). Prints older than
-//! the open bar are dropped (a feed delivers them in order; a late duplicate changes nothing).
+//! the open bar, or of a minute already completed, are dropped (a feed delivers them in order; a late
+//! duplicate changes nothing; a print that arrives after the clock closed its minute must not start a
+//! second bar for that minute).
 
 use std::collections::BTreeMap;
 
@@ -15,6 +17,8 @@ const MINUTE_MS: i64 = 60_000;
 #[derive(Clone, Debug, Default)]
 pub struct MinuteBars {
     open: BTreeMap<StockCode, Bar>,
+    /// End of the last bar completed per code.
+    done: BTreeMap<StockCode, Timestamp>,
 }
 
 impl MinuteBars {
@@ -32,6 +36,9 @@ impl MinuteBars {
     /// Adds a print; returns the bar it completed, if any.
     pub fn push(&mut self, tick: &Tick) -> Option<Bar> {
         let end = Self::minute_end(tick.ts);
+        if self.done.get(&tick.code).is_some_and(|d| end <= *d) {
+            return None;
+        }
         match self.open.get_mut(&tick.code) {
             Some(bar) if bar.ts == end => {
                 bar.high = bar.high.max(tick.price);
@@ -51,7 +58,11 @@ impl MinuteBars {
                     close: tick.price,
                     volume: tick.qty,
                 };
-                self.open.insert(tick.code, bar)
+                let completed = self.open.insert(tick.code, bar);
+                if let Some(b) = &completed {
+                    self.done.insert(b.code, b.ts);
+                }
+                completed
             }
         }
     }
@@ -59,7 +70,11 @@ impl MinuteBars {
     /// Completes every bar whose minute ended at or before `now`, in code order.
     pub fn flush_until(&mut self, now: Timestamp) -> Vec<Bar> {
         let done: Vec<StockCode> = self.open.iter().filter(|(_, b)| b.ts <= now).map(|(c, _)| *c).collect();
-        done.into_iter().filter_map(|c| self.open.remove(&c)).collect()
+        let bars: Vec<Bar> = done.into_iter().filter_map(|c| self.open.remove(&c)).collect();
+        for b in &bars {
+            self.done.insert(b.code, b.ts);
+        }
+        bars
     }
 }
 
@@ -85,5 +100,19 @@ mod tests {
         assert!(b.push(&t(10, 1)).is_none(), "a late print is dropped");
         assert!(b.flush_until(Timestamp::from_millis(119_999)).is_empty());
         assert_eq!(b.flush_until(Timestamp::from_millis(120_000)).len(), 1);
+    }
+
+    #[test]
+    fn a_print_arriving_after_the_clock_closed_its_minute_starts_no_second_bar() {
+        let c = StockCode::new("005930");
+        let t = |ms: i64, p: i64| Tick { code: c, ts: Timestamp::from_millis(ms), price: Price::new(p), qty: 1 };
+        let mut b = MinuteBars::new();
+        assert!(b.push(&t(59_000, 100)).is_none());
+        assert_eq!(b.flush_until(Timestamp::from_millis(60_100)).len(), 1);
+        assert!(b.push(&t(59_900, 101)).is_none(), "late print of the closed minute");
+        assert!(b.flush_until(Timestamp::from_millis(60_500)).is_empty(), "no second bar for the minute");
+        assert!(b.push(&t(60_200, 102)).is_none());
+        let bar = b.push(&t(120_100, 103)).unwrap();
+        assert_eq!((bar.ts, bar.open), (Timestamp::from_millis(120_000), Price::new(102)));
     }
 }
