@@ -140,7 +140,7 @@ def _replay(
     trailing_pct: Optional[float] = None,
     max_hold_minutes: Optional[int] = None,
     control: Optional[Sequence[Tuple[Any, str]]] = None,
-    store: Union[None, str, Store] = None,
+    store: Union[None, str, "os.PathLike[str]", Store] = None,
 ) -> Session:
     """Runs the trader over ``ticks`` on paper (see :func:`run`).
 
@@ -229,8 +229,8 @@ def _kst_time(value: Any) -> Optional[str]:
     if isinstance(value, _dt.time):
         return value.strftime("%H:%M:%S")
     if isinstance(value, str) and len(value) <= 8 and value.count(":") in (1, 2):
-        parts = [int(p) for p in value.split(":")]
-        return _dt.time(*parts).strftime("%H:%M:%S")
+        parts = [int(p) for p in value.split(":")] + [0]
+        return _dt.time(parts[0], parts[1], parts[2]).strftime("%H:%M:%S")
     return None
 
 
