@@ -80,6 +80,7 @@ def test_traded_picks_link_to_their_round_trips(tmp_path):
     assert row["predicted_return"] == pytest.approx(pick["target"] / pick["entry_high"] - 1)
     assert row["realised_return"] > 0 and row["pnl"] > 0
     assert len(traded.trips) == 1
+    assert traded.trips["entry_ts"].iloc[0] == pd.Timestamp(at(1)) + pd.Timedelta(seconds=1), "bought on the print after"
     assert traded.summary["closed"] == 1
     assert "1 picks" in repr(traded)
     assert hantu.learn.traded(store, since=day + pd.Timedelta(days=1)).picks.empty

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import _hantu
 from .screening import Config, _config
-from .store import Store, _date
+from .store import Store, _date, _ms_to_kst
 
 __all__ = ["Accuracy", "Traded", "accuracy", "outcomes", "rollback", "traded", "update", "weights"]
 
@@ -126,13 +126,18 @@ class Traded:
         self.trips = pd.DataFrame(
             [{"pick_date": p["date"], **t} for p in picks for t in p["trips"]],
         )
-        self.picks = pd.DataFrame([{k: v for k, v in p.items() if k != "trips"} | {"trips": len(p["trips"])} for p in picks])
-        for df, cols in ((self.picks, ("date",)), (self.trips, ("pick_date", "entry_ts", "exit_ts"))):
-            for c in cols:
-                if c in df.columns:
-                    df[c] = pd.to_datetime(df[c])
-        for df, cols in ((self.picks, ("pnl",)), (self.trips, ("pnl", "costs"))):
-            for c in cols:
+        self.picks = pd.DataFrame(
+            [{**{k: v for k, v in p.items() if k != "trips"}, "trips": len(p["trips"])} for p in picks]
+        )
+        if "date" in self.picks.columns:
+            self.picks["date"] = pd.to_datetime(self.picks["date"])
+        if "pick_date" in self.trips.columns:
+            self.trips["pick_date"] = pd.to_datetime(self.trips["pick_date"])
+        for c in ("entry_ts", "exit_ts"):
+            if c in self.trips.columns:
+                self.trips[c] = _ms_to_kst(self.trips[c])
+        for df, money in ((self.picks, ["pnl"]), (self.trips, ["pnl", "costs"])):
+            for c in money:
                 if c in df.columns:
                     df[c] = df[c].astype(float)
 
