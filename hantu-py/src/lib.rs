@@ -20,6 +20,7 @@
 //! | `store` | the SQLite store, read as DataFrames |
 //! | `trade` | the trader over recorded prints, on paper |
 //! | `trade_live` | the trader in the sandbox, on paper or live, with Python strategies |
+//! | `trade_market` | the market side of a trader session: local server or KIS, the fast clock |
 //! | `trade_strategy` | the strategy a trader session runs (built-in, picks, Python) |
 //! | `pystrategy` | the adapter that lets a Python object implement the core `Strategy` |
 
@@ -42,6 +43,7 @@ mod store;
 mod stream;
 mod trade;
 mod trade_live;
+mod trade_market;
 mod trade_strategy;
 
 /// Large blocks (bars, journals, reports of million-bar runs) get huge pages; see `alloc`.

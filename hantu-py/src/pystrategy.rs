@@ -469,6 +469,11 @@ impl ErrorSink {
         self.flag.store(true, Ordering::SeqCst);
     }
 
+    /// Whether a hook raised.
+    pub(crate) fn failed(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
     /// The first exception, with the name of the hook that raised it.
     pub(crate) fn take(&self) -> Option<(&'static str, PyErr)> {
         self.error.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()

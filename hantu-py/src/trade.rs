@@ -14,15 +14,15 @@ use hantu_core::realtime::{FeedEvent, ReplayFeed, Trade};
 
 use hantu_core::control::{ControlRecord, ControlState};
 use hantu_core::sim::PaperBroker;
-use hantu_core::store::{MemoryStore, SqliteStore, Store};
+use hantu_core::store::Store;
 use hantu_core::strategies;
-use hantu_core::strategy::Strategy;
-use hantu_core::trader::{ExitDefaults, PickEntries, RunEnd, TradePick, Trader, TraderConfig, Venue};
+use hantu_core::trader::{ExitDefaults, RunEnd, TradePick, Trader, TraderConfig, Venue};
 use pyo3::prelude::*;
 use serde::Deserialize;
 
 use crate::error::{ConfigError, DataError, HantuError};
 use crate::gil::detached;
+use crate::trade_strategy::{ErrorSink, HookError, Recorded, StrategySpec};
 
 /// Settings of a replayed session.
 #[derive(Debug, Deserialize)]
@@ -58,7 +58,13 @@ fn control_state(s: &str) -> Option<ControlState> {
     })
 }
 
-fn run(ticks: Vec<(String, i64, i64, u64)>, cfg: RunConfig, store: Arc<dyn Store>) -> Result<String, PyErr> {
+fn run(
+    ticks: Vec<(String, i64, i64, u64)>,
+    cfg: RunConfig,
+    spec: StrategySpec,
+    store: Arc<dyn Store>,
+    sink: &Arc<ErrorSink>,
+) -> Result<String, PyErr> {
     let data = |m: String| DataError::new_err(m);
     let mut events = Vec::with_capacity(ticks.len());
     let mut codes: Vec<StockCode> = Vec::new();
@@ -76,11 +82,8 @@ fn run(ticks: Vec<(String, i64, i64, u64)>, cfg: RunConfig, store: Arc<dyn Store
     let Some(first) = events.first().and_then(ReplayFeed::event_time) else {
         return Err(data("no ticks".into()));
     };
-    let strategy: Box<dyn Strategy + Send> = match &cfg.strategy {
-        Some(name) => strategies::by_name(name, &cfg.params).map_err(|e| ConfigError::new_err(e.to_string()))?,
-        None if !cfg.picks.is_empty() => Box::new(PickEntries::new(&cfg.picks).with_max_entries(cfg.max_entries)),
-        None => return Err(ConfigError::new_err("give strategy= or picks=")),
-    };
+    let recorded = Recorded::default();
+    let strategy = spec.build(&cfg.params, &cfg.picks, cfg.max_entries, sink.clone(), &recorded)?;
     let clock = Arc::new(SimClock::new(first));
     let fees =
         FeeModel { commission_rate: cfg.commission_rate.unwrap_or(FeeModel::default().commission_rate), tax: true };
@@ -131,6 +134,10 @@ fn run(ticks: Vec<(String, i64, i64, u64)>, cfg: RunConfig, store: Arc<dyn Store
                 trader.housekeeping().await.map_err(core)?;
                 last_timer = t;
             }
+            if sink.failed() {
+                end = RunEnd::Shutdown; // a Python hook raised: stop as the trader stops on SIGTERM
+                break;
+            }
             // After a stop, prints still come until the flatten's sells (filled at a later print) are done.
             if matches!(trader.control(), ControlState::Stop { .. }) {
                 end = RunEnd::Stopped;
@@ -165,22 +172,25 @@ fn run(ticks: Vec<(String, i64, i64, u64)>, cfg: RunConfig, store: Arc<dyn Store
 }
 
 /// Replays `ticks` (`(code, utc_ms, price, qty)` rows) through the trader on paper with the settings
-/// in `config` (JSON); journals to the SQLite file `store` (or memory). Returns the session as JSON.
+/// in `config` (JSON) and a built-in or picks, or the Python strategy whose hooks are in `strategy`
+/// (as for `trade_live`); journals to the SQLite file `store` (or memory). Returns the session as
+/// JSON and `(hook, exception)` if a hook raised.
 #[pyfunction]
-#[pyo3(name = "trade_replay", signature = (ticks, config, store = None))]
+#[pyo3(name = "trade_replay", signature = (ticks, config, store = None, strategy = None))]
 pub(crate) fn py_trade_replay(
     py: Python<'_>,
     ticks: Vec<(String, i64, i64, u64)>,
     config: &str,
     store: Option<std::path::PathBuf>,
-) -> PyResult<String> {
+    strategy: Option<Bound<'_, PyAny>>,
+) -> PyResult<(String, HookError)> {
     let cfg: RunConfig =
         serde_json::from_str(config).map_err(|e| ConfigError::new_err(format!("trade config: {e}")))?;
-    detached(py, move || {
-        let store: Arc<dyn Store> = match store {
-            Some(p) => Arc::new(SqliteStore::open(&p).map_err(|e| HantuError::new_err(e.to_string()))?),
-            None => Arc::new(MemoryStore::new()),
-        };
-        run(ticks, cfg, store)
-    })
+    let hooks = strategy.unwrap_or_else(|| py.None().into_bound(py));
+    let spec = StrategySpec::from_python(py, cfg.strategy.as_deref(), &hooks)?;
+    let store = crate::trade_strategy::open_store(store)?;
+    let sink = Arc::new(ErrorSink::new(Arc::new(std::sync::atomic::AtomicBool::new(false))));
+    let json = detached(py, || run(ticks, cfg, spec, store, &sink))?;
+    let error = sink.take().map(|(hook, e)| (hook, e.into_value(py).into_any()));
+    Ok((json, error))
 }

@@ -19,24 +19,19 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use hantu_core::clock::{Clock, LiveClock};
 use hantu_core::domain::{Bar, Money, StockCode, Tick, Timestamp};
 use hantu_core::engine::EngineConfig;
 use hantu_core::krx::{FeeModel, KrxCalendar};
-use hantu_core::realtime::{Feed, FeedError, FeedEvent, Subscription};
 use hantu_core::risk::RiskLimits;
 use hantu_core::sim::PaperBroker;
 use hantu_core::store::Store;
 use hantu_core::strategy::Strategy;
-use hantu_core::trader::{self, ExitDefaults, RunEnd, Sleeper, TradePick, Trader, TraderConfig, Venue};
-use hantu_kis::auth::{AccountNo, Credential};
-use hantu_kis::mock::{MockConfig, MockMarket, MockServer};
-use hantu_kis::ws::{FeedConfig, KisFeed};
-use hantu_kis::{Environment, KisBroker, KisClient, KisConfig};
+use hantu_core::trader::{self, ExitDefaults, RunEnd, TradePick, Trader, TraderConfig, Venue};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::Deserialize;
@@ -44,7 +39,8 @@ use serde::Deserialize;
 use crate::error::{BrokerError, ConfigError, DataError, core_err};
 use crate::frames::bars_to_columns;
 use crate::gil::detached;
-use crate::trade_strategy::{ErrorSink, Recorded, StrategySpec};
+use crate::trade_market::{Counted, ScaledClock, StopReason, TokioSleeper, connect_kis, connect_sandbox};
+use crate::trade_strategy::{ErrorSink, HookError, Recorded, StrategySpec};
 
 /// Settings of a session (the Python keyword arguments). No `Debug`: it holds the app secret.
 #[derive(Deserialize)]
@@ -98,25 +94,25 @@ const fn one_f() -> f64 {
 /// KIS connection (paper and live), as the CLI reads it from `HANTU_KIS_*`.
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct KisSettings {
-    env: Option<String>,
-    app_key: Option<String>,
-    app_secret: Option<String>,
-    account: Option<String>,
-    url: Option<String>,
-    ws_url: Option<String>,
-    hts_id: Option<String>,
-    token_cache: Option<PathBuf>,
+pub(crate) struct KisSettings {
+    pub env: Option<String>,
+    pub app_key: Option<String>,
+    pub app_secret: Option<String>,
+    pub account: Option<String>,
+    pub url: Option<String>,
+    pub ws_url: Option<String>,
+    pub hts_id: Option<String>,
+    pub token_cache: Option<PathBuf>,
 }
 
 /// The local server's market. Its rules are KIS's real environment by default: the paper
 /// environment's two requests a second would hold a fast sandbox clock back.
 #[derive(Deserialize)]
 #[serde(default, deny_unknown_fields)]
-struct SandboxSettings {
-    env: String,
-    seed: u64,
-    trades_per_sec: f64,
+pub(crate) struct SandboxSettings {
+    pub env: String,
+    pub seed: u64,
+    pub trades_per_sec: f64,
 }
 
 impl Default for SandboxSettings {
@@ -214,94 +210,6 @@ fn validate(cfg: &LiveConfig) -> PyResult<(Mode, Vec<StockCode>)> {
     }
 }
 
-fn environment(s: &str, key: &str) -> PyResult<Environment> {
-    match s.to_ascii_lowercase().as_str() {
-        "paper" | "vts" => Ok(Environment::Paper),
-        "real" | "prod" => Ok(Environment::Real),
-        _ => Err(ConfigError::new_err(format!("config: {key}: {s:?} must be \"paper\" or \"real\""))),
-    }
-}
-
-/// A clock starting at `start` and running `speed` times the wall clock (a sandbox session can
-/// live through an hour of market in a minute).
-struct ScaledClock {
-    start: Timestamp,
-    origin: Instant,
-    speed: f64,
-}
-
-impl Clock for ScaledClock {
-    fn now(&self) -> Timestamp {
-        #[allow(clippy::cast_possible_truncation, reason = "milliseconds of a session fit an i64")]
-        let elapsed = (self.origin.elapsed().as_secs_f64() * 1_000.0 * self.speed) as i64;
-        Timestamp::from_millis(self.start.millis().saturating_add(elapsed))
-    }
-}
-
-struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, d: Duration) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-        Box::pin(tokio::time::sleep(d))
-    }
-}
-
-/// Why the run ended, when something other than the trader ended it.
-#[derive(Default)]
-struct StopReason(Mutex<Option<&'static str>>);
-
-impl StopReason {
-    /// Records the first reason and raises the shutdown flag.
-    fn stop(&self, why: &'static str, flag: &AtomicBool) {
-        let mut r = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        r.get_or_insert(why);
-        flag.store(true, Ordering::SeqCst);
-    }
-
-    fn get(&self) -> Option<&'static str> {
-        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// The feed as the trader reads it, counting (and keeping) the prints it delivers.
-struct Counted<F> {
-    inner: F,
-    max: Option<u64>,
-    seen: u64,
-    last_cum: HashMap<StockCode, u64>,
-    ticks: Vec<Tick>,
-    shutdown: Arc<AtomicBool>,
-    reason: Arc<StopReason>,
-}
-
-#[async_trait::async_trait]
-impl<F: Feed> Feed for Counted<F> {
-    async fn subscribe(&mut self, subscription: Subscription) -> Result<(), FeedError> {
-        self.inner.subscribe(subscription).await
-    }
-
-    async fn unsubscribe(&mut self, subscription: Subscription) -> Result<(), FeedError> {
-        self.inner.unsubscribe(subscription).await
-    }
-
-    async fn next_event(&mut self) -> Option<FeedEvent> {
-        let ev = self.inner.next_event().await;
-        if let Some(FeedEvent::Trade(t)) = &ev {
-            // The prints the trader acts on: it skips a repeated cumulative volume the same way.
-            let last = self.last_cum.get(&t.tick.code).copied().unwrap_or(0);
-            if t.cum_volume == 0 || t.cum_volume > last {
-                self.last_cum.insert(t.tick.code, t.cum_volume);
-                self.ticks.push(t.tick);
-                self.seen += 1;
-                if self.max.is_some_and(|m| self.seen >= m) {
-                    self.reason.stop("max_events", &self.shutdown);
-                }
-            }
-        }
-        ev
-    }
-}
-
 /// What a session did, for Python.
 pub(crate) struct Outcome {
     pub json: String,
@@ -309,69 +217,8 @@ pub(crate) struct Outcome {
     pub ticks: Vec<Tick>,
 }
 
-/// A connection to a market: the broker (or the paper venue's price source) and its feed.
-struct Connection {
-    broker: Arc<KisBroker>,
-    feed: KisFeed,
-    server: Option<MockServer>,
-}
-
-async fn connect_sandbox(cfg: &LiveConfig, clock: Arc<dyn Clock>, cash: i64) -> PyResult<Connection> {
-    let env = environment(&cfg.sandbox.env, "sandbox.env")?;
-    let day = clock.now().kst_date();
-    let market = MockMarket::fixture(day);
-    let mcfg = MockConfig::new(env, market)
-        .with_clock(clock.clone())
-        .with_cash(cash)
-        .with_tape(cfg.sandbox.seed, cfg.sandbox.trades_per_sec);
-    let server = MockServer::start(mcfg)
-        .await
-        .map_err(|e| BrokerError::new_err(format!("cannot start the local KIS server: {e}")))?;
-    let (key, secret) = server.app();
-    let kis = |e: hantu_kis::KisError| BrokerError::new_err(e.to_string());
-    let account = AccountNo::parse(&server.account()).map_err(kis)?;
-    let client = KisClient::new(
-        KisConfig::new(env, Credential::new(key, secret).map_err(kis)?)
-            .with_rest_url(server.base_url())
-            .with_account(account)
-            .with_clock(clock),
-    )
-    .map_err(kis)?;
-    let broker = Arc::new(KisBroker::new(client.clone()).map_err(kis)?);
-    let fcfg = FeedConfig::for_client(&client).with_ws_url(server.ws_url()).with_hts_id(server.hts_id());
-    let feed = KisFeed::connect(client, fcfg).await.map_err(|e| BrokerError::new_err(e.to_string()))?;
-    tracing::info!(url = %server.base_url(), "Local KIS server started");
-    Ok(Connection { broker, feed, server: Some(server) })
-}
-
-async fn connect_kis(k: &KisSettings, clock: Arc<dyn Clock>) -> PyResult<Connection> {
-    let env = environment(k.env.as_deref().unwrap_or("paper"), "kis.env")?;
-    let cfg_err = |key: &str, e: hantu_kis::KisError| ConfigError::new_err(format!("config: {key}: {e}"));
-    let credential =
-        Credential::new(k.app_key.as_deref().unwrap_or_default(), k.app_secret.as_deref().unwrap_or_default())
-            .map_err(|e| cfg_err("HANTU_KIS_APP_KEY", e))?;
-    let account =
-        AccountNo::parse(k.account.as_deref().unwrap_or_default()).map_err(|e| cfg_err("HANTU_KIS_ACCOUNT", e))?;
-    let mut kc = KisConfig::new(env, credential).with_account(account).with_clock(clock);
-    if let Some(u) = &k.url {
-        kc = kc.with_rest_url(u.clone());
-    }
-    if let Some(p) = &k.token_cache {
-        kc = kc.with_token_cache(p.clone());
-    }
-    let kis = |e: hantu_kis::KisError| BrokerError::new_err(e.to_string());
-    let client = KisClient::new(kc).map_err(kis)?;
-    let broker = Arc::new(KisBroker::new(client.clone()).map_err(kis)?);
-    let mut fcfg = FeedConfig::for_client(&client);
-    if let Some(w) = &k.ws_url {
-        fcfg = fcfg.with_ws_url(w.clone());
-    }
-    if let Some(h) = &k.hts_id {
-        fcfg = fcfg.with_hts_id(h.clone());
-    }
-    let feed = KisFeed::connect(client, fcfg).await.map_err(|e| BrokerError::new_err(e.to_string()))?;
-    Ok(Connection { broker, feed, server: None })
-}
+/// A print as Python gets it: `(code, utc ms, price, qty)`.
+type TickRow = (String, i64, i64, u64);
 
 /// Everything the session needs from Python, taken before the GIL is released.
 pub(crate) struct Inputs {
@@ -431,7 +278,7 @@ async fn run_session(
     };
     let cash = cfg.cash.unwrap_or(10_000_000);
     let conn = if local_prices {
-        connect_sandbox(cfg, clock.clone(), cash).await?
+        connect_sandbox(&cfg.sandbox, clock.clone(), cash).await?
     } else {
         connect_kis(&cfg.kis, clock.clone()).await?
     };
@@ -572,14 +419,13 @@ async fn watch(
 /// (code, utc ms, price, qty), (hook, exception) if a hook raised)`.
 #[pyfunction]
 #[pyo3(name = "trade_live", signature = (config, strategy, store = None, stop = None))]
-#[allow(clippy::type_complexity, reason = "one tuple back to Python")]
 pub(crate) fn py_trade_live<'py>(
     py: Python<'py>,
     config: &str,
     strategy: &Bound<'py, PyAny>,
     store: Option<PathBuf>,
     stop: Option<Bound<'py, PyAny>>,
-) -> PyResult<(String, Bound<'py, PyDict>, Vec<(String, i64, i64, u64)>, Option<(&'static str, Py<PyAny>)>)> {
+) -> PyResult<(String, Bound<'py, PyDict>, Vec<TickRow>, HookError)> {
     let cfg: LiveConfig =
         serde_json::from_str(config).map_err(|e| ConfigError::new_err(format!("config: trade: {e}")))?;
     let spec = StrategySpec::from_python(py, cfg.strategy.as_deref(), strategy)?;

@@ -17,6 +17,9 @@ use crate::error::{ConfigError, StoreError, ValidationError};
 pub(crate) use crate::pystrategy::ErrorSink;
 use crate::pystrategy::{Attach, Hooks, PyStrategy};
 
+/// The exception a hook raised, with the hook's name, as handed back to Python.
+pub(crate) type HookError = Option<(&'static str, Py<PyAny>)>;
+
 /// Which strategy to run.
 pub(crate) enum StrategySpec {
     /// A built-in by name (`sma-cross`, …).

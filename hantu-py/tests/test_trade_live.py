@@ -277,3 +277,31 @@ def test_a_strategy_file_that_raises_exits_1_with_the_traceback(tmp_path):
     assert "KeyError: 'boom'" in out.stderr and "bad.py" in out.stderr and "on_tick raised" in out.stderr
     bad = subprocess.run([*cmd[:6], "nope.py:X", *cmd[7:]], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "nope.py" in bad.stderr
+
+
+def test_a_session_replays_with_the_same_python_strategy_on_paper(tmp_path):
+    live = Scalper()
+    s = hantu.trade.run(strategy=live, codes=["005930"], until="10:03", **FAST)
+    replayed = Scalper()
+    r = hantu.trade.run(s.ticks, replayed, store=str(tmp_path / "r.db"))
+    assert r.venue == "replay" and replayed.ticks == len(s.ticks) == live.ticks
+    assert set(r.fills["side"]) == {"buy", "sell"}
+    _, fills = journal(tmp_path / "r.db")
+    assert len(fills) == len(r.fills)
+
+
+def test_a_hook_that_raises_in_a_replay_stops_it_with_a_strategy_error(tmp_path):
+    ticks = [("005930", f"2025-07-25 10:00:{s:02d}", 65_500 + 100 * s, 1) for s in range(1, 6)]
+
+    class Fails(Scalper):
+        def on_tick(self, ctx, tick):
+            super().on_tick(ctx, tick)
+            if self.ticks == 3:
+                raise RuntimeError("third print")
+
+    with pytest.raises(hantu.StrategyError, match="on_tick raised RuntimeError: third print") as info:
+        hantu.trade.run(ticks, Fails(), store=str(tmp_path / "f.db"))
+    s = info.value.session
+    assert s.reason == "strategy_error" and s.end == "shutdown"
+    orders, _ = journal(tmp_path / "f.db")
+    assert all(o[3] != "pending_new" for o in orders)

@@ -213,7 +213,12 @@ def select_run(
     fundamentals: Optional[str] = None,
     store: Optional[Store] = None,
 ) -> Tuple[Dict[str, Any], Dict[str, Any]]: ...
-def trade_replay(ticks: List[Tuple[str, int, int, int]], config: str, store: Optional[str] = None) -> str: ...
+def trade_replay(
+    ticks: List[Tuple[str, int, int, int]],
+    config: str,
+    store: Optional[str] = None,
+    strategy: Optional[Dict[str, Any]] = None,
+) -> Tuple[str, Optional[Tuple[str, BaseException]]]: ...
 def trade_live(
     config: str,
     strategy: Optional[Dict[str, Any]],

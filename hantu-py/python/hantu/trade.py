@@ -128,7 +128,7 @@ def _rows(ticks: Union[pd.DataFrame, Iterable[Sequence[Any]]]) -> List[Tuple[str
 
 def _replay(
     ticks: Union[pd.DataFrame, Iterable[Sequence[Any]]],
-    strategy: Optional[str] = None,
+    strategy: Union[None, str, Strategy] = None,
     params: Optional[Mapping[str, float]] = None,
     *,
     picks: Optional[Sequence[Mapping[str, Any]]] = None,
@@ -151,8 +151,9 @@ def _replay(
     (``paused``, ``running``, ``stop``, ``stop_flatten``), as ``hantu trade pause`` etc. would set them.
     ``store``: a path or :class:`hantu.Store` path to journal to (default: memory).
     """
+    hooks = _trade_hooks(strategy) if isinstance(strategy, Strategy) else None
     config = {
-        "strategy": strategy,
+        "strategy": None if hooks is not None else strategy,
         "params": dict(params or {}),
         "picks": list(picks or []),
         "max_entries": max_entries,
@@ -166,10 +167,11 @@ def _replay(
         },
         "control": [(_ms(t), s) for t, s in (control or [])],
     }
-    out = json.loads(_hantu.trade_replay(_rows(ticks), json.dumps(config), _store_path(store)))
+    text, error = _hantu.trade_replay(_rows(ticks), json.dumps(config), _store_path(store), hooks)
+    out = json.loads(text)
     orders = pd.json_normalize(out["orders"]) if out["orders"] else pd.DataFrame()
     fills = pd.DataFrame(out["fills"])
-    return Session(
+    session = Session(
         end=out["end"],
         report=out["report"],
         orders=orders,
@@ -179,7 +181,11 @@ def _replay(
         positions=pd.DataFrame(out["positions"]),
         gated=int(out["gated"]),
         control=out["control"],
+        reason="strategy_error" if error is not None else None,
     )
+    if error is not None:
+        _raise_strategy_error(error, session)
+    return session
 
 
 def _store_path(store: Union[None, str, "os.PathLike[str]", Store]) -> Optional[str]:
@@ -322,18 +328,22 @@ def _market(
         server=out["server"],
     )
     if error is not None:
-        hook, exc = error
-        working = len(session.orders[~session.orders["status"].isin(_FINAL)]) if len(session.orders) else 0
-        raise StrategyError(
-            f"{hook} raised {type(exc).__name__}: {exc} — the trader stopped "
-            f"({len(session.orders)} orders journaled, {working} still working at the broker, reconciled)",
-            hook,
-            session,
-        ) from exc
+        _raise_strategy_error(error, session)
     return session
 
 
 _FINAL = ("filled", "cancelled", "rejected", "expired")
+
+
+def _raise_strategy_error(error: Tuple[str, BaseException], session: Session) -> None:
+    hook, exc = error
+    working = len(session.orders[~session.orders["status"].isin(_FINAL)]) if len(session.orders) else 0
+    raise StrategyError(
+        f"{hook} raised {type(exc).__name__}: {exc} — the trader stopped "
+        f"({len(session.orders)} orders journaled, {working} still working at the broker, reconciled)",
+        hook,
+        session,
+    ) from exc
 
 
 def run(
@@ -401,8 +411,8 @@ def run(
     ``store``: a SQLite path or :class:`hantu.Store` to journal to (default: memory).
 
     **Replay** (``ticks`` given, no ``venue``): rows ``(code, ts, price, qty)`` (or a DataFrame with
-    those columns; ``ts`` KST or UTC milliseconds) on a simulated clock with paper fills, with a
-    built-in or picks (``cash`` default 10,000,000); ``control``: ``(ts, state)`` operator actions
+    those columns; ``ts`` KST or UTC milliseconds — e.g. a market session's ``ticks``) on a
+    simulated clock with paper fills (``cash`` default 10,000,000); ``control``: ``(ts, state)`` operator actions
     (``paused``, ``running``, ``stop``, ``stop_flatten``).
 
     Raises:
@@ -420,10 +430,6 @@ def run(
     if ticks is not None:
         if venue not in (None, "replay"):
             raise _hantu.ConfigError("config: venue: a replay (ticks given) runs on paper; drop venue= or ticks")
-        if isinstance(strategy, Strategy):
-            raise _hantu.ConfigError(
-                "config: strategy: replays run built-ins and picks; run a Python strategy with venue='sandbox'"
-            )
         return _replay(
             ticks,
             strategy,
