@@ -218,7 +218,7 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
     let started = Instant::now();
     // The first start is not killed before it has its token (KIS refuses a second issue within a minute).
     let (mut child, rx) = h.spawn(None);
-    assert!(wait_for(&rx, "trader started", Duration::from_secs(30), &mut log), "first start: {log:?}");
+    assert!(wait_for(&rx, "trader started: live", Duration::from_secs(30), &mut log), "first start: {log:?}");
     std::thread::sleep(Duration::from_millis(300));
     kill(&mut child);
     let (mut at_before, mut at_after, mut at_random) = (0, 0, 0);
@@ -255,7 +255,7 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
     // A clean run reconciles whatever the last kill left, then SIGTERM: it must exit 0.
     let (mut child, rx) = h.spawn(None);
     assert!(
-        wait_for(&rx, "trader started", Duration::from_secs(30), &mut log),
+        wait_for(&rx, "trader started: live", Duration::from_secs(30), &mut log),
         "clean start: {:?}",
         &log[log.len().saturating_sub(20)..]
     );

@@ -145,6 +145,9 @@ pub fn run(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<ExitSta
 }
 
 async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    // First, so a SIGTERM during start-up is a graceful stop at the first step, not a kill.
+    let shutdown = Arc::new(AtomicBool::new(false));
+    spawn_signal_watch(shutdown.clone())?;
     let clock = clock_for(args, sandbox)?;
     let store: Arc<dyn Store> = Arc::new(super::open_store(ctx)?);
     let now = clock.now();
@@ -257,8 +260,6 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
     let mut feed = open_feed(&kis, hts_id).await?;
     subscribe(&trader, &mut feed).await?;
 
-    let shutdown = Arc::new(AtomicBool::new(false));
-    spawn_signal_watch(shutdown.clone())?;
     ctx.out.line(format!("trader started: {mode}, {} codes, pid {}", trader.codes().len(), std::process::id()))?;
 
     let walk_codes = trader.codes().to_vec();

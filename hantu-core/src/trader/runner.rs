@@ -567,15 +567,12 @@ impl Trader {
             let detail = format!("a sale of {} shares was filled with {held} booked", fill.qty);
             self.alerts.discrepancy(fill.code, &detail, fill.ts);
         }
-        let code = fill.code;
-        let realized = |t: &Self| t.runner.engine.portfolio().position(code).map(|p| p.realized_pnl);
-        let before = realized(self);
+        // The sale's realized P&L: what the portfolio's realized total moved by (a position sold out
+        // may leave the portfolio, so its own counter cannot be read afterwards).
+        let before = self.runner.engine.portfolio().realized_pnl();
         let (side, announce) = (fill.side, fill.clone());
         self.runner.engine.on_fill(&mut self.runner.strategy, fill)?;
-        let pnl = match (side, before, realized(self)) {
-            (Side::Sell, Some(b), Some(a)) => Some(a - b),
-            _ => None,
-        };
+        let pnl = (side == Side::Sell).then(|| self.runner.engine.portfolio().realized_pnl() - before);
         self.alerts.fill(&announce, pnl);
         Ok(())
     }
