@@ -343,6 +343,11 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
         fills.len()
     );
     assert!(stats.ws_trade_records > 0, "prints went over the WebSocket");
+    let events = store.events_since(Timestamp::from_millis(0)).unwrap();
+    assert!(
+        !events.iter().any(|e| e.message.starts_with("order notices unavailable")),
+        "every trader subscribed to the account's notices"
+    );
     assert!(
         broker_orders.len() >= 4,
         "the session traded (orders: {}); log tail: {:#?}",

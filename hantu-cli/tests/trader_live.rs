@@ -207,7 +207,8 @@ fn a_second_trader_on_the_same_account_is_refused_and_told_who_holds_it() {
     let args = ["--strategy", "sma-cross", "--codes", "005930"];
     let first = rig.start_trader(&args);
     let start = rig.clock.now().kst_datetime().format("%Y-%m-%dT%H:%M:%S").to_string();
-    let o = rig.run(&["trade", "start", "--live", "--strategy", "sma-cross", "--codes", "005930", "--start-at", &start]);
+    let o =
+        rig.run(&["trade", "start", "--live", "--strategy", "sma-cross", "--codes", "005930", "--start-at", &start]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("another trader holds this account"), "{err}");
@@ -240,9 +241,8 @@ fn sockets_the_server_drops_are_store_events_that_metrics_count() {
             }
         })
     };
-    let reconnects = |rig: &Rig| {
-        rig.events().iter().filter(|e| e.source == "ws" && e.detail["event"] == "reconnect").count()
-    };
+    let reconnects =
+        |rig: &Rig| rig.events().iter().filter(|e| e.source == "ws" && e.detail["event"] == "reconnect").count();
     for n in 1..=3 {
         rig.server.inject_ws(WsFault::Drop);
         wait_until(&format!("reconnect {n} recorded"), Duration::from_secs(30), || reconnects(&rig) >= n);
@@ -263,7 +263,12 @@ fn sockets_the_server_drops_are_store_events_that_metrics_count() {
     );
 
     // `/metrics` of the HTTP API over the same store counts exactly those rows.
-    let mut api = rig.cmd(&["api", "serve", "--port", "0", "--json"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut api = rig
+        .cmd(&["api", "serve", "--port", "0", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut line = String::new();
     BufReader::new(api.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
@@ -355,6 +360,10 @@ fn pause_from_another_process_holds_entries_while_exits_work_then_resume_and_peo
     assert!(has("Target hit"), "{texts:#?}");
     assert!(texts.iter().any(|t| t.contains("Filled: Sold 10") && t.contains("Realized P&amp;L +")), "{texts:#?}");
     assert!(has("Emergency stop cleared"), "{texts:#?}");
+    assert!(
+        !rig.events().iter().any(|e| e.message.starts_with("order notices unavailable")),
+        "the trader subscribed to the account's notices"
+    );
     // Every notification is in the store's history, once.
     let history = rig.store().notifications_since(Timestamp::from_millis(0)).unwrap();
     assert_eq!(history.len(), texts.len(), "{history:#?}");

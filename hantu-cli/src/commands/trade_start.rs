@@ -186,7 +186,9 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
         _ => match lock_account(ctx, &kis, store.as_ref())? {
             Ok(lock) => Some(lock),
             Err(holder) => {
-                let msg = format!("another trader holds this account on this store: {holder}; stop it first (hantu trade stop)");
+                let msg = format!(
+                    "another trader holds this account on this store: {holder}; stop it first (hantu trade stop)"
+                );
                 if ctx.out.json {
                     ctx.out.print_json(&serde_json::json!({ "ok": false, "error": msg }))?;
                 }

@@ -63,11 +63,8 @@ impl Alerts {
             let code = order.request.code;
             let Some(pos) = pf.position(code) else { continue };
             let price = last(code).unwrap_or(pos.last_price);
-            let return_pct = pos
-                .avg_cost()
-                .map(|c| c.to_f64())
-                .filter(|c| *c > 0.0)
-                .map_or(0.0, |c| price.won() as f64 / c - 1.0);
+            let return_pct =
+                pos.avg_cost().map(|c| c.to_f64()).filter(|c| *c > 0.0).map_or(0.0, |c| price.won() as f64 / c - 1.0);
             let qty = order.request.qty;
             let m = match reason {
                 ExitReason::StopLoss | ExitReason::Trailing => {
@@ -165,7 +162,8 @@ fn round_trips(rep: &DayReport) -> (u32, u32) {
             }
             Side::Sell if *qty > 0 => {
                 let sold = f.qty.min(*qty);
-                let basis = Money::new(cost.get() * rust_decimal::Decimal::from(sold) / rust_decimal::Decimal::from(*qty));
+                let basis =
+                    Money::new(cost.get() * rust_decimal::Decimal::from(sold) / rust_decimal::Decimal::from(*qty));
                 let proceeds = Money::from_won(f.price.won().saturating_mul(i64::try_from(sold).unwrap_or(i64::MAX)))
                     - f.commission
                     - f.tax;
