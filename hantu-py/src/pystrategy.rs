@@ -234,7 +234,10 @@ enum Pending {
 }
 
 /// The engine as a strategy sees it during a hook: cash, positions and order entry.
-#[pyclass(name = "Context", module = "hantu", unsendable)]
+///
+/// Not `unsendable`: a trader session releases its strategy without the GIL, and Python may then
+/// free the context from whichever thread takes the GIL next.
+#[pyclass(name = "Context", module = "hantu")]
 pub(crate) struct PyContext {
     active: bool,
     now: Timestamp,

@@ -36,7 +36,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde::Deserialize;
 
-use crate::error::{BrokerError, ConfigError, DataError, core_err};
+use crate::error::{BrokerError, ConfigError, DataError, HantuError, core_err};
 use crate::frames::bars_to_columns;
 use crate::gil::detached;
 use crate::trade_market::{Counted, ScaledClock, StopReason, TokioSleeper, connect_kis, connect_sandbox};
@@ -303,7 +303,6 @@ async fn run_session(
         ..TraderConfig::default()
     };
     let now = clock.now();
-    trader::clear_stale_stop(store.as_ref(), "python:start", now).map_err(|e| core_err(e.into()))?;
     let mut feed = Counted {
         inner: conn.feed,
         max: cfg.max_events,
@@ -314,7 +313,26 @@ async fn run_session(
         reason: reason.clone(),
     };
     let server = conn.server;
+    let account = match &server {
+        Some(s) => s.account(),
+        None => cfg.kis.account.clone().unwrap_or_default(),
+    };
     let result = async {
+        // One trader per account and store, as `hantu trade start` has it: a second one would take the
+        // first one's working orders for unknown ones at start-up. Paper orders never leave the process.
+        let _lock = if mode == Mode::Paper {
+            None
+        } else {
+            match store.try_lock_account(&account).map_err(|e| core_err(e.into()))? {
+                Some(lock) => Some(lock),
+                None => {
+                    return Err(HantuError::new_err(
+                        "another trader holds this account on this store; stop it first (hantu trade stop)",
+                    ));
+                }
+            }
+        };
+        trader::clear_stale_stop(store.as_ref(), "python:start", now).map_err(|e| core_err(e.into()))?;
         let mut trader = Trader::new(tcfg, strategy, venue, store.clone(), clock.clone(), &codes)
             .map_err(core_err)?
             .with_picks(&cfg.picks);

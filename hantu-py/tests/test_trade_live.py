@@ -305,3 +305,23 @@ def test_a_hook_that_raises_in_a_replay_stops_it_with_a_strategy_error(tmp_path)
     assert s.reason == "strategy_error" and s.end == "shutdown"
     orders, _ = journal(tmp_path / "f.db")
     assert all(o[3] != "pending_new" for o in orders)
+
+
+def test_a_second_trader_on_the_same_account_and_store_is_refused(tmp_path):
+    db = str(tmp_path / "lock.db")
+    started, stop = threading.Event(), threading.Event()
+    box = {}
+    first = threading.Thread(
+        target=lambda: box.setdefault("s", hantu.trade.run(strategy=Announce(started), codes=["005930"], duration=60, stop=stop, store=db, **FAST))
+    )
+    first.start()
+    try:
+        assert started.wait(30)
+        with pytest.raises(hantu.HantuError, match="another trader holds this account"):
+            hantu.trade.run(strategy=Scalper(), codes=["005930"], max_events=1, store=db, **FAST)
+    finally:
+        stop.set()
+        first.join(30)
+    assert box["s"].reason == "stop_event"
+    again = hantu.trade.run(strategy=Scalper(), codes=["005930"], max_events=1, store=db, **FAST)
+    assert again.events == 1, "the lock ends with the session that held it"
