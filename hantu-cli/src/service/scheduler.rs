@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use hantu_core::clock::{Clock, LiveClock};
 use hantu_core::domain::Timestamp;
+use hantu_core::notify::Notifier;
 use hantu_core::schedule::{Decision, JobOutcome, JobRun, Scheduler};
 use hantu_core::store::{EventKind, EventRecord, Store};
 use rustix::fs::{FlockOperation, flock};
@@ -73,6 +74,8 @@ pub struct Runner {
     /// How long a job's process gets to exit after SIGTERM before it is killed; shorter than the
     /// service's grace, so the run is recorded before the service's tasks are cancelled.
     pub stop_wait: Duration,
+    /// Where failures, skips and learning alerts are told (the configured channels), if anywhere.
+    pub notifier: Option<Arc<dyn Notifier>>,
 }
 
 /// Holds a job's lock file while it runs.
@@ -102,6 +105,22 @@ fn last_lines(bytes: &[u8], n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join(" | ")
 }
 
+/// A run that has begun: recorded `running`, its lock held until it is finished.
+pub struct Begun {
+    /// The run's id in the store.
+    pub id: i64,
+    run: JobRun,
+    _lock: JobLock,
+}
+
+/// How an attempt to begin a run went.
+pub enum Start {
+    /// It is recorded as running; finish it with [`Runner::finish`].
+    Began(Begun),
+    /// It was refused (already running in another process) and recorded so.
+    Refused(i64, JobRun),
+}
+
 impl Runner {
     /// Runs `job` for fire time `scheduled` (recording it), unless it is already running or its
     /// inputs are missing. Returns the run's id and outcome.
@@ -114,45 +133,73 @@ impl Runner {
         scheduled: Timestamp,
         token: CancellationToken,
     ) -> anyhow::Result<(i64, JobRun)> {
+        match self.begin(job, scheduled)? {
+            Start::Refused(id, run) => Ok((id, run)),
+            Start::Began(b) => self.finish(job, b, token).await,
+        }
+    }
+
+    /// Takes the job's lock and records the run as running; or records it refused when another
+    /// process holds the lock (at most one running instance, whoever started it).
+    ///
+    /// # Errors
+    /// If the lock file or the store cannot be written.
+    pub fn begin(&self, job: &Job, scheduled: Timestamp) -> anyhow::Result<Start> {
         let name = job.spec.name.clone();
-        let started = self.clock.now();
         let mut run = JobRun {
             job: name.clone(),
             scheduled,
-            started: Some(started),
+            started: Some(self.clock.now()),
             finished: None,
             outcome: JobOutcome::Running,
             error: None,
         };
-        let Some(_lock) = job_lock(&self.registry, &name)? else {
+        let Some(lock) = job_lock(&self.registry, &name)? else {
             run.started = None;
             run.outcome = JobOutcome::Refused;
             run.error = Some("already running (in another process)".into());
             let id = self.store.record_job_run(&run).map_err(store_err)?;
-            return Ok((id, run));
+            return Ok(Start::Refused(id, run));
         };
         let id = self.store.record_job_run(&run).map_err(store_err)?;
+        Ok(Start::Began(Begun { id, run, _lock: lock }))
+    }
+
+    /// Runs a begun job (unless its inputs are missing), records how it ended, and tells people
+    /// about a failure or a skip; then forwards the learning alerts not yet delivered.
+    ///
+    /// # Errors
+    /// If the store cannot be written.
+    pub async fn finish(&self, job: &Job, begun: Begun, token: CancellationToken) -> anyhow::Result<(i64, JobRun)> {
+        let Begun { id, mut run, _lock: lock } = begun;
+        let name = job.spec.name.clone();
+        let started = run.started.unwrap_or_else(|| self.clock.now());
         let (outcome, error) = match super::jobs::missing_inputs(job.needs, &*self.store, started.kst_date()) {
             Err(e) => (JobOutcome::Failed, Some(format!("checking inputs: {e:#}"))),
             Ok(Some(missing)) => (JobOutcome::Skipped, Some(missing)),
             Ok(None) => self.execute(job, &token).await,
         };
-        run.finished = Some(self.clock.now());
+        let now = self.clock.now();
+        run.finished = Some(now);
         run.outcome = outcome;
         run.error = error;
         self.store.update_job_run(id, &run).map_err(store_err)?;
-        let level_failed = matches!(outcome, JobOutcome::Failed);
-        if level_failed {
+        drop(lock);
+        if matches!(outcome, JobOutcome::Failed) {
             tracing::warn!(job = %name, error = run.error.as_deref().unwrap_or(""), "Job failed");
             let _ = self.store.record_event(&EventRecord {
-                ts: self.clock.now(),
+                ts: now,
                 kind: EventKind::Error,
                 source: "scheduler".into(),
                 message: format!("job {name} failed: {}", run.error.as_deref().unwrap_or("")),
-                detail: serde_json::json!({ "job": name, "run": id, "scheduled": scheduled }),
+                detail: serde_json::json!({ "job": name, "run": id, "scheduled": run.scheduled }),
             });
         } else {
             tracing::info!(job = %name, outcome = outcome.as_str(), "Job ended");
+        }
+        if let Some(n) = &self.notifier {
+            super::job_alerts::notify_outcome(&**n, &run, now);
+            super::job_alerts::forward_learn_alerts(&self.store, &**n, now);
         }
         Ok((id, run))
     }
@@ -282,6 +329,7 @@ pub fn runner(ctx: &Ctx, clock: Arc<dyn Clock>) -> anyhow::Result<Runner> {
         registry: super::registry(&ctx.cfg.config),
         hantu: (exe, super::daemon::child_args(ctx)),
         stop_wait: grace.mul_f64(0.7),
+        notifier: None,
     })
 }
 
@@ -301,7 +349,22 @@ pub async fn serve(
         Some(spec) => Arc::new(ScaledClock::new(spec)),
         None => Arc::new(LiveClock),
     };
-    let runner = runner(ctx, clock.clone())?;
+    let mut runner = runner(ctx, clock.clone())?;
+    let delivery = super::notify::start(&ctx.cfg, Arc::clone(&runner.store))?;
+    runner.notifier = delivery.as_ref().map(|d| Arc::clone(&d.notifier) as Arc<dyn Notifier>);
+    // Jobs run on their own tracker too, so delivery closes only after the last one has told its end.
+    let job_tasks = tokio_util::task::TaskTracker::new();
+    if let Some(d) = delivery {
+        let (token, jobs_done) = (shutdown.token.clone(), job_tasks.clone());
+        shutdown.tracker.spawn(async move {
+            token.cancelled().await;
+            jobs_done.close();
+            jobs_done.wait().await;
+            if !d.close(Duration::from_secs(3)).await {
+                tracing::warn!("Notifications still queued at shutdown were not all delivered");
+            }
+        });
+    }
     let interrupted = close_interrupted(&*runner.store, clock.now())?;
     if interrupted > 0 {
         tracing::warn!(runs = interrupted, "Marked runs of a previous scheduler as interrupted");
@@ -326,12 +389,12 @@ pub async fn serve(
                         tracing::info!(job = %job, coalesced, "Coalesced missed fire times into one run");
                     }
                     let (r, s, t, st) = (runner.clone(), sched.clone(), shutdown.token.clone(), status.clone());
-                    shutdown.tracker.spawn(async move {
+                    shutdown.tracker.spawn(job_tasks.track_future(async move {
                         if let Err(e) = r.run_job(&j, scheduled, t).await {
                             st.error(format!("job {}: {e:#}", j.spec.name));
                         }
                         s.lock().unwrap_or_else(PoisonError::into_inner).finished(&j.spec.name);
-                    });
+                    }));
                 }
                 Decision::Misfired { job, scheduled, count } => {
                     let grace = jobs.iter().find(|x| x.spec.name == job).map_or(0, |j| j.spec.misfire_grace_ms);
