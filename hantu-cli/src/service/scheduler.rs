@@ -333,6 +333,32 @@ pub fn runner(ctx: &Ctx, clock: Arc<dyn Clock>) -> anyhow::Result<Runner> {
     })
 }
 
+/// Starts delivery to the configured channels (if any) as `runner`'s notifier, and closes it once
+/// `shutdown` is requested and every task on `jobs` has ended (so a job stopped by the shutdown
+/// still tells its end).
+///
+/// # Errors
+/// If a channel cannot be built (its secret is missing).
+pub fn attach_notifications(
+    ctx: &Ctx,
+    runner: &mut Runner,
+    shutdown: &Shutdown,
+    jobs: tokio_util::task::TaskTracker,
+) -> anyhow::Result<()> {
+    let Some(delivery) = super::notify::start(&ctx.cfg, Arc::clone(&runner.store))? else { return Ok(()) };
+    runner.notifier = Some(Arc::clone(&delivery.notifier) as Arc<dyn Notifier>);
+    let token = shutdown.token.clone();
+    shutdown.tracker.spawn(async move {
+        token.cancelled().await;
+        jobs.close();
+        jobs.wait().await;
+        if !delivery.close(Duration::from_secs(3)).await {
+            tracing::warn!("Notifications still queued at shutdown were not all delivered");
+        }
+    });
+    Ok(())
+}
+
 /// The scheduler service.
 ///
 /// # Errors
@@ -350,21 +376,9 @@ pub async fn serve(
         None => Arc::new(LiveClock),
     };
     let mut runner = runner(ctx, clock.clone())?;
-    let delivery = super::notify::start(&ctx.cfg, Arc::clone(&runner.store))?;
-    runner.notifier = delivery.as_ref().map(|d| Arc::clone(&d.notifier) as Arc<dyn Notifier>);
     // Jobs run on their own tracker too, so delivery closes only after the last one has told its end.
     let job_tasks = tokio_util::task::TaskTracker::new();
-    if let Some(d) = delivery {
-        let (token, jobs_done) = (shutdown.token.clone(), job_tasks.clone());
-        shutdown.tracker.spawn(async move {
-            token.cancelled().await;
-            jobs_done.close();
-            jobs_done.wait().await;
-            if !d.close(Duration::from_secs(3)).await {
-                tracing::warn!("Notifications still queued at shutdown were not all delivered");
-            }
-        });
-    }
+    attach_notifications(ctx, &mut runner, shutdown, job_tasks.clone())?;
     let interrupted = close_interrupted(&*runner.store, clock.now())?;
     if interrupted > 0 {
         tracing::warn!(runs = interrupted, "Marked runs of a previous scheduler as interrupted");
