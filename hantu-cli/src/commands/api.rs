@@ -63,7 +63,8 @@ pub fn run(cmd: &ApiCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             tracker: tokio_util::task::TaskTracker::new(),
         };
         let jobs = crate::service::api::jobs::job_control(ctx, &shutdown)?;
-        let server = ApiServer::bind(config, store).await?.with_jobs(jobs);
+        let probes = crate::service::health::Probes::new(ctx).await?;
+        let server = ApiServer::bind(config, store).await?.with_jobs(jobs).with_probes(probes);
         let addr = server.local_addr()?;
         if ctx.out.json {
             // One line, so a supervisor or a test can read the address as soon as it is printed.

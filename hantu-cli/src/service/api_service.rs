@@ -22,7 +22,8 @@ pub async fn serve(ctx: &Ctx, shutdown: &Shutdown, status: &StatusHandle) -> any
     let config = crate::commands::api::api_config(ctx, None, None)?;
     let store: Arc<dyn hantu_core::store::Store> = Arc::new(crate::commands::open_store(ctx)?);
     let jobs = super::api::jobs::job_control(ctx, shutdown)?;
-    let server = ApiServer::bind(config, store).await?.with_jobs(jobs);
+    let probes = super::health::Probes::new(ctx).await?;
+    let server = ApiServer::bind(config, store).await?.with_jobs(jobs).with_probes(probes);
     let url = format!("http://{}", server.local_addr()?);
     status.detail("url", serde_json::json!(url));
     status.set_health(Health::Ok);

@@ -9,6 +9,7 @@
 //! | [`registry`] | lock, PID file (0600, atomic), state file (heartbeat, health, last error), stale detection |
 //! | [`shutdown`] | one shutdown signal per process, tracked tasks, bounded grace, a second signal forces |
 //! | [`run`] | running one service in this process: lock, logs, heartbeat, shutdown |
+//! | [`health`] | dependency checks for `hantu health` and `/health`: the KIS WebSocket, the notifiers |
 //! | [`daemon`] | starting a service detached and waiting until it is up; stopping one and waiting for the exit |
 //! | [`sandbox`] | the local KIS server as a service, its state persisted across restarts |
 //! | [`scheduler`] | the job runner over `hantu_core::schedule` |
@@ -22,6 +23,7 @@
 pub mod api;
 pub mod api_service;
 pub mod daemon;
+pub mod health;
 pub mod job_alerts;
 pub mod jobs;
 pub mod logs;

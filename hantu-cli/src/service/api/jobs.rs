@@ -31,8 +31,10 @@ pub struct JobControl {
     pub runner: Runner,
     /// Cancelled when the API shuts down: a job it started is asked to stop and recorded so.
     pub token: CancellationToken,
-    /// The runs in flight, waited for at shutdown.
+    /// The process's tasks (waited for, with a grace, at shutdown).
     pub tracker: TaskTracker,
+    /// The runs in flight (delivery of their notifications closes after them).
+    pub runs: TaskTracker,
 }
 
 /// The answer to a run request.
@@ -88,11 +90,11 @@ pub async fn run_job(
             let started = now();
             tracing::info!(job = %name, run = id, by = %caller.name, "Job started through the API");
             let (runner, token) = (ctl.runner.clone(), ctl.token.clone());
-            ctl.tracker.spawn(async move {
+            ctl.tracker.spawn(ctl.runs.track_future(async move {
                 if let Err(e) = runner.finish(&job, begun, token).await {
                     tracing::error!(job = %job.spec.name, error = %format!("{e:#}"), "Could not record a job's end");
                 }
-            });
+            }));
             Ok((StatusCode::ACCEPTED, Json(JobStarted { name, id, started: iso(started), outcome: "running".into() })))
         }
     }
@@ -109,7 +111,13 @@ pub fn job_control(
 ) -> anyhow::Result<JobControl> {
     let jobs = crate::service::jobs::load(&ctx.cfg)?;
     let mut runner = crate::service::scheduler::runner(ctx, Arc::new(hantu_core::clock::LiveClock))?;
-    let tracker = TaskTracker::new();
-    crate::service::scheduler::attach_notifications(ctx, &mut runner, shutdown, tracker.clone())?;
-    Ok(JobControl { jobs: Arc::new(jobs), runner, token: shutdown.token.clone(), tracker })
+    let runs = TaskTracker::new();
+    crate::service::scheduler::attach_notifications(ctx, &mut runner, shutdown, runs.clone())?;
+    Ok(JobControl {
+        jobs: Arc::new(jobs),
+        runner,
+        token: shutdown.token.clone(),
+        tracker: shutdown.tracker.clone(),
+        runs,
+    })
 }

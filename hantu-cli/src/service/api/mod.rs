@@ -92,6 +92,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// The configured jobs, for `POST /jobs/{name}/run` (absent: it answers 501).
     pub jobs: Option<jobs::JobControl>,
+    /// Services, KIS WebSocket and notifier checks for `/health` (absent: store and trader only).
+    pub probes: Option<Arc<crate::service::health::Probes>>,
 }
 
 impl AppState {
@@ -175,8 +177,18 @@ impl ApiServer {
             log_dir: config.log_dir,
             shutdown: rx,
             jobs: None,
+            probes: None,
         });
         Ok(Self { listener, state, shutdown })
+    }
+
+    /// Adds these checks to `/health`.
+    #[must_use]
+    pub fn with_probes(mut self, probes: crate::service::health::Probes) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.probes = Some(Arc::new(probes));
+        }
+        self
     }
 
     /// Lets `POST /jobs/{name}/run` run these jobs.
