@@ -443,8 +443,9 @@ fn start_all_on_a_fresh_machine_brings_up_every_service_healthy_with_no_credenti
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["ok"], true, "{v}");
     let st = h.json(&["status", "--json"]);
-    // Every service but the API, which needs keys (HANTU_API_KEYS) and is skipped without them.
-    for s in st["services"].as_array().unwrap().iter().filter(|s| s["service"] != "api") {
+    // Every service but the API and the bot, which need keys (HANTU_API_KEYS, a bot token) and are
+    // skipped without them.
+    for s in st["services"].as_array().unwrap().iter().filter(|s| s["service"] != "api" && s["service"] != "bot") {
         assert_eq!(s["running"], true, "{s}");
         assert_eq!(s["healthy"], true, "{s}");
     }
@@ -472,7 +473,11 @@ fn start_all_on_a_fresh_machine_brings_up_every_service_healthy_with_no_credenti
     let stopped: Vec<&Value> = v["services"].as_array().unwrap().iter().filter(|s| s["stopped"] == true).collect();
     assert!(
         stopped.len() >= 2
-            && v["services"].as_array().unwrap().iter().all(|s| s["stopped"] == true || s["service"] == "api"),
+            && v["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["stopped"] == true || s["service"] == "api" || s["service"] == "bot"),
         "{v}"
     );
     let gone = |pid: u64| {

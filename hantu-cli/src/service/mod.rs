@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`api`] | the HTTP API, its metrics and dashboard |
 //! | [`api_service`] | the HTTP API as a service (`hantu start api`) |
+//! | [`bot_service`] | the Telegram control bot as a service (`hantu start bot`) |
 //! | [`registry`] | lock, PID file (0600, atomic), state file (heartbeat, health, last error), stale detection |
 //! | [`shutdown`] | one shutdown signal per process, tracked tasks, bounded grace, a second signal forces |
 //! | [`run`] | running one service in this process: lock, logs, heartbeat, shutdown |
@@ -22,6 +23,7 @@
 
 pub mod api;
 pub mod api_service;
+pub mod bot_service;
 pub mod daemon;
 pub mod health;
 pub mod job_alerts;
@@ -53,11 +55,14 @@ pub enum Service {
     Trader,
     /// The HTTP API, metrics and dashboard (needs `HANTU_API_KEYS`).
     Api,
+    /// The Telegram control bot (needs `HANTU_TELEGRAM_TOKEN` and `notify.bot.allowed_chat_ids`).
+    Bot,
 }
 
 impl Service {
     /// Every service, in start order (stop goes in reverse).
-    pub const ALL: &'static [Service] = &[Service::Sandbox, Service::Scheduler, Service::Trader, Service::Api];
+    pub const ALL: &'static [Service] =
+        &[Service::Sandbox, Service::Scheduler, Service::Trader, Service::Api, Service::Bot];
 
     /// Its name (`sandbox`, `scheduler`).
     pub const fn name(self) -> &'static str {
@@ -66,6 +71,7 @@ impl Service {
             Service::Scheduler => "scheduler",
             Service::Trader => "trader",
             Service::Api => "api",
+            Service::Bot => "bot",
         }
     }
 
@@ -86,7 +92,10 @@ pub enum Target {
     Trader,
     /// The HTTP API.
     Api,
-    /// Every service (the API only when `HANTU_API_KEYS` is set).
+    /// The Telegram control bot.
+    Bot,
+    /// Every service (the API only when `HANTU_API_KEYS` is set, the bot only when it has a token
+    /// and an allowlist).
     All,
 }
 
@@ -98,6 +107,7 @@ impl Target {
             Target::Scheduler => vec![Service::Scheduler],
             Target::Trader => vec![Service::Trader],
             Target::Api => vec![Service::Api],
+            Target::Bot => vec![Service::Bot],
             Target::All => Service::ALL.to_vec(),
         }
     }
