@@ -1,7 +1,8 @@
 //! The sandbox service: the local KIS server, REST and WebSocket, on fixed ports (`sandbox.port`,
 //! `sandbox.ws_port`, 127.0.0.1 only)
 //! with fixed credentials, its account, orders, prices and tokens saved to
-//! `sandbox-state.json` as they change and restored at the next start.
+//! `sandbox-state.json` and restored at the next start: an accepted order is saved before its
+//! reply is sent (so it survives a `kill -9`), the rest (fills as prices move) within 250 ms.
 //!
 //! Credentials: `HANTU_KIS_APP_KEY`, `HANTU_KIS_APP_SECRET` and `HANTU_KIS_ACCOUNT` when set (so a
 //! client configured for KIS talks to it unchanged), else the local server's test key and account.
@@ -107,16 +108,19 @@ pub async fn serve(ctx: &Ctx, shutdown: &Shutdown, status: &StatusHandle) -> any
             mc.product = product.to_owned();
         }
     }
+    let reg = super::registry(&ctx.cfg.config);
+    let state = state_path(&reg);
     let server = MockServer::start_on_ports(mc, cfg.port, cfg.ws_port).await.with_context(|| {
         format!("binding the sandbox to 127.0.0.1:{} and :{} (sandbox.port, sandbox.ws_port)", cfg.port, cfg.ws_port)
     })?;
-    let reg = super::registry(&ctx.cfg.config);
-    let state = state_path(&reg);
     let restored = MockSnapshot::load(&state).context("reading the sandbox's saved state")?;
     if let Some(snap) = &restored {
         server.restore(snap);
         tracing::info!(orders = snap.orders(), cash = snap.cash(), "Restored the sandbox's saved state");
     }
+    // From now on every accepted order is on disk before its reply (after the restore, so an early
+    // order cannot overwrite the saved state); the loop below saves the rest (fills, prices).
+    server.persist_to(Some(state.clone()));
     let (key, secret) = server.app();
     let conn = Connection {
         url: server.base_url(),
