@@ -15,7 +15,7 @@ pub struct HealthArgs {
     /// Check against a local KIS server instead of KIS
     #[arg(long)]
     pub sandbox: bool,
-    /// Skip the KIS check (store only)
+    /// Skip the KIS checks (REST and WebSocket)
     #[arg(long)]
     pub no_kis: bool,
 }
