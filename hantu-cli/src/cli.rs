@@ -98,6 +98,9 @@ pub enum Command {
     Notify(commands::notify::NotifyCommand),
     /// Run the Telegram control bot in the foreground (/status, /pause, /forceexit …)
     Bot(commands::bot::BotArgs),
+    /// KIS condition search: the conditions saved in HTS; run one and alert on the stocks entering it
+    #[command(subcommand)]
+    Condition(commands::condition::ConditionCommand),
 }
 
 impl Command {

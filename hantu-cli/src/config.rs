@@ -254,6 +254,7 @@ pub const SECRETS: &[(&str, &str)] = &[
     ("HANTU_KIS_APP_KEY", "KIS app key"),
     ("HANTU_KIS_APP_SECRET", "KIS app secret"),
     ("HANTU_KIS_ACCOUNT", "KIS account: 8-digit CANO, a dash, 2-digit product code (NNNNNNNN-NN)"),
+    ("HANTU_KIS_HTS_ID", "KIS HTS id (condition search, order and fill notices)"),
     ("HANTU_TELEGRAM_TOKEN", "Telegram bot token"),
     ("HANTU_PG_PASSWORD", "PostgreSQL password for data.url"),
     (
