@@ -27,7 +27,7 @@ pub fn service_check(reg: &crate::service::registry::Registry, svc: crate::servi
     let name = format!("service {}", svc.name());
     let d = match super::service::describe(reg, svc) {
         Ok(d) => d,
-        Err(e) => return Check { name: name.into(), ok: false, latency_ms: 0.0, detail: format!("{e:#}") },
+        Err(e) => return Check { name, ok: false, latency_ms: 0.0, detail: format!("{e:#}") },
     };
     let latency_ms = t.elapsed().as_secs_f64() * 1e3;
     let error = d["last_error"].as_str().map(|e| format!("; last error: {e}")).unwrap_or_default();
@@ -36,7 +36,7 @@ pub fn service_check(reg: &crate::service::registry::Registry, svc: crate::servi
             .as_f64()
             .map_or_else(|| "no heartbeat yet".to_owned(), |a| format!("heartbeat {a:.1}s ago"));
         Check {
-            name: name.into(),
+            name,
             ok: d["healthy"] == true,
             latency_ms,
             detail: format!("running, pid {}, {}, {age}{error}", d["pid"], d["health"].as_str().unwrap_or("?")),
@@ -44,7 +44,7 @@ pub fn service_check(reg: &crate::service::registry::Registry, svc: crate::servi
     } else {
         let died = !d["cleaned_stale_pid"].is_null() || d["health"] == "failed";
         Check {
-            name: name.into(),
+            name,
             ok: !died,
             latency_ms,
             detail: if died { format!("not running: it died or failed{error}") } else { "not running".to_owned() },
