@@ -16,6 +16,9 @@ fn hantu(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("HANTU_")) {
         cmd.env_remove(k);
     }
+    // The service registry defaults to the user's home: keep each test's services (and their logs,
+    // which `hantu logs` reads) in its own folder.
+    cmd.env("HANTU_SERVICE_DIR", dir.join("services"));
     for (k, v) in env {
         cmd.env(k, v);
     }

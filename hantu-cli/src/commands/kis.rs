@@ -128,8 +128,9 @@ pub async fn connect_local_clocked(ctx: &Ctx, market: MockMarket, clock: Arc<dyn
             .with_clock(clock)
             .with_call_hook(hook);
         let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
-        tracing::info!(url = %server.base_url(), "Local KIS server started");
-        Ok(Kis { broker, env, sandbox: true, server: Some(server), calls, ws_url: None })
+        tracing::info!(url = %server.base_url(), ws = %server.ws_url(), "Local KIS server started");
+        let ws_url = Some(server.ws_url());
+        Ok(Kis { broker, env, sandbox: true, server: Some(server), calls, ws_url })
     }
 }
 

@@ -123,6 +123,10 @@ pub enum Message {
         qty: Qty,
         /// Execution price.
         price: Price,
+        /// Realized P&L of a sale, net of its commission and tax, against the average cost of the
+        /// shares sold (the trader fills it in for exits; `None` for entries and when unknown).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pnl: Option<Money>,
     },
     /// An order was refused.
     OrderRejected {
@@ -261,7 +265,25 @@ impl Message {
     /// The message of a fill (`name`: the stock's name, when known).
     #[must_use]
     pub fn fill(f: &crate::domain::Fill, name: Option<String>) -> Self {
-        Message::Fill { client_id: f.client_id.clone(), code: f.code, name, side: f.side, qty: f.qty, price: f.price }
+        Message::Fill {
+            client_id: f.client_id.clone(),
+            code: f.code,
+            name,
+            side: f.side,
+            qty: f.qty,
+            price: f.price,
+            pnl: None,
+        }
+    }
+
+    /// The message of a sale that closed (part of) a position, with its realized P&L.
+    #[must_use]
+    pub fn exit_fill(f: &crate::domain::Fill, name: Option<String>, pnl: Money) -> Self {
+        let mut m = Self::fill(f, name);
+        if let Message::Fill { pnl: p, .. } = &mut m {
+            *p = Some(pnl);
+        }
+        m
     }
 
     /// The message of a refused order (the order's reason, or "rejected").
@@ -412,6 +434,7 @@ mod tests {
             side: Side::Buy,
             qty: Qty::from_shares(qty),
             price: Price::new(71_000),
+            pnl: None,
         };
         let ts = Timestamp::from_millis(1_000);
         assert_eq!(fill(10).dedup_key(ts), fill(10).dedup_key(ts));

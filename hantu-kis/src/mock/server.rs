@@ -266,6 +266,15 @@ impl MockServer {
         trading::match_orders(&mut s);
     }
 
+    /// Prints a trade of `qty` shares at `price` on `code` now: unlike [`MockServer::set_price`]
+    /// it is a trade the WebSocket sends (H0STCNT0, to sessions registered for `code`) and
+    /// inquire-ccnl lists, with the cumulative volume growing. Working orders match against it.
+    /// For servers without a generated tape ([`crate::mock::MockConfig::with_tape`]); returns `false` and prints
+    /// nothing there, or for an unknown code.
+    pub fn print_trade(&self, code: StockCode, price: i64, qty: u64) -> bool {
+        realtime::print_trade(&mut lock(&self.state), code, price, qty)
+    }
+
     /// Current price of `code`.
     #[must_use]
     pub fn price(&self, code: StockCode) -> Option<i64> {
