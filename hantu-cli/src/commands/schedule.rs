@@ -165,7 +165,7 @@ pub fn run(c: &ScheduleCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 bail!("no job named {:?} (see hantu schedule list)", a.job);
             };
             let clock: Arc<dyn Clock> = Arc::new(LiveClock);
-            let mut runner = crate::service::scheduler::runner(ctx, clock)?;
+            let mut runner = crate::service::job_runner::runner(ctx, clock)?;
             let rt = super::kis::runtime()?;
             let (id, r) = rt.block_on(async {
                 let delivery = crate::service::notify::start(&ctx.cfg, Arc::clone(&runner.store))?;

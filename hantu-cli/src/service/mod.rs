@@ -17,6 +17,7 @@
 //! | [`supervise`] | a service whose work is another `hantu` command, run as its child |
 //! | [`trader`] | the trader (`hantu trade start`) as a service, on paper against the sandbox without credentials |
 //! | [`jobs`] | the configured jobs and the default day plan |
+//! | [`job_runner`] | running one job: its lock, its record, its child process, its notifications |
 //! | [`job_alerts`] | what the scheduler tells people: failed and skipped steps, learning alerts |
 //! | [`logs`] | the services' JSON log files: writing (daily rotation, retention) and reading (merge, filter) |
 //! | [`notify`] | notification transports (Telegram, Slack, SMTP, console), the delivery queue, the Telegram control bot |
@@ -27,6 +28,7 @@ pub mod bot_service;
 pub mod daemon;
 pub mod health;
 pub mod job_alerts;
+pub mod job_runner;
 pub mod jobs;
 pub mod logs;
 pub mod notify;

@@ -19,8 +19,8 @@ use super::error::ApiError;
 use super::guard::Caller;
 use super::read::now;
 use super::views::iso;
+use crate::service::job_runner::{Runner, Start};
 use crate::service::jobs::Job;
-use crate::service::scheduler::{Runner, Start};
 
 /// The configured jobs and how to run them, when the API was started with a configuration.
 #[derive(Clone)]
@@ -110,9 +110,9 @@ pub fn job_control(
     shutdown: &crate::service::shutdown::Shutdown,
 ) -> anyhow::Result<JobControl> {
     let jobs = crate::service::jobs::load(&ctx.cfg)?;
-    let mut runner = crate::service::scheduler::runner(ctx, Arc::new(hantu_core::clock::LiveClock))?;
+    let mut runner = crate::service::job_runner::runner(ctx, Arc::new(hantu_core::clock::LiveClock))?;
     let runs = TaskTracker::new();
-    crate::service::scheduler::attach_notifications(ctx, &mut runner, shutdown, runs.clone())?;
+    crate::service::job_runner::attach_notifications(ctx, &mut runner, shutdown, runs.clone())?;
     Ok(JobControl {
         jobs: Arc::new(jobs),
         runner,
