@@ -501,6 +501,12 @@ fn start_all_on_a_fresh_machine_brings_up_every_service_healthy_with_no_credenti
     let trader = h.status("trader");
     assert_eq!(trader["detail"]["trader"]["mode"], "paper", "{trader}");
     let child = trader["detail"]["child_pid"].as_u64().unwrap();
+    // The sandbox's market trades through the day (sandbox.trades_per_sec), so the trader has
+    // prices to act on: the last price moves.
+    let last = |h: &Home| h.json(&["trade", "--sandbox", "quote", "005930", "--json"])["last"].as_i64();
+    let first = last(&h);
+    assert!(first.is_some());
+    h.wait_for("the sandbox's price to move", |h| last(h) != first);
     // `start all` again skips what runs (not an error); a named start is refused.
     assert!(h.run(&["start"]).status.success());
     assert_eq!(h.run(&["start", "scheduler"]).status.code(), Some(1));
