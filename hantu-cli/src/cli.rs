@@ -68,7 +68,7 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// Show and merge the logs of the commands and services (with -f, follow them)
     Logs(commands::logs::LogsArgs),
-    /// Start services in the background (or one with --foreground): sandbox, scheduler, trader, api, all
+    /// Start services in the background (or one with --foreground): sandbox, scheduler, trader, api, bot, all
     Start(commands::service::StartArgs),
     /// Stop services and wait for them to exit
     Stop(commands::service::StopArgs),

@@ -261,7 +261,8 @@ fn health_checks_the_store_and_the_local_server() {
         names.iter().any(|n| n == "service sandbox") && names.iter().any(|n| n == "service scheduler"),
         "{names:?}"
     );
-    assert!(names.ends_with(&["kis token".to_owned(), "kis account".to_owned()]), "{names:?}");
+    let kis = ["kis token", "kis account", "kis ws approval", "kis websocket"].map(String::from);
+    assert!(names.ends_with(&kis), "{names:?}");
 }
 
 #[test]

@@ -226,6 +226,108 @@ async fn hantu_bot_obeys_its_owner_and_stops_on_sigterm() {
     assert_eq!(control_state(&store).unwrap(), ControlState::Paused);
 }
 
+/// `hantu health` checks each channel without sending anything (Telegram `getMe`, Slack's refusal
+/// of an empty payload, SMTP EHLO/NOOP) and the KIS WebSocket (approval key, connect) of the local
+/// server; a revoked token or webhook fails it with exit 1. The API's `/health` shows the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_checks_every_channel_and_the_kis_websocket_without_sending_anything() {
+    let tg = fake::Telegram::start(TOKEN).await;
+    let slack = fake::Slack::start().await;
+    let smtp = fake::Smtp::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hantu.toml"),
+        format!(
+            "[notify.telegram]\nchat_id = \"42\"\napi_url = \"{}\"\n[notify.slack]\n[notify.email]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\ntls = \"none\"\nfrom = \"hantu@example.com\"\nto = \"ops@example.com\"\n",
+            tg.url, smtp.port
+        ),
+    )
+    .unwrap();
+    let svc = dir.path().join("svc").display().to_string();
+    let env = [
+        ("HANTU_TELEGRAM_TOKEN", TOKEN),
+        ("HANTU_SLACK_WEBHOOK_URL", slack.url.as_str()),
+        ("HANTU_SERVICE_DIR", svc.as_str()),
+    ];
+    let o = hantu(dir.path(), &["health", "--sandbox", "--json"], &env).await;
+    assert!(o.status.success(), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let check = |v: &Value, name: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}: {v}"))
+    };
+    for name in ["kis ws approval", "kis websocket", "notify telegram", "notify slack", "notify email"] {
+        let c = check(&v, name);
+        assert_eq!(c["ok"], true, "{c}");
+        assert!(c["latency_ms"].as_f64().unwrap() >= 0.0);
+    }
+    assert!(check(&v, "notify telegram")["detail"].as_str().unwrap().contains("hantu_test_bot"));
+    assert!(check(&v, "kis websocket")["detail"].as_str().unwrap().contains("ws://127.0.0.1:"));
+    assert!(
+        tg.sent().is_empty() && slack.posted().is_empty() && smtp.mails().is_empty(),
+        "a health check sent something"
+    );
+    assert!(!text(&o).contains(TOKEN) && !text(&o).contains(&slack.url), "a secret leaked");
+
+    // A revoked bot token and a webhook that is gone: unhealthy, exit 1, each saying why.
+    let gone = slack.url.replace("/hook", "/revoked");
+    let env = [
+        ("HANTU_TELEGRAM_TOKEN", "111:revoked-token"),
+        ("HANTU_SLACK_WEBHOOK_URL", gone.as_str()),
+        ("HANTU_SERVICE_DIR", svc.as_str()),
+    ];
+    let o = hantu(dir.path(), &["health", "--no-kis", "--json"], &env).await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    let t = check(&v, "notify telegram");
+    assert!(t["ok"] == false && t["detail"].as_str().unwrap().contains("401"), "{t}");
+    let s = check(&v, "notify slack");
+    assert!(s["ok"] == false && s["detail"].as_str().unwrap().contains("404"), "{s}");
+    assert_eq!(check(&v, "notify email")["ok"], true);
+    assert!(!text(&o).contains("revoked-token") && !text(&o).contains("/revoked"), "a secret leaked: {}", text(&o));
+
+    // The API's /health has the same channel checks.
+    let keys = "ops:read:health-test-key-0123456789";
+    let env = [
+        ("HANTU_TELEGRAM_TOKEN", TOKEN),
+        ("HANTU_SLACK_WEBHOOK_URL", slack.url.as_str()),
+        ("HANTU_SERVICE_DIR", svc.as_str()),
+        ("HANTU_API_KEYS", keys),
+    ];
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hantu"));
+    cmd.current_dir(dir.path()).args(["api", "serve", "--port", "0", "--json"]).env_remove("RUST_LOG");
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("HANTU_")) {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let url = serde_json::from_str::<Value>(&line).unwrap()["listening"].as_str().unwrap().to_owned();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let h: Value = http.get(format!("{url}/health")).send().await.unwrap().json().await.unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let deps = h["dependencies"].as_array().unwrap();
+    for name in ["notify telegram", "notify slack", "notify email", "service scheduler"] {
+        let d = deps.iter().find(|d| d["name"] == name).unwrap_or_else(|| panic!("{name}: {h}"));
+        assert_eq!(d["ok"], true, "{d}");
+    }
+    assert!(tg.sent().is_empty() && slack.posted().is_empty(), "/health sent something");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kis_condition_search_alerts_the_stocks_that_enter_it() {
     use hantu_core::clock::SimClock;

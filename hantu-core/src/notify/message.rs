@@ -37,11 +37,15 @@ pub enum NotificationKind {
     Test,
     /// Free-form text.
     Text,
+    /// A scheduled job did not run because its inputs are missing.
+    JobSkipped,
+    /// An alert a process recorded in the store (a learning degradation, …).
+    Alert,
 }
 
 impl NotificationKind {
     /// Every kind, in declaration order.
-    pub const ALL: [NotificationKind; 13] = [
+    pub const ALL: [NotificationKind; 15] = [
         NotificationKind::Fill,
         NotificationKind::OrderRejected,
         NotificationKind::StopLoss,
@@ -55,6 +59,8 @@ impl NotificationKind {
         NotificationKind::DailyReport,
         NotificationKind::Test,
         NotificationKind::Text,
+        NotificationKind::JobSkipped,
+        NotificationKind::Alert,
     ];
 
     /// The stored name (`fill`, `order_rejected`, …).
@@ -74,6 +80,8 @@ impl NotificationKind {
             NotificationKind::DailyReport => "daily_report",
             NotificationKind::Test => "test",
             NotificationKind::Text => "text",
+            NotificationKind::JobSkipped => "job_skipped",
+            NotificationKind::Alert => "alert",
         }
     }
 
@@ -237,6 +245,20 @@ pub enum Message {
         /// Body.
         body: String,
     },
+    /// A scheduled job did not run because its inputs are missing (no picks today).
+    JobSkipped {
+        /// The job's name.
+        job: String,
+        /// What is missing.
+        reason: String,
+    },
+    /// An alert a process recorded in the store's events (a learning degradation, …).
+    Alert {
+        /// Who recorded it (`learn`, …).
+        source: String,
+        /// What it says.
+        text: String,
+    },
 }
 
 impl Message {
@@ -324,6 +346,8 @@ impl Message {
             Message::DailyReport { .. } => NotificationKind::DailyReport,
             Message::Test { .. } => NotificationKind::Test,
             Message::Text { .. } => NotificationKind::Text,
+            Message::JobSkipped { .. } => NotificationKind::JobSkipped,
+            Message::Alert { .. } => NotificationKind::Alert,
         }
     }
 
@@ -338,10 +362,12 @@ impl Message {
             | NotificationKind::ScreenEntries
             | NotificationKind::DailyReport
             | NotificationKind::Test
-            | NotificationKind::Text => Level::Info,
-            NotificationKind::OrderRejected | NotificationKind::StopLoss | NotificationKind::JobFailed => {
-                Level::Warning
-            }
+            | NotificationKind::Text
+            | NotificationKind::JobSkipped => Level::Info,
+            NotificationKind::OrderRejected
+            | NotificationKind::StopLoss
+            | NotificationKind::JobFailed
+            | NotificationKind::Alert => Level::Warning,
             NotificationKind::EmergencyStop | NotificationKind::ServiceDown => Level::Critical,
         }
     }
@@ -372,6 +398,9 @@ impl Message {
                 format!("screen:{screen}:{as_of}:+{}:-{}", codes.join(","), gone.join(","))
             }
             Message::DailyReport { date, .. } => format!("daily_report:{date}"),
+            // Once per job and day: a skipped step is worth one message, not one per retry.
+            Message::JobSkipped { job, .. } => format!("job_skipped:{job}:{}", ts.kst_date()),
+            Message::Alert { source, text } => format!("alert:{source}:{ms}:{text}"),
             Message::Test { .. } | Message::Text { .. } => return None,
         })
     }

@@ -169,6 +169,13 @@ pub fn render(m: &Message, ts: Timestamp, lang: Lang) -> Rendered {
             if ko { format!("{from}에서 보냄 · {ts}") } else { format!("Sent from {from} · {ts}") },
         ),
         Message::Text { title, body } => (title.clone(), body.clone()),
+        Message::JobSkipped { job, reason } => (
+            t(&format!("작업 건너뜀: {job}"), &format!("Job skipped: {job}")),
+            format!("{}{reason} · {ts}", t("입력 없음: ", "Inputs missing: ")),
+        ),
+        Message::Alert { source, text } => {
+            (t(&format!("경고 ({source})"), &format!("Alert ({source})")), format!("{text}\n{ts}"))
+        }
     };
     Rendered { title, body }
 }
@@ -344,6 +351,8 @@ mod tests {
             },
             Message::Test { from: "host".into() },
             Message::Text { title: "hello".into(), body: "world".into() },
+            Message::JobSkipped { job: "trader".into(), reason: "no picks for 2026-12-04".into() },
+            Message::Alert { source: "learn".into(), text: "weights v2 degraded".into() },
         ]
     }
 

@@ -671,12 +671,18 @@ async fn uapi(
             None => match gate(&mut s, &method, &path, q, &headers, &body) {
                 Gate::Stop(r) => r,
                 Gate::Pass(req) => {
+                    let changes = req.name == "order-cash" || req.name == "order-rvsecncl";
                     if req.name == "order-cash" {
                         s.stats.order_submissions += 1;
                     } else if req.name == "order-rvsecncl" {
                         s.stats.revise_cancel_submissions += 1;
                     }
-                    dispatch(&mut s, &req)
+                    let reply = dispatch(&mut s, &req);
+                    if changes {
+                        // Under the lock, so saves land in the order the changes were made.
+                        super::persist::save_now(&s);
+                    }
+                    reply
                 }
             },
         };
