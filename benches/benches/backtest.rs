@@ -17,6 +17,7 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use hantu_benches::random_walk_bars;
 use hantu_core::backtest::{Backtest, BacktestConfig, BatchJob, run_batch};
+use hantu_core::domain::{Bar, Price, StockCode, Timestamp};
 use hantu_core::strategies::SmaCross;
 
 fn config() -> BacktestConfig {
@@ -36,6 +37,25 @@ fn bench(c: &mut Criterion) {
             BatchSize::LargeInput,
         );
     });
+    // The same bars held as columns (as a data frame holds them), read a chunk at a time into
+    // the engine by `Backtest::run_chunked`: what `hantu.backtest` does from Python, without an
+    // array of bars.
+    let cols = Columns::of(&one);
+    g.bench_function("sma_cross_1_symbol_1m_bars_from_columns", |b| {
+        b.iter_batched(
+            || SmaCross::new(10, 30).expect("valid periods"),
+            |mut s| {
+                let mut next = 0;
+                let fill = |buf: &mut Vec<Bar>| {
+                    let end = (next + 2048).min(cols.len());
+                    buf.extend((next..end).map_while(|i| cols.bar(i).ok()));
+                    next = end;
+                };
+                bt.run_chunked(fill, 0, &mut s).expect("backtest runs")
+            },
+            BatchSize::LargeInput,
+        );
+    });
     let universe: Vec<_> = (0..2_875).map(|i| random_walk_bars(&format!("{:06}", i * 10), 500, i as u64)).collect();
     let jobs: Vec<BatchJob<'_, ()>> = universe.iter().map(|bars| BatchJob { bars, params: () }).collect();
     g.throughput(Throughput::Elements((2_875 * 500) as u64));
@@ -45,3 +65,49 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 criterion_group!(benches, bench);
+
+/// Bars as float columns, the way pandas holds them.
+struct Columns {
+    code: StockCode,
+    ts: Vec<i64>,
+    prices: [Vec<f64>; 4],
+    volume: Vec<f64>,
+}
+
+impl Columns {
+    fn of(bars: &[Bar]) -> Self {
+        let col = |f: fn(&Bar) -> f64| bars.iter().map(f).collect::<Vec<_>>();
+        Self {
+            code: bars.first().map_or_else(|| StockCode::new("005930"), |b| b.code),
+            ts: bars.iter().map(|b| b.ts.millis()).collect(),
+            prices: [
+                col(|b| b.open.as_f64()),
+                col(|b| b.high.as_f64()),
+                col(|b| b.low.as_f64()),
+                col(|b| b.close.as_f64()),
+            ],
+            volume: col(|b| b.volume as f64),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// Row `i` as a checked bar.
+    #[inline]
+    fn bar(&self, i: usize) -> hantu_core::Result<Bar> {
+        let price = |c: &[f64]| Price::from_f64(c[i]);
+        let bar = Bar {
+            code: self.code,
+            ts: Timestamp::from_millis(self.ts[i]),
+            open: price(&self.prices[0])?,
+            high: price(&self.prices[1])?,
+            low: price(&self.prices[2])?,
+            close: price(&self.prices[3])?,
+            volume: self.volume[i] as u64,
+        };
+        bar.validate()?;
+        Ok(bar)
+    }
+}
