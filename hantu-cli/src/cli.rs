@@ -68,7 +68,7 @@ pub enum Command {
     Config(commands::config::ConfigCommand),
     /// Show and merge the logs of the commands and services (with -f, follow them)
     Logs(commands::logs::LogsArgs),
-    /// Start services in the background (or one with --foreground): sandbox, scheduler, trader, api, all
+    /// Start services in the background (or one with --foreground): sandbox, scheduler, trader, api, bot, all
     Start(commands::service::StartArgs),
     /// Stop services and wait for them to exit
     Stop(commands::service::StopArgs),
@@ -98,6 +98,9 @@ pub enum Command {
     Notify(commands::notify::NotifyCommand),
     /// Run the Telegram control bot in the foreground (/status, /pause, /forceexit …)
     Bot(commands::bot::BotArgs),
+    /// KIS condition search: the conditions saved in HTS; run one and alert on the stocks entering it
+    #[command(subcommand)]
+    Condition(commands::condition::ConditionCommand),
 }
 
 impl Command {

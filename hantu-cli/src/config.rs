@@ -202,7 +202,13 @@ pub const KEYS: &[KeySpec] = &[
         key: "sandbox.clock",
         kind: Kind::Str,
         default: "session",
-        doc: "session (pinned at 10:00 KST of a trading day) | live",
+        doc: "session (10:00 KST of a trading day when the sandbox starts, then wall-clock speed) | live",
+    },
+    KeySpec {
+        key: "sandbox.trades_per_sec",
+        kind: Kind::Float,
+        default: "2",
+        doc: "trades printed per stock per second (0: a still market)",
     },
     KeySpec { key: "schedule.default_plan", kind: Kind::Bool, default: "true", doc: "include the default day plan" },
     KeySpec {
@@ -254,6 +260,7 @@ pub const SECRETS: &[(&str, &str)] = &[
     ("HANTU_KIS_APP_KEY", "KIS app key"),
     ("HANTU_KIS_APP_SECRET", "KIS app secret"),
     ("HANTU_KIS_ACCOUNT", "KIS account: 8-digit CANO, a dash, 2-digit product code (NNNNNNNN-NN)"),
+    ("HANTU_KIS_HTS_ID", "KIS HTS id (condition search, order and fill notices)"),
     ("HANTU_TELEGRAM_TOKEN", "Telegram bot token"),
     ("HANTU_PG_PASSWORD", "PostgreSQL password for data.url"),
     (
@@ -356,11 +363,13 @@ pub struct SandboxSection {
     pub cash: i64,
     /// `session` or `live`.
     pub clock: String,
+    /// Trades printed per stock per second (0: a still market that moves only with orders).
+    pub trades_per_sec: f64,
 }
 
 impl Default for SandboxSection {
     fn default() -> Self {
-        Self { port: 18443, ws_port: 18444, cash: 10_000_000, clock: "session".into() }
+        Self { port: 18443, ws_port: 18444, cash: 10_000_000, clock: "session".into(), trades_per_sec: 2.0 }
     }
 }
 
@@ -777,6 +786,9 @@ fn validate(l: &Loaded, errors: &mut Vec<ConfigError>) {
     }
     if !matches!(c.sandbox.clock.as_str(), "session" | "live") {
         errors.push(err("sandbox.clock", format!("{:?} must be session or live", c.sandbox.clock)));
+    }
+    if !(c.sandbox.trades_per_sec.is_finite() && (0.0..=1000.0).contains(&c.sandbox.trades_per_sec)) {
+        errors.push(err("sandbox.trades_per_sec", format!("{} must be within 0..=1000", c.sandbox.trades_per_sec)));
     }
     if c.sandbox.cash <= 0 {
         errors.push(err("sandbox.cash", "must be positive".into()));

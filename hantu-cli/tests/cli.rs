@@ -16,6 +16,9 @@ fn hantu(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("HANTU_")) {
         cmd.env_remove(k);
     }
+    // The service registry defaults to the user's home: keep each test's services (and their logs,
+    // which `hantu logs` reads) in its own folder.
+    cmd.env("HANTU_SERVICE_DIR", dir.join("services"));
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -258,7 +261,8 @@ fn health_checks_the_store_and_the_local_server() {
         names.iter().any(|n| n == "service sandbox") && names.iter().any(|n| n == "service scheduler"),
         "{names:?}"
     );
-    assert!(names.ends_with(&["kis token".to_owned(), "kis account".to_owned()]), "{names:?}");
+    let kis = ["kis token", "kis account", "kis ws approval", "kis websocket"].map(String::from);
+    assert!(names.ends_with(&kis), "{names:?}");
 }
 
 #[test]

@@ -88,3 +88,61 @@ fn picks_are_measured_learned_from_and_rolled_back() {
         assert!(text(&bad).contains(key), "names {key}: {}", text(&bad));
     }
 }
+
+#[test]
+fn traded_picks_report_predicted_measured_and_realised() {
+    use hantu_core::domain::{ClientOrderId, Fill, Money, Order, OrderRequest, Price, Qty, Side, StockCode, Timestamp};
+    use hantu_core::store::{SelectionRecord, SqliteStore, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("traded.db");
+    let day = NaiveDate::from_ymd_opt(2025, 7, 25).unwrap();
+    let code: StockCode = "005930".parse().unwrap();
+    {
+        let store = SqliteStore::open(&db).unwrap();
+        store
+            .save_selections(&[SelectionRecord {
+                date: day,
+                code,
+                class: "buy".into(),
+                confidence: 0.8,
+                score: 80.0,
+                weights_version: "v1".into(),
+                screen_run_id: None,
+                factors: Vec::new(),
+                config: serde_json::json!({ "entry_high": 70_000, "stop": 66_500, "target": 73_500 }),
+            }])
+            .unwrap();
+        for (i, (side, price, h)) in [(Side::Buy, 70_000, 9), (Side::Sell, 71_000, 14)].into_iter().enumerate() {
+            let id = ClientOrderId::new_checked(&format!("t-{i}")).unwrap();
+            let ts = Timestamp::kst(day, h, 0);
+            let qty = Qty::from_shares(10);
+            store.journal_order(&Order::new(id.clone(), OrderRequest::market(code, side, qty).unwrap(), ts)).unwrap();
+            let fill = Fill {
+                client_id: id,
+                code,
+                side,
+                qty,
+                price: Price::new(price),
+                commission: Money::from_won(100),
+                tax: if side == Side::Sell { Money::from_won(1_065) } else { Money::ZERO },
+                ts,
+            };
+            store.record_fill(&fill).unwrap();
+        }
+    }
+    let db = db.to_str().unwrap();
+    let out = json(&hantu(dir.path(), &["--db", db, "report", "traded", "--json"]));
+    let pick = &out["picks"][0];
+    assert_eq!(pick["code"], "005930");
+    assert_eq!(pick["trips"].as_array().unwrap().len(), 1);
+    // 10 × 1,000 won gained, less 200 won commission and 0.15% tax on 710,000 won.
+    let pnl: f64 = pick["pnl"].as_str().map_or_else(|| pick["pnl"].as_f64().unwrap(), |s| s.parse().unwrap());
+    assert!((pnl - (10_000.0 - 200.0 - 1_065.0)).abs() < 1e-9, "{pick}");
+    assert!((pick["predicted_return"].as_f64().unwrap() - 0.05).abs() < 1e-12);
+    assert!(pick["measured_return"].is_null(), "not measured before `hantu learn update`");
+    assert_eq!(out["summary"]["closed"], 1);
+    assert!(text(&hantu(dir.path(), &["--db", db, "report", "traded"])).contains("Traded picks"));
+    let empty = tempfile::tempdir().unwrap();
+    assert!(text(&hantu(empty.path(), &["report", "traded"])).contains("no traded picks"));
+}

@@ -157,6 +157,53 @@ fn sandbox_starts_refuses_a_second_instance_keeps_orders_across_restart_and_stop
     assert!(!seen.contains(SECRET_KEY) && !seen.contains(SECRET_SECRET), "a secret leaked");
 }
 
+/// Kills the sandbox with SIGKILL and waits until it is gone.
+fn kill_sandbox(h: &Home) {
+    let pid = h.status("sandbox")["pid"].as_u64().unwrap();
+    signal(pid as u32, rustix::process::Signal::KILL);
+    h.wait_for("the sandbox to die", |h| h.status("sandbox")["running"] == false);
+}
+
+#[test]
+fn an_order_the_sandbox_accepted_survives_a_kill_9_right_after_the_reply() {
+    let h = Home::new("");
+    assert!(h.run(&["start", "sandbox"]).status.success());
+    // A market order (filled at once) and, after a restart, a limit order left working: each is
+    // killed with the sandbox the moment its reply arrives, before any periodic save could run.
+    let o = h.run(&["trade", "--sandbox", "buy", "005930", "7", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    kill_sandbox(&h);
+    assert!(h.run(&["start", "sandbox"]).status.success());
+    let pos = h.json(&["trade", "--sandbox", "positions", "--json"]);
+    let held = pos.as_array().unwrap().iter().find(|p| p["code"] == "005930").cloned().unwrap_or_default();
+    assert_eq!(held["qty"], 7, "{pos}");
+
+    let quote = h.json(&["trade", "--sandbox", "quote", "000660", "--json"]);
+    let last = quote["last"].as_i64().unwrap_or_else(|| panic!("{quote}"));
+    // Well below the market (on the tick grid, within the day's limits): it stays working and
+    // holds buying power.
+    let limit = last * 8 / 10 / 1000 * 1000;
+    let power = |h: &Home| {
+        let b = h.json(&["trade", "--sandbox", "balance", "--json"]);
+        b["buying_power"].as_str().unwrap_or_else(|| panic!("{b}")).parse::<f64>().unwrap()
+    };
+    let before = power(&h);
+    let o = h.run(&["trade", "--sandbox", "buy", "000660", "3", "--price", &limit.to_string(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let order_no = serde_json::from_slice::<Value>(&o.stdout).unwrap()["order_no"].as_str().unwrap().to_owned();
+    kill_sandbox(&h);
+    let saved = std::fs::read_to_string(h.svc().join("sandbox-state.json")).unwrap();
+    assert!(saved.contains(&order_no), "the accepted order is not in the saved state");
+    assert!(h.run(&["start", "sandbox"]).status.success());
+    let after = power(&h);
+    assert!(
+        after <= before - (3 * limit) as f64,
+        "the working order no longer holds buying power: {before} -> {after}"
+    );
+    let pos = h.json(&["trade", "--sandbox", "positions", "--json"]);
+    assert!(pos.to_string().contains("005930"), "{pos}");
+}
+
 #[test]
 fn kill_9_leaves_a_stale_pid_file_that_status_health_and_start_clean() {
     let h = Home::new("[schedule]\ndefault_plan = false\n");
@@ -443,8 +490,9 @@ fn start_all_on_a_fresh_machine_brings_up_every_service_healthy_with_no_credenti
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["ok"], true, "{v}");
     let st = h.json(&["status", "--json"]);
-    // Every service but the API, which needs keys (HANTU_API_KEYS) and is skipped without them.
-    for s in st["services"].as_array().unwrap().iter().filter(|s| s["service"] != "api") {
+    // Every service but the API and the bot, which need keys (HANTU_API_KEYS, a bot token) and are
+    // skipped without them.
+    for s in st["services"].as_array().unwrap().iter().filter(|s| s["service"] != "api" && s["service"] != "bot") {
         assert_eq!(s["running"], true, "{s}");
         assert_eq!(s["healthy"], true, "{s}");
     }
@@ -453,26 +501,37 @@ fn start_all_on_a_fresh_machine_brings_up_every_service_healthy_with_no_credenti
     let trader = h.status("trader");
     assert_eq!(trader["detail"]["trader"]["mode"], "paper", "{trader}");
     let child = trader["detail"]["child_pid"].as_u64().unwrap();
+    // The sandbox's market trades through the day (sandbox.trades_per_sec), so the trader has
+    // prices to act on: the last price moves.
+    let last = |h: &Home| h.json(&["trade", "--sandbox", "quote", "005930", "--json"])["last"].as_i64();
+    let first = last(&h);
+    assert!(first.is_some());
+    h.wait_for("the sandbox's price to move", |h| last(h) != first);
     // `start all` again skips what runs (not an error); a named start is refused.
     assert!(h.run(&["start"]).status.success());
     assert_eq!(h.run(&["start", "scheduler"]).status.code(), Some(1));
     let health = h.run(&["health", "--sandbox", "--json"]);
     assert!(health.status.success(), "{}", text(&health));
-    // The sandbox is killed: its state was saved as it changed, so the order survives.
-    assert!(h.run(&["trade", "--sandbox", "buy", "000660", "2"]).status.success());
-    std::thread::sleep(Duration::from_millis(800));
+    // The sandbox is killed right after accepting an order: it was saved before the reply. (A
+    // stock the trader does not trade, so its own orders cannot make the risk check refuse this.)
+    let o = h.run(&["trade", "--sandbox", "buy", "247540", "1"]);
+    assert!(o.status.success(), "{}", text(&o));
     let pid = h.status("sandbox")["pid"].as_u64().unwrap();
     signal(pid as u32, rustix::process::Signal::KILL);
     h.wait_for("the sandbox to die", |h| h.status("sandbox")["running"] == false);
     assert!(h.run(&["start", "sandbox"]).status.success());
     let pos = h.json(&["trade", "--sandbox", "positions", "--json"]);
-    assert!(pos.to_string().contains("000660"), "{pos}");
+    assert!(pos.to_string().contains("247540"), "{pos}");
     let o = h.run(&["stop", "--json"]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let stopped: Vec<&Value> = v["services"].as_array().unwrap().iter().filter(|s| s["stopped"] == true).collect();
     assert!(
         stopped.len() >= 2
-            && v["services"].as_array().unwrap().iter().all(|s| s["stopped"] == true || s["service"] == "api"),
+            && v["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["stopped"] == true || s["service"] == "api" || s["service"] == "bot"),
         "{v}"
     );
     let gone = |pid: u64| {

@@ -1,6 +1,8 @@
-//! Chaos test: the `hantu` trader binary against the local KIS server over real HTTP, killed with
+//! Chaos test: the `hantu` trader binary against the local KIS server over real HTTP (orders,
+//! reconcile, gap-fill) and WebSocket (trade prints, encrypted order/fill notices), killed with
 //! SIGKILL again and again — at random moments, and exactly between journal write and broker call
-//! and between broker reply and journal update (the binary's crash-test pause hook) — and restarted.
+//! and between broker reply and journal update (the binary's crash-test pause hook) — and restarted,
+//! while the server also drops the socket, duplicates frames and holds notices back now and then.
 //! Afterwards: zero duplicate orders at the server, every server fill booked once in the store, and
 //! positions and cash equal to the server's.
 //!
@@ -26,7 +28,7 @@ use hantu_core::domain::{InstrumentKind, Market, Money, Side, StockCode, Timesta
 use hantu_core::krx::{KrxCalendar, TickTable};
 use hantu_core::store::{SelectionRecord, SqliteStore, Store};
 use hantu_kis::auth::{AccountNo, Credential};
-use hantu_kis::mock::{MockConfig, MockMarket, MockServer, ShiftedClock};
+use hantu_kis::mock::{MockConfig, MockMarket, MockServer, ShiftedClock, WsFault};
 use hantu_kis::{Environment, KisBroker, KisClient, KisConfig};
 
 const COMMISSION: &str = "0.000140527";
@@ -67,9 +69,11 @@ impl Harness {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hantu"));
         cmd.current_dir(self.dir.path())
             .args(["--db", self.db().to_str().unwrap(), "trade", "start", "--live", "--picks"])
-            .args(["--max-entries", "100000", "--poll-ms", "50", "--start-at", &start])
+            .args(["--max-entries", "100000", "--start-at", &start])
             .env("HANTU_KIS_ENV", "real")
             .env("HANTU_KIS_REST_URL", self.server.base_url())
+            .env("HANTU_KIS_WS_URL", self.server.ws_url())
+            .env("HANTU_KIS_HTS_ID", self.server.hts_id())
             .env("HANTU_KIS_APP_KEY", key)
             .env("HANTU_KIS_APP_SECRET", secret)
             .env("HANTU_KIS_ACCOUNT", self.server.account())
@@ -189,7 +193,8 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
     let bands = write_picks(&store, &server, &codes, day);
     drop(store);
 
-    // The market: each code walks a tick at a time through its entry zone, stop and target.
+    // The market: each code prints trades a tick apart, walking through its entry zone, stop and
+    // target; the prints reach the trader over the WebSocket.
     let stop_walk = Arc::new(AtomicBool::new(false));
     let walker = {
         let (server, stop, bands) = (server.clone(), stop_walk.clone(), bands.clone());
@@ -202,7 +207,7 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
                     let p = server.price(*code).unwrap_or(*lo);
                     let t = table.tick(p);
                     let next = if rng.below(2) == 0 { p + t } else { p - t };
-                    server.set_price(*code, next.clamp(*lo, *hi));
+                    assert!(server.print_trade(*code, next.clamp(*lo, *hi), 1 + rng.below(50)));
                 }
             }
         })
@@ -213,11 +218,23 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
     let started = Instant::now();
     // The first start is not killed before it has its token (KIS refuses a second issue within a minute).
     let (mut child, rx) = h.spawn(None);
-    assert!(wait_for(&rx, "trader started", Duration::from_secs(30), &mut log), "first start: {log:?}");
+    assert!(wait_for(&rx, "trader started: live", Duration::from_secs(30), &mut log), "first start: {log:?}");
     std::thread::sleep(Duration::from_millis(300));
     kill(&mut child);
     let (mut at_before, mut at_after, mut at_random) = (0, 0, 0);
+    let mut faults = 0;
     for _ in 0..kills {
+        // Now and then the socket breaks too: the next trader session meets it.
+        let fault = match rng.below(8) {
+            0 => Some(WsFault::Drop),
+            1 => Some(WsFault::Duplicate),
+            2 => Some(WsFault::DelayNotices(Duration::from_millis(300))),
+            _ => None,
+        };
+        if let Some(f) = fault {
+            server.inject_ws(f);
+            faults += 1;
+        }
         let mode = rng.below(3);
         let (mut child, rx) = h.spawn(if mode < 2 { Some(40) } else { None });
         match mode {
@@ -232,12 +249,13 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
     }
     stop_walk.store(true, Ordering::SeqCst);
     rt.block_on(walker).unwrap();
+    server.clear_ws_faults();
     let chaos_time = started.elapsed();
 
     // A clean run reconciles whatever the last kill left, then SIGTERM: it must exit 0.
     let (mut child, rx) = h.spawn(None);
     assert!(
-        wait_for(&rx, "trader started", Duration::from_secs(30), &mut log),
+        wait_for(&rx, "trader started: live", Duration::from_secs(30), &mut log),
         "clean start: {:?}",
         &log[log.len().saturating_sub(20)..]
     );
@@ -313,12 +331,22 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
         );
     }
     assert_eq!(cash.to_won(), server.cash(), "cash");
+    let stats = server.stats();
     println!(
-        "chaos: {kills} kills ({at_before} before a broker call, {at_after} after a broker reply, {at_random} at random) in {:.1}s; \
+        "chaos: {kills} kills ({at_before} before a broker call, {at_after} after a broker reply, {at_random} at random) \
+         and {faults} socket faults in {:.1}s; {} WebSocket sessions, {} data frames; \
          {} server orders, {} fills booked once, 0 duplicates; positions and cash equal the server's",
         chaos_time.as_secs_f64(),
+        stats.ws_connections,
+        stats.ws_data_frames,
         broker_orders.len(),
         fills.len()
+    );
+    assert!(stats.ws_trade_records > 0, "prints went over the WebSocket");
+    let events = store.events_since(Timestamp::from_millis(0)).unwrap();
+    assert!(
+        !events.iter().any(|e| e.message.starts_with("order notices unavailable")),
+        "every trader subscribed to the account's notices"
     );
     assert!(
         broker_orders.len() >= 4,

@@ -46,7 +46,6 @@ pub mod json;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod parse;
-pub mod poll;
 pub mod ratelimit;
 pub mod refresh;
 pub mod rest;

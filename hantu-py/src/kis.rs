@@ -192,6 +192,32 @@ impl PyClient {
         json(&detached(py, || self.rt.block_on(self.broker.orders_today())).map_err(|e| broker_err(&e))?)
     }
 
+    /// The condition searches saved in HTS under `user` (the HTS id), as JSON records
+    /// `seq, group, name`.
+    fn conditions_json(&self, py: Python<'_>, user: &str) -> PyResult<String> {
+        let req = hantu_kis::rest::PsearchTitle { user_id: user.to_owned() };
+        let titles = detached(py, || self.rt.block_on(self.broker.client().call(&req))).map_err(|e| kis_err(&e))?;
+        let rows: Vec<_> =
+            titles.0.iter().map(|t| serde_json::json!({ "seq": t.seq, "group": t.group, "name": t.name })).collect();
+        json(&rows)
+    }
+
+    /// The stocks matching saved condition `seq` of `user`, as JSON records `code, name, price,
+    /// volume` (KIS's "no matches" error is an empty list).
+    fn condition_json(&self, py: Python<'_>, user: &str, seq: &str) -> PyResult<String> {
+        let req = hantu_kis::rest::PsearchResult { user_id: user.to_owned(), seq: seq.to_owned() };
+        let matches = match detached(py, || self.rt.block_on(self.broker.client().call(&req))) {
+            Ok(m) => m.0,
+            Err(e) if e.msg_cd() == Some("MCA05918") => Vec::new(),
+            Err(e) => return Err(kis_err(&e)),
+        };
+        let rows: Vec<_> = matches
+            .iter()
+            .map(|m| serde_json::json!({ "code": m.code, "name": m.name, "price": m.price.won(), "volume": m.volume }))
+            .collect();
+        json(&rows)
+    }
+
     /// Fills since `since_ms` (UTC milliseconds), as JSON records.
     fn fills_json(&self, py: Python<'_>, since_ms: i64) -> PyResult<String> {
         let since = Timestamp::from_millis(since_ms);

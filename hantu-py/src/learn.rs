@@ -87,6 +87,17 @@ pub(crate) fn py_learn_accuracy(py: Python<'_>, store: &PyStore, since: Option<&
     json(&accuracy(&rows))
 }
 
+/// Picks of days on or after `since` that were traded, linked to their round trips, as JSON
+/// `{"summary": …, "picks": […]}`.
+#[pyfunction]
+#[pyo3(name = "learn_traded", signature = (store, since = None))]
+pub(crate) fn py_learn_traded(py: Python<'_>, store: &PyStore, since: Option<&str>) -> PyResult<String> {
+    let since = day(since, "since")?.unwrap_or(NaiveDate::MIN);
+    let inner = store.store();
+    let picks = detached(py, || hantu_core::learn::traded_since(inner, since)).map_err(core_err)?;
+    json(&serde_json::json!({ "summary": hantu_core::learn::traded::summarize(&picks), "picks": picks }))
+}
+
 /// Every weights version, oldest first, as JSON.
 #[pyfunction]
 #[pyo3(name = "learn_weights")]

@@ -69,6 +69,7 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(learn::py_learn_update, m)?)?;
     m.add_function(wrap_pyfunction!(learn::py_learn_outcomes, m)?)?;
     m.add_function(wrap_pyfunction!(learn::py_learn_accuracy, m)?)?;
+    m.add_function(wrap_pyfunction!(learn::py_learn_traded, m)?)?;
     m.add_function(wrap_pyfunction!(learn::py_learn_weights, m)?)?;
     m.add_function(wrap_pyfunction!(learn::py_learn_rollback, m)?)?;
     m.add_submodule(&indicators::module(m.py())?)?;

@@ -103,3 +103,18 @@ def test_local_server_takes_chosen_credentials_and_streams():
         hantu.kis.LocalServer(app_key="x", account="12", trades_per_sec=0)
     msg = str(e.value)
     assert "app_key/app_secret" in msg and "account" in msg and "trades_per_sec" in msg
+
+
+def test_condition_search_lists_saved_conditions_and_their_matches():
+    # psearch is real-only at KIS: the local server enforces it on a real-environment server.
+    with hantu.kis.LocalServer(env="real", stocks=5, at="2025-07-25 10:00") as s:
+        kis = s.client()
+        titles = kis.conditions(s.hts_id)
+        assert list(titles["name"]) == ["거래량상위", "상승률상위"]
+        assert len(kis.condition(s.hts_id, "0")) == 5
+        gainers = kis.condition(s.hts_id, "1")
+        assert gainers.empty and list(gainers.columns) == ["code", "name", "price", "volume"]
+        code = str(kis.condition(s.hts_id, "0")["code"].iloc[0])
+        s.set_price(code, s.price(code) // 100 * 105)
+        up = kis.condition(s.hts_id, "1")
+        assert list(up["code"]) == [code] and up["price"].iloc[0] == s.price(code)

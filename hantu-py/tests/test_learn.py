@@ -56,3 +56,31 @@ def test_bad_settings_and_unknown_versions_are_config_errors(store_with_picks):
         hantu.learn.update(store, config={"horizons": [0]})
     with pytest.raises(hantu.ConfigError, match="known"):
         hantu.learn.rollback(store, "nope")
+
+
+def test_traded_picks_link_to_their_round_trips(tmp_path):
+    store = hantu.Store(tmp_path / "traded.db")
+    bars = hantu.sim.market(n=40, days=60, seed=7)
+    store.write_bars(bars)
+    as_of = sorted(bars["date"].unique())[-1]
+    picks = hantu.select(bars, SCREEN, {"name": "t", "max_picks": 3}, as_of=as_of, store=store)
+    # The picks are stored for the next session.
+    day = next(d for d in pd.bdate_range(as_of + pd.Timedelta(days=1), periods=10) if len(store.selections(d)))
+    p = picks.iloc[0]
+    pick = {k: int(p[k]) for k in ("entry_low", "entry_high", "stop", "target", "qty")} | {"code": p["code"]}
+    at = lambda s: f"{day:%Y-%m-%d} 10:00:{s:02d}"  # noqa: E731
+    path = [pick["entry_high"], pick["entry_high"], pick["target"], pick["target"]]
+    s = hantu.trade.run([(p["code"], at(i + 1), px, 100_000) for i, px in enumerate(path)], picks=[pick], cash=100_000_000, store=store)
+    assert list(s.fills["side"]) == ["buy", "sell"], s.fills
+
+    traded = hantu.learn.traded(store)
+    assert list(traded.picks["code"]) == [p["code"]]
+    row = traded.picks.iloc[0]
+    assert row["trips"] == 1 and not row["open"]
+    assert row["predicted_return"] == pytest.approx(pick["target"] / pick["entry_high"] - 1)
+    assert row["realised_return"] > 0 and row["pnl"] > 0
+    assert len(traded.trips) == 1
+    assert traded.trips["entry_ts"].iloc[0] == pd.Timestamp(at(1)) + pd.Timedelta(seconds=1), "bought on the print after"
+    assert traded.summary["closed"] == 1
+    assert "1 picks" in repr(traded)
+    assert hantu.learn.traded(store, since=day + pd.Timedelta(days=1)).picks.empty

@@ -57,7 +57,14 @@ pub fn run(cmd: &ApiCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let store: Arc<dyn hantu_core::store::Store> = Arc::new(super::open_store(ctx)?);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     rt.block_on(async {
-        let server = ApiServer::bind(config, store).await?;
+        // Jobs run through `POST /jobs/{name}/run` are asked to stop, and waited for, on exit.
+        let shutdown = crate::service::shutdown::Shutdown {
+            token: tokio_util::sync::CancellationToken::new(),
+            tracker: tokio_util::task::TaskTracker::new(),
+        };
+        let jobs = crate::service::api::jobs::job_control(ctx, &shutdown)?;
+        let probes = crate::service::health::Probes::new(ctx).await?;
+        let server = ApiServer::bind(config, store).await?.with_jobs(jobs).with_probes(probes);
         let addr = server.local_addr()?;
         if ctx.out.json {
             // One line, so a supervisor or a test can read the address as soon as it is printed.
@@ -66,7 +73,14 @@ pub fn run(cmd: &ApiCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             ctx.out.line(format!("hantu API listening on http://{addr} (dashboard at /, OpenAPI at /openapi.json)"))?;
         }
         std::io::stdout().flush()?;
-        server.serve(shutdown_signal()).await
+        let served = server.serve(shutdown_signal()).await;
+        shutdown.token.cancel();
+        shutdown.tracker.close();
+        let grace = std::time::Duration::from_secs(ctx.cfg.config.service.grace_secs);
+        if tokio::time::timeout(grace, shutdown.tracker.wait()).await.is_err() {
+            tracing::warn!("Jobs started through the API did not finish within the grace");
+        }
+        served
     })?;
     Ok(ExitStatus::Success)
 }

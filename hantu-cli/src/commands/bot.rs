@@ -1,16 +1,13 @@
-//! `hantu bot`: the Telegram control bot in the foreground until Ctrl-C or SIGTERM.
+//! `hantu bot`: the Telegram control bot in the foreground until Ctrl-C or SIGTERM (`hantu start
+//! bot` runs it as a service).
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::Args;
-use hantu_core::notify::Lang;
 use hantu_core::store::Store;
 
 use super::{Ctx, ExitStatus};
-use crate::service::notify::config::TELEGRAM_TOKEN_VAR;
-use crate::service::notify::{self as notify, bot};
+use crate::service::notify::bot;
 
 /// Run the Telegram control bot in the foreground.
 ///
@@ -21,23 +18,10 @@ pub struct BotArgs {}
 
 /// Runs `hantu bot`.
 pub fn run(_a: &BotArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let n = &ctx.cfg.config.notify;
-    if n.bot.allowed_chat_ids.is_empty() {
-        anyhow::bail!("notify.bot.allowed_chat_ids is empty: the bot would answer nobody; add your chat id");
-    }
-    ctx.cfg.secret(TELEGRAM_TOKEN_VAR)?;
+    let (api, cfg) = crate::service::bot_service::setup(ctx)?;
     let store: Arc<dyn Store> = Arc::new(super::open_store(ctx)?);
     let rt = super::kis::runtime()?;
-    rt.block_on(async {
-        let http = notify::http_client()?;
-        let api = notify::telegram_api(&ctx.cfg, &http).context("the Telegram token")?;
-        let cfg = bot::BotConfig {
-            allowed: n.bot.allowed_chat_ids.clone(),
-            poll_timeout: Duration::from_secs(n.bot.poll_timeout_secs.clamp(1, 50)),
-            lang: Lang::parse(&n.lang).unwrap_or_default(),
-        };
-        bot::run(api, store, cfg, shutdown_signal()).await
-    })?;
+    rt.block_on(bot::run(api, store, cfg, shutdown_signal()))?;
     Ok(ExitStatus::Success)
 }
 

@@ -1,13 +1,13 @@
-//! `hantu health`: store, KIS reachability and token state, each with a status and latency.
+//! `hantu health`: the store, each service, KIS (REST token and account, WebSocket approval and
+//! connect) and each configured notification channel, each with a status and latency.
 
 use std::time::Instant;
 
+use super::{Ctx, ExitStatus};
+pub use crate::service::health::Check;
 use clap::Args;
 use hantu_core::broker::Broker;
 use hantu_core::store::Store as _;
-use serde::Serialize;
-
-use super::{Ctx, ExitStatus};
 
 /// Check the store and the broker connection.
 #[derive(Debug, Args)]
@@ -15,23 +15,17 @@ pub struct HealthArgs {
     /// Check against a local KIS server instead of KIS
     #[arg(long)]
     pub sandbox: bool,
-    /// Skip the KIS check (store only)
+    /// Skip the KIS checks (REST and WebSocket)
     #[arg(long)]
     pub no_kis: bool,
 }
 
 /// A service is unhealthy when it runs but is not well (stale heartbeat, degraded, failing) or died
 /// without stopping; one never started, or stopped cleanly, is fine.
-fn service_check(ctx: &Ctx, svc: crate::service::Service) -> Check {
+pub fn service_check(reg: &crate::service::registry::Registry, svc: crate::service::Service) -> Check {
     let t = Instant::now();
-    let reg = crate::service::registry(&ctx.cfg.config);
-    let name = match svc {
-        crate::service::Service::Sandbox => "service sandbox",
-        crate::service::Service::Scheduler => "service scheduler",
-        crate::service::Service::Trader => "service trader",
-        crate::service::Service::Api => "service api",
-    };
-    let d = match super::service::describe(&reg, svc) {
+    let name = format!("service {}", svc.name());
+    let d = match super::service::describe(reg, svc) {
         Ok(d) => d,
         Err(e) => return Check { name, ok: false, latency_ms: 0.0, detail: format!("{e:#}") },
     };
@@ -58,21 +52,13 @@ fn service_check(ctx: &Ctx, svc: crate::service::Service) -> Check {
     }
 }
 
-#[derive(Serialize)]
-struct Check {
-    name: &'static str,
-    ok: bool,
-    latency_ms: f64,
-    detail: String,
-}
-
 fn timed<T>(name: &'static str, f: impl FnOnce() -> anyhow::Result<T>, detail: impl FnOnce(&T) -> String) -> Check {
     let t = Instant::now();
     let r = f();
     let latency_ms = t.elapsed().as_secs_f64() * 1e3;
     match r {
-        Ok(v) => Check { name, ok: true, latency_ms, detail: detail(&v) },
-        Err(e) => Check { name, ok: false, latency_ms, detail: format!("{e:#}") },
+        Ok(v) => Check { name: name.into(), ok: true, latency_ms, detail: detail(&v) },
+        Err(e) => Check { name: name.into(), ok: false, latency_ms, detail: format!("{e:#}") },
     }
 }
 
@@ -94,8 +80,9 @@ pub fn run(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             )
         },
     )];
+    let reg = crate::service::registry(&ctx.cfg.config);
     for svc in crate::service::Service::ALL {
-        checks.push(service_check(ctx, *svc));
+        checks.push(service_check(&reg, *svc));
     }
     if !args.no_kis {
         let rt = super::kis::runtime()?;
@@ -103,7 +90,7 @@ pub fn run(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         let kis = rt.block_on(super::kis::connect(ctx, args.sandbox));
         match kis {
             Err(e) => checks.push(Check {
-                name: "kis",
+                name: "kis".into(),
                 ok: false,
                 latency_ms: t.elapsed().as_secs_f64() * 1e3,
                 detail: format!("{e:#}"),
@@ -112,7 +99,7 @@ pub fn run(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 let t = Instant::now();
                 let token = rt.block_on(kis.broker.client().tokens().token());
                 checks.push(Check {
-                    name: "kis token",
+                    name: "kis token".into(),
                     ok: token.is_ok(),
                     latency_ms: t.elapsed().as_secs_f64() * 1e3,
                     detail: match &token {
@@ -125,7 +112,7 @@ pub fn run(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 let t = Instant::now();
                 let bal = rt.block_on(kis.broker.balance());
                 checks.push(Check {
-                    name: "kis account",
+                    name: "kis account".into(),
                     ok: bal.is_ok(),
                     latency_ms: t.elapsed().as_secs_f64() * 1e3,
                     detail: match &bal {
@@ -133,7 +120,17 @@ pub fn run(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                         Err(e) => e.to_string(),
                     },
                 });
+                checks.extend(rt.block_on(crate::service::health::kis_ws(&ws_target(&kis))));
                 rt.block_on(kis.close());
+            }
+        }
+    }
+    if !crate::service::notify::configured(&ctx.cfg).is_empty() {
+        let rt = super::kis::runtime()?;
+        match crate::service::notify::channels(&ctx.cfg, &[]) {
+            Ok(chans) => checks.extend(rt.block_on(crate::service::health::notifiers(&chans))),
+            Err(e) => {
+                checks.push(Check { name: "notify".into(), ok: false, latency_ms: 0.0, detail: format!("{e:#}") })
             }
         }
     }
@@ -147,7 +144,7 @@ pub fn run(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 .iter()
                 .map(|c| {
                     vec![
-                        c.name.into(),
+                        c.name.clone(),
                         if c.ok { "ok".into() } else { "FAIL".into() },
                         format!("{:.1} ms", c.latency_ms),
                         c.detail.clone(),
@@ -157,4 +154,19 @@ pub fn run(args: &HealthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         )?;
     }
     Ok(if ok { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+/// Where this connection's WebSocket is: the configured or local server's URL, else the environment's.
+pub fn ws_target(kis: &super::kis::Kis) -> crate::service::health::WsTarget {
+    let client = kis.broker.client();
+    let ws_url = kis
+        .ws_url()
+        .or_else(|| kis.server().map(hantu_kis::mock::MockServer::ws_url))
+        .unwrap_or_else(|| kis.env.ws_url().to_owned());
+    crate::service::health::WsTarget {
+        http: client.http().clone(),
+        rest_url: client.config().rest_url.clone(),
+        credential: client.config().credential.clone(),
+        ws_url,
+    }
 }

@@ -12,7 +12,7 @@ use hantu_core::krx::KrxCalendar;
 use hantu_core::store::{ApiCallRecord, Store};
 use hantu_kis::auth::{AccountNo, Credential};
 use hantu_kis::calllog::{CallHook, CallOutcome, CallRecord};
-use hantu_kis::mock::{MockConfig, MockMarket, MockServer};
+use hantu_kis::mock::{MockConfig, MockMarket, MockServer, ShiftedClock};
 use hantu_kis::{Environment, KisBroker, KisClient, KisConfig};
 
 use super::Ctx;
@@ -128,8 +128,9 @@ pub async fn connect_local_clocked(ctx: &Ctx, market: MockMarket, clock: Arc<dyn
             .with_clock(clock)
             .with_call_hook(hook);
         let broker = Arc::new(KisBroker::new(KisClient::new(cfg)?)?);
-        tracing::info!(url = %server.base_url(), "Local KIS server started");
-        Ok(Kis { broker, env, sandbox: true, server: Some(server), calls, ws_url: None })
+        tracing::info!(url = %server.base_url(), ws = %server.ws_url(), "Local KIS server started");
+        let ws_url = Some(server.ws_url());
+        Ok(Kis { broker, env, sandbox: true, server: Some(server), calls, ws_url })
     }
 }
 
@@ -147,25 +148,13 @@ fn connect_running(c: &crate::service::sandbox::Connection) -> anyhow::Result<Ki
     Ok(Kis { broker, env, sandbox: true, server: None, calls, ws_url: c.ws_url.clone() })
 }
 
-/// A clock running at wall-clock speed from a chosen start, so a local server on a fixed trading
-/// day keeps trading while someone watches.
-struct ShiftedClock {
-    offset_ms: i64,
-}
-
-impl Clock for ShiftedClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_millis(LiveClock.now().millis() + self.offset_ms)
-    }
-}
-
 /// Starts the local KIS server with a moving market: its clock runs from 10:00 KST of a trading
 /// day at wall-clock speed and its stocks trade a few times a second, over REST and WebSocket.
 pub async fn connect_live_local(ctx: &Ctx) -> anyhow::Result<Kis> {
     let env: Environment = ctx.cfg.config.kis.env.parse().map_err(|e| config_error("kis.env", e))?;
     let day = sandbox_day(LiveClock.now().kst_date());
-    let clock: Arc<dyn Clock> =
-        Arc::new(ShiftedClock { offset_ms: Timestamp::kst(day, 10, 0).millis() - LiveClock.now().millis() });
+    // A clock running at wall-clock speed from 10:00 KST, so the market keeps trading while someone watches.
+    let clock: Arc<dyn Clock> = Arc::new(ShiftedClock::starting_at(Timestamp::kst(day, 10, 0)));
     let config = MockConfig::new(env, MockMarket::fixture(day)).with_clock(clock.clone()).with_tape(1, 3.0);
     let server = MockServer::start(config).await.context("starting the local KIS server")?;
     let (key, secret) = server.app();

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod backtest;
 pub mod bot;
+pub mod condition;
 pub mod config;
 pub mod data;
 pub mod db;
@@ -81,6 +82,7 @@ pub fn run(cmd: Command, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         Command::Api(c) => api::run(&c, ctx),
         Command::Notify(c) => notify::run(&c, ctx),
         Command::Bot(a) => bot::run(&a, ctx),
+        Command::Condition(c) => condition::run(&c, ctx),
         Command::Db(c) => db::run(&c, ctx),
     }
 }

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use hantu_core::learn::accuracy;
 use hantu_core::learn::accuracy::GroupStats;
+use hantu_core::learn::traded;
 use hantu_core::store::Store;
 use serde_json::json;
 
@@ -20,6 +21,12 @@ pub enum ReportCommand {
         #[arg(long, value_name = "YYYY-MM-DD")]
         since: Option<NaiveDate>,
     },
+    /// Picks that were traded, linked to their round trips: predicted, measured and realised returns
+    Traded {
+        /// Only picks of this day or later
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<NaiveDate>,
+    },
     /// Every strategy's stored runs (backtest, paper, live) and their latest statistics
     Strategies,
 }
@@ -29,6 +36,7 @@ pub fn run(cmd: &ReportCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let store = super::open_store(ctx)?;
     match cmd {
         ReportCommand::Accuracy { since } => accuracy_report(ctx, &store, since.unwrap_or(NaiveDate::MIN)),
+        ReportCommand::Traded { since } => traded_report(ctx, &store, since.unwrap_or(NaiveDate::MIN)),
         ReportCommand::Strategies => strategies(ctx, &store),
     }
 }
@@ -88,6 +96,52 @@ fn accuracy_report(ctx: &Ctx, store: &dyn Store, since: NaiveDate) -> anyhow::Re
             })
             .collect(),
     )?;
+    Ok(ExitStatus::Success)
+}
+
+fn traded_report(ctx: &Ctx, store: &dyn Store, since: NaiveDate) -> anyhow::Result<ExitStatus> {
+    let traded = traded::traded_since(store, since)?;
+    let summary = traded::summarize(&traded);
+    if ctx.out.json {
+        ctx.out.print_json(&json!({ "summary": summary, "picks": traded }))?;
+        return Ok(ExitStatus::Success);
+    }
+    if traded.is_empty() {
+        ctx.out.line("no traded picks: `hantu trade start --picks` trades the day's picks")?;
+        return Ok(ExitStatus::Success);
+    }
+    let f = |x: Option<f64>| x.filter(|x| x.is_finite()).map_or_else(|| "-".to_owned(), pct);
+    ctx.out.heading("Traded picks: predicted, measured and realised")?;
+    ctx.out.print_table(
+        &["day", "code", "class", "confidence", "trips", "predicted", "measured", "realised", "P&L"],
+        traded
+            .iter()
+            .map(|t| {
+                vec![
+                    t.date.to_string(),
+                    t.code.to_string(),
+                    t.class.clone(),
+                    pct(t.confidence),
+                    format!("{}{}", t.trips.len(), if t.open { " (open)" } else { "" }),
+                    f(t.predicted_return),
+                    f(t.measured_return),
+                    f(Some(t.realised_return)),
+                    t.pnl.to_string(),
+                ]
+            })
+            .collect(),
+    )?;
+    ctx.out.line(format!(
+        "{} closed of {} picks: hit rate {}, mean realised {} against measured {} (shortfall {}) and predicted {}; P&L {}",
+        summary.closed,
+        summary.picks,
+        f(Some(summary.realised_hit_rate)),
+        f(Some(summary.mean_realised)),
+        f(Some(summary.mean_measured)),
+        f(Some(summary.mean_shortfall)),
+        f(Some(summary.mean_predicted)),
+        summary.pnl,
+    ))?;
     Ok(ExitStatus::Success)
 }
 

@@ -6,12 +6,16 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 use hantu_core::clock::{Clock, LiveClock};
 use hantu_core::domain::Timestamp;
+use hantu_core::notify::{Notification, Notifier};
 use hantu_core::schedule::{JobOutcome, Trigger, Window};
 use hantu_core::store::Store as _;
 use serde_json::json;
 
 use super::{Ctx, ExitStatus};
 use crate::service::jobs::{self, Job};
+
+/// How long a command waits for its notifications to be delivered before it exits.
+const NOTIFY_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The scheduler's jobs and their runs.
 #[derive(Debug, Subcommand)]
@@ -64,6 +68,9 @@ pub struct ReportArgs {
     /// The KST date [default: today]
     #[arg(long)]
     pub date: Option<chrono::NaiveDate>,
+    /// Also send the day's report to every configured notification channel (once per day)
+    #[arg(long)]
+    pub notify: bool,
 }
 
 fn trigger_text(j: &Job) -> String {
@@ -158,9 +165,18 @@ pub fn run(c: &ScheduleCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
                 bail!("no job named {:?} (see hantu schedule list)", a.job);
             };
             let clock: Arc<dyn Clock> = Arc::new(LiveClock);
-            let runner = crate::service::scheduler::runner(ctx, clock)?;
+            let mut runner = crate::service::job_runner::runner(ctx, clock)?;
             let rt = super::kis::runtime()?;
-            let (id, r) = rt.block_on(runner.run_job(job, now, tokio_util::sync::CancellationToken::new()))?;
+            let (id, r) = rt.block_on(async {
+                let delivery = crate::service::notify::start(&ctx.cfg, Arc::clone(&runner.store))?;
+                runner.notifier = delivery.as_ref().map(|d| Arc::clone(&d.notifier) as Arc<dyn Notifier>);
+                let ran = runner.run_job(job, now, tokio_util::sync::CancellationToken::new()).await;
+                runner.notifier = None;
+                if let Some(d) = delivery {
+                    d.close(NOTIFY_GRACE).await;
+                }
+                ran
+            })?;
             if ctx.out.json {
                 ctx.out.print_json(&json!({ "id": id, "run": r }))?;
             } else {
@@ -229,7 +245,12 @@ fn report(a: &ReportArgs, ctx: &Ctx, now: Timestamp) -> anyhow::Result<ExitStatu
         "events": events.len(),
         "errors": events.iter().filter(|e| e.kind == hantu_core::store::EventKind::Error).map(|e| e.message.clone()).collect::<Vec<_>>(),
     });
+    let sent = if a.notify { Some(send_report(ctx, store, date, now)?) } else { None };
     if ctx.out.json {
+        let mut v = v;
+        if let Some(ok) = sent {
+            v["notified"] = json!(ok);
+        }
         ctx.out.print_json(&v)?;
     } else {
         println!("report for {date} (KST)");
@@ -248,4 +269,27 @@ fn report(a: &ReportArgs, ctx: &Ctx, now: Timestamp) -> anyhow::Result<ExitStatu
         println!("  events: {} ({} errors)", events.len(), v["errors"].as_array().map_or(0, Vec::len));
     }
     Ok(ExitStatus::Success)
+}
+
+/// Sends the day's report to every configured channel (deduplicated by day, so a second run of the
+/// step sends nothing new). Returns whether the channels' queues drained in time.
+fn send_report(
+    ctx: &Ctx,
+    store: crate::store::AnyStore,
+    date: chrono::NaiveDate,
+    now: Timestamp,
+) -> anyhow::Result<bool> {
+    let store: Arc<dyn hantu_core::store::Store> = Arc::new(store);
+    // A past day is reported as of its end (from its fills; the trader's live status is today's).
+    let at = if date == now.kst_date() { now } else { Timestamp::kst(date, 23, 59) };
+    let (msg, _live) = crate::service::notify::daily::daily_report(&*store, at)?;
+    let rt = super::kis::runtime()?;
+    rt.block_on(async {
+        let Some(delivery) = crate::service::notify::start(&ctx.cfg, Arc::clone(&store))? else {
+            eprintln!("warning: no notification channel is configured ([notify]); the report was not sent");
+            return Ok(false);
+        };
+        delivery.notifier.notify(&Notification::new(at, msg));
+        Ok(delivery.close(NOTIFY_GRACE).await)
+    })
 }

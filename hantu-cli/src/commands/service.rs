@@ -75,7 +75,7 @@ pub fn start(a: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let target = a.service.unwrap_or(Target::All);
     if a.foreground {
         let [svc] = target.services()[..] else {
-            bail!("--foreground runs one service: name it (sandbox, scheduler or trader)");
+            bail!("--foreground runs one service: name it (sandbox, scheduler, trader, api or bot)");
         };
         return crate::service::run::run(svc, ctx, &RunOpts { detached: a.detached, clock: clock(a) });
     }
@@ -86,6 +86,11 @@ pub fn start(a: &StartArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         if svc == Service::Api && target == Target::All && !crate::service::api_service::configured(ctx) {
             eprintln!("api skipped: set HANTU_API_KEYS to start it");
             rows.push(json!({ "service": "api", "started": false, "reason": "HANTU_API_KEYS is not set" }));
+            continue;
+        }
+        if svc == Service::Bot && target == Target::All && !crate::service::bot_service::configured(ctx) {
+            eprintln!("bot skipped: set HANTU_TELEGRAM_TOKEN and notify.bot.allowed_chat_ids to start it");
+            rows.push(json!({ "service": "bot", "started": false, "reason": "no bot token or allowed chats" }));
             continue;
         }
         let mut presence = reg.inspect(svc)?;

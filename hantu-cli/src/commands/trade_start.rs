@@ -6,7 +6,15 @@
 //!   in process by the backtest venue's rules ([`PaperBroker`]).
 //! - `--sandbox`: the local KIS server for prices and orders, its market moving tick by tick.
 //!
-//! Prices arrive by polling REST quotes ([`PollFeed`]) every `--poll-ms`.
+//! Prices and the account's order/fill notices arrive over the KIS WebSocket ([`KisFeed`]: the
+//! environment's, `kis.ws_url`, or the local server's), which reconnects, re-subscribes and gap-fills
+//! over REST on its own; every reconnect and gap is a store event (source `ws`) and triggers a
+//! reconcile. Notices need the account's HTS id (`HANTU_KIS_HTS_ID`; the local server's own in the
+//! sandbox); without it fills are learnt by the periodic reconcile.
+//!
+//! One trader per account: `--live` and `--sandbox` take the store's account lock
+//! ([`Store::try_lock_account`]) before touching the journal, and refuse to start while another
+//! process holds it, naming that trader. Notifications go to the configured channels (`[notify]`).
 //!
 //! For crash tests only: with `TRADER_HOOK_PAUSE_MS=N` the process prints
 //! `hook before_place <client id>` / `hook after_reply <client id>` on stderr and sleeps N ms at the
@@ -31,7 +39,7 @@ use hantu_core::strategies;
 use hantu_core::strategy::Strategy;
 use hantu_core::trader::{ExitDefaults, PickEntries, RunEnd, Sleeper, Trader, TraderConfig, Venue, load_picks};
 use hantu_kis::mock::{MockMarket, ShiftedClock};
-use hantu_kis::poll::PollFeed;
+use hantu_kis::ws::{FeedConfig, KisFeed};
 
 use super::kis::{Kis, connect_kis, connect_local_clocked, runtime, sandbox_day};
 use super::{Ctx, ExitStatus};
@@ -81,9 +89,6 @@ pub struct StartArgs {
     /// Run on a clock starting at this KST time, e.g. 2025-07-25T10:00 (sandbox replays and tests)
     #[arg(long, value_name = "YYYY-MM-DDTHH:MM[:SS]")]
     pub start_at: Option<String>,
-    /// Quote poll interval in milliseconds
-    #[arg(long, default_value_t = 1000)]
-    pub poll_ms: u64,
     /// Keep running after the close (default: write the report and exit)
     #[arg(long)]
     pub keep_running: bool,
@@ -140,6 +145,9 @@ pub fn run(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<ExitSta
 }
 
 async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    // First, so a SIGTERM during start-up is a graceful stop at the first step, not a kill.
+    let shutdown = Arc::new(AtomicBool::new(false));
+    spawn_signal_watch(shutdown.clone())?;
     let clock = clock_for(args, sandbox)?;
     let store: Arc<dyn Store> = Arc::new(super::open_store(ctx)?);
     let now = clock.now();
@@ -171,6 +179,24 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
         (true, _) => "live",
         (false, true) if !args.paper => "sandbox",
         _ => "paper",
+    };
+    // Held until this function returns (or the process dies, when the operating system drops it).
+    let _account_lock = match mode {
+        "paper" => None,
+        _ => match lock_account(ctx, &kis, store.as_ref())? {
+            Ok(lock) => Some(lock),
+            Err(holder) => {
+                let msg = format!(
+                    "another trader holds this account on this store: {holder}; stop it first (hantu trade stop)"
+                );
+                if ctx.out.json {
+                    ctx.out.print_json(&serde_json::json!({ "ok": false, "error": msg }))?;
+                }
+                eprintln!("error: {msg}");
+                kis.close().await;
+                return Ok(ExitStatus::Failure);
+            }
+        },
     };
     let fees = FeeModel { commission_rate: ctx.cfg.config.backtest.commission_rate, tax: true };
     let venue = if mode == "paper" {
@@ -215,6 +241,10 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
     if let Some(h) = hook_from_env() {
         trader = trader.with_hook(h);
     }
+    let delivery = crate::service::notify::start(&ctx.cfg, store.clone()).context("starting notifications")?;
+    if let Some(d) = &delivery {
+        trader = trader.with_notifier(d.notifier.clone());
+    }
     // Previous closes from quotes: the base of today's limits and of market-buy reservations.
     let mut closes = Vec::new();
     for code in trader.codes().to_vec() {
@@ -225,11 +255,13 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
     }
     trader.set_prev_closes(&closes);
     trader.start().await.context("starting the trader")?;
-    let mut feed = PollFeed::new(kis.broker.clone(), Duration::from_millis(args.poll_ms.max(50)));
-    trader.subscribe(&mut feed).await?;
+    let hts_id = match kis.server() {
+        Some(server) => Some(server.hts_id()),
+        None => ctx.cfg.secrets.get("HANTU_KIS_HTS_ID").map(|(s, _)| s.expose().to_owned()),
+    };
+    let mut feed = open_feed(&kis, hts_id).await?;
+    subscribe(&trader, &mut feed).await?;
 
-    let shutdown = Arc::new(AtomicBool::new(false));
-    spawn_signal_watch(shutdown.clone())?;
     ctx.out.line(format!("trader started: {mode}, {} codes, pid {}", trader.codes().len(), std::process::id()))?;
 
     let walk_codes = trader.codes().to_vec();
@@ -237,15 +269,18 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
         r = trader.run(&mut feed, &TokioSleeper, &shutdown) => r,
         () = price_walk(&kis, walk_codes, clock.as_ref()) => unreachable_walk(),
     };
+    feed.close().await;
     let end = match result {
         Ok(end) => end,
         Err(e) => {
             if let Err(rec) = kis.record_calls(store.as_ref()) {
                 tracing::warn!(error = %rec, "Could not record the API calls");
             }
+            close_notifications(delivery).await;
             return Err(e).context("trader failed");
         }
     };
+    close_notifications(delivery).await;
     let report = trader.report()?;
     if let Err(e) = kis.record_calls(store.as_ref()) {
         tracing::warn!(error = %e, "Could not record the API calls");
@@ -260,6 +295,81 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
     Ok(match end {
         RunEnd::Shutdown | RunEnd::Stopped | RunEnd::DayClosed | RunEnd::FeedEnded => ExitStatus::Success,
     })
+}
+
+/// Takes the account lock: `Err` names the holder when another process has it.
+fn lock_account(
+    ctx: &Ctx,
+    kis: &Kis,
+    store: &dyn Store,
+) -> anyhow::Result<Result<hantu_core::store::AccountLock, String>> {
+    let account = match kis.server() {
+        Some(server) => server.account(),
+        None => ctx.cfg.secret("HANTU_KIS_ACCOUNT")?.expose().to_owned(),
+    };
+    if let Some(lock) = store.try_lock_account(&account).context("taking the account lock")? {
+        return Ok(Ok(lock));
+    }
+    let holder = match control::trader_status(store)? {
+        Some(s) if s.pid != std::process::id() && std::path::Path::new(&format!("/proc/{}", s.pid)).exists() => {
+            format!("the {} trader pid {} ({}), started {}", s.mode, s.pid, s.strategy, s.started_at)
+        }
+        Some(s) => format!("another process (the last trader to publish its status was pid {})", s.pid),
+        None => "another process".to_owned(),
+    };
+    Ok(Err(holder))
+}
+
+/// Opens the WebSocket (a few tries: a restart may race the server's cleanup of the old socket).
+async fn open_feed(kis: &Kis, hts_id: Option<String>) -> anyhow::Result<KisFeed> {
+    let client = kis.broker.client().clone();
+    let mut config = FeedConfig::for_client(&client);
+    if let Some(url) = kis.ws_url() {
+        config = config.with_ws_url(url);
+    }
+    if let Some(h) = hts_id.filter(|h| !h.is_empty()) {
+        config = config.with_hts_id(h);
+    }
+    let mut tries = 0u64;
+    loop {
+        match KisFeed::connect(client.clone(), config.clone()).await {
+            Ok(feed) => return Ok(feed),
+            Err(e) if tries < 4 => {
+                tracing::warn!(error = %e, "Opening the KIS WebSocket failed; retrying");
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(500 * tries)).await;
+            }
+            Err(e) => return Err(e).context("opening the KIS WebSocket"),
+        }
+    }
+}
+
+/// Subscribes the trader's codes and notices. KIS refuses a second session of one app key
+/// (`OPSP8996`) until it notices the first is gone — a restart right after a crash can meet that —
+/// so that refusal is retried for a bounded time (the feed reconnects on its own meanwhile).
+async fn subscribe(trader: &Trader, feed: &mut KisFeed) -> anyhow::Result<()> {
+    let until = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match trader.subscribe(feed).await {
+            Ok(()) => return Ok(()),
+            Err(hantu_core::realtime::FeedError::Refused { code, message })
+                if code == "OPSP8996" && tokio::time::Instant::now() < until =>
+            {
+                tracing::warn!(%code, %message, "The app key's WebSocket session is still in use; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e).context("subscribing to the real-time feed"),
+        }
+    }
+}
+
+/// Lets queued notifications go out before the process ends (bounded).
+async fn close_notifications(delivery: Option<crate::service::notify::delivery::Delivery>) {
+    if let Some(d) = delivery {
+        if !d.close(Duration::from_secs(5)).await {
+            tracing::warn!("Some notifications were still queued at exit");
+        }
+    }
 }
 
 /// SIGTERM and SIGINT raise the shutdown flag; the trader stops at its next step.
@@ -282,8 +392,8 @@ fn unreachable_walk() -> hantu_core::Result<RunEnd> {
     Ok(RunEnd::FeedEnded)
 }
 
-/// Moves the sandbox market one tick up or down per code every half second, so a sandbox session
-/// has prices to trade on. Without a local server it waits forever.
+/// Prints a trade one tick up or down per code every half second on the local server (sent over its
+/// WebSocket), so a sandbox session has prices to trade on. Without a local server it waits forever.
 async fn price_walk(kis: &Kis, codes: Vec<StockCode>, clock: &dyn Clock) {
     let Some(server) = kis.server() else { return std::future::pending().await };
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -298,7 +408,7 @@ async fn price_walk(kis: &Kis, codes: Vec<StockCode>, clock: &dyn Clock) {
             let tick = table.tick(p);
             let next = if seed & 1 == 0 { p + tick } else { (p - tick).max(tick) };
             if Price::new_checked(next).is_ok() {
-                server.set_price(*code, next);
+                server.print_trade(*code, next, 1 + (seed >> 8) % 100);
             }
         }
     }

@@ -21,7 +21,9 @@ pub fn configured(ctx: &Ctx) -> bool {
 pub async fn serve(ctx: &Ctx, shutdown: &Shutdown, status: &StatusHandle) -> anyhow::Result<()> {
     let config = crate::commands::api::api_config(ctx, None, None)?;
     let store: Arc<dyn hantu_core::store::Store> = Arc::new(crate::commands::open_store(ctx)?);
-    let server = ApiServer::bind(config, store).await?;
+    let jobs = super::api::jobs::job_control(ctx, shutdown)?;
+    let probes = super::health::Probes::new(ctx).await?;
+    let server = ApiServer::bind(config, store).await?.with_jobs(jobs).with_probes(probes);
     let url = format!("http://{}", server.local_addr()?);
     status.detail("url", serde_json::json!(url));
     status.set_health(Health::Ok);

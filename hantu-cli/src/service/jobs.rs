@@ -11,11 +11,12 @@
 //! | `select` | 08:20 | `hantu select` | a watchlist |
 //! | `trader` | 08:50 | `hantu start trader` (the trader service, for the session) | today's picks |
 //! | `learn` | 15:40 | `hantu learn update` (outcomes, accuracy, weights, regime) | daily bars in the store |
-//! | `report` | 15:45 | `hantu schedule report` (the day's runs, picks, orders, fills, events) | — |
+//! | `report` | 15:45 | `hantu schedule report --notify` (the day's runs, picks, fills, events; the daily report to every channel) | — |
 //! | `weekend-refresh` | Saturday 10:00 | `hantu data refresh` | — |
 //!
 //! A job whose inputs are missing is recorded as skipped with the reason ("no watchlist in the
-//! store: run screen first"), not run.
+//! store: run screen first"), not run. A failed or skipped step is also told through the configured
+//! notifiers, and so are the learning step's degradation alerts (see [`super::job_alerts`]).
 
 use std::time::Duration;
 
@@ -170,7 +171,7 @@ pub fn default_plan(has_kis: bool) -> Vec<JobConfig> {
         plan_entry("select", "20 8 * * *", true, &["select"], Some(Needs::Watchlist)),
         plan_entry("trader", "50 8 * * *", true, &["start", "trader"], Some(Needs::Picks)),
         plan_entry("learn", "40 15 * * *", true, &["learn", "update"], Some(Needs::Bars)),
-        plan_entry("report", "45 15 * * *", true, &["schedule", "report"], None),
+        plan_entry("report", "45 15 * * *", true, &["schedule", "report", "--notify"], None),
         plan_entry("weekend-refresh", "0 10 * * sat", false, refresh, None),
     ]
 }

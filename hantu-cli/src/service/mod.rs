@@ -6,21 +6,29 @@
 //! |---|---|
 //! | [`api`] | the HTTP API, its metrics and dashboard |
 //! | [`api_service`] | the HTTP API as a service (`hantu start api`) |
+//! | [`bot_service`] | the Telegram control bot as a service (`hantu start bot`) |
 //! | [`registry`] | lock, PID file (0600, atomic), state file (heartbeat, health, last error), stale detection |
 //! | [`shutdown`] | one shutdown signal per process, tracked tasks, bounded grace, a second signal forces |
 //! | [`run`] | running one service in this process: lock, logs, heartbeat, shutdown |
+//! | [`health`] | dependency checks for `hantu health` and `/health`: the KIS WebSocket, the notifiers |
 //! | [`daemon`] | starting a service detached and waiting until it is up; stopping one and waiting for the exit |
 //! | [`sandbox`] | the local KIS server as a service, its state persisted across restarts |
 //! | [`scheduler`] | the job runner over `hantu_core::schedule` |
 //! | [`supervise`] | a service whose work is another `hantu` command, run as its child |
 //! | [`trader`] | the trader (`hantu trade start`) as a service, on paper against the sandbox without credentials |
 //! | [`jobs`] | the configured jobs and the default day plan |
+//! | [`job_runner`] | running one job: its lock, its record, its child process, its notifications |
+//! | [`job_alerts`] | what the scheduler tells people: failed and skipped steps, learning alerts |
 //! | [`logs`] | the services' JSON log files: writing (daily rotation, retention) and reading (merge, filter) |
 //! | [`notify`] | notification transports (Telegram, Slack, SMTP, console), the delivery queue, the Telegram control bot |
 
 pub mod api;
 pub mod api_service;
+pub mod bot_service;
 pub mod daemon;
+pub mod health;
+pub mod job_alerts;
+pub mod job_runner;
 pub mod jobs;
 pub mod logs;
 pub mod notify;
@@ -49,11 +57,14 @@ pub enum Service {
     Trader,
     /// The HTTP API, metrics and dashboard (needs `HANTU_API_KEYS`).
     Api,
+    /// The Telegram control bot (needs `HANTU_TELEGRAM_TOKEN` and `notify.bot.allowed_chat_ids`).
+    Bot,
 }
 
 impl Service {
     /// Every service, in start order (stop goes in reverse).
-    pub const ALL: &'static [Service] = &[Service::Sandbox, Service::Scheduler, Service::Trader, Service::Api];
+    pub const ALL: &'static [Service] =
+        &[Service::Sandbox, Service::Scheduler, Service::Trader, Service::Api, Service::Bot];
 
     /// Its name (`sandbox`, `scheduler`).
     pub const fn name(self) -> &'static str {
@@ -62,6 +73,7 @@ impl Service {
             Service::Scheduler => "scheduler",
             Service::Trader => "trader",
             Service::Api => "api",
+            Service::Bot => "bot",
         }
     }
 
@@ -82,7 +94,10 @@ pub enum Target {
     Trader,
     /// The HTTP API.
     Api,
-    /// Every service (the API only when `HANTU_API_KEYS` is set).
+    /// The Telegram control bot.
+    Bot,
+    /// Every service (the API only when `HANTU_API_KEYS` is set, the bot only when it has a token
+    /// and an allowlist).
     All,
 }
 
@@ -94,6 +109,7 @@ impl Target {
             Target::Scheduler => vec![Service::Scheduler],
             Target::Trader => vec![Service::Trader],
             Target::Api => vec![Service::Api],
+            Target::Bot => vec![Service::Bot],
             Target::All => Service::ALL.to_vec(),
         }
     }

@@ -91,5 +91,6 @@ async fn serve(
         Service::Scheduler => super::scheduler::serve(ctx, shutdown, status, opts.clock.clone()).await,
         Service::Trader => super::trader::serve(ctx, shutdown, status).await,
         Service::Api => super::api_service::serve(ctx, shutdown, status).await,
+        Service::Bot => super::bot_service::serve(ctx, shutdown, status).await,
     }
 }

@@ -1,7 +1,8 @@
 //! The sandbox service: the local KIS server, REST and WebSocket, on fixed ports (`sandbox.port`,
 //! `sandbox.ws_port`, 127.0.0.1 only)
 //! with fixed credentials, its account, orders, prices and tokens saved to
-//! `sandbox-state.json` as they change and restored at the next start.
+//! `sandbox-state.json` and restored at the next start: an accepted order is saved before its
+//! reply is sent (so it survives a `kill -9`), the rest (fills as prices move) within 250 ms.
 //!
 //! Credentials: `HANTU_KIS_APP_KEY`, `HANTU_KIS_APP_SECRET` and `HANTU_KIS_ACCOUNT` when set (so a
 //! client configured for KIS talks to it unchanged), else the local server's test key and account.
@@ -13,11 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use hantu_core::clock::{Clock, LiveClock, SimClock};
+use hantu_core::clock::{Clock, LiveClock};
 use hantu_core::domain::Timestamp;
 use hantu_core::krx::KrxCalendar;
 use hantu_kis::Environment;
-use hantu_kis::mock::{MockConfig, MockMarket, MockServer, MockSnapshot};
+use hantu_kis::mock::{MockConfig, MockMarket, MockServer, MockSnapshot, ShiftedClock};
 use serde::{Deserialize, Serialize};
 
 use super::registry::{Health, Registry, write_atomic};
@@ -49,6 +50,26 @@ pub struct Connection {
     /// The trading day its market is set on (`YYYY-MM-DD`).
     #[serde(default)]
     pub market_day: Option<String>,
+    /// Its clock minus the wall clock, in milliseconds: a trader on the sandbox reads the same time.
+    #[serde(default)]
+    pub clock_offset_ms: Option<i64>,
+}
+
+impl Connection {
+    /// The sandbox's time now, as `--start-at` takes it (`YYYY-MM-DDTHH:MM:SS`, KST).
+    #[must_use]
+    pub fn start_at(&self) -> Option<String> {
+        match (self.clock_offset_ms, &self.market_day) {
+            (Some(off), _) => Some(
+                Timestamp::from_millis(LiveClock.now().millis() + off)
+                    .kst_datetime()
+                    .format("%Y-%m-%dT%H:%M:%S")
+                    .to_string(),
+            ),
+            (None, Some(day)) => Some(format!("{day}T10:00")),
+            (None, None) => None,
+        }
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -93,10 +114,17 @@ pub async fn serve(ctx: &Ctx, shutdown: &Shutdown, status: &StatusHandle) -> any
     let clock: Arc<dyn Clock> = if cfg.clock == "live" {
         Arc::new(LiveClock)
     } else {
-        // Pinned inside the session, so orders are accepted and matched at any wall-clock time.
-        Arc::new(SimClock::new(Timestamp::kst(day, 10, 0)))
+        // A session that opens when the service starts: 10:00 KST of a trading day, running at
+        // wall-clock speed, so orders are accepted at any wall-clock time and the market moves.
+        Arc::new(ShiftedClock::starting_at(Timestamp::kst(day, 10, 0)))
     };
+    let clock_offset_ms = clock.now().millis() - LiveClock.now().millis();
     let mut mc = MockConfig::new(env, MockMarket::fixture(day)).with_clock(clock).with_cash(cfg.cash);
+    if cfg.trades_per_sec > 0.0 {
+        // Trades printed through the day: prices move, the WebSocket streams them and inquire-ccnl
+        // serves them, so a trader on the sandbox has a market to trade.
+        mc = mc.with_tape(1, cfg.trades_per_sec);
+    }
     if let (Some(k), Some(s)) = (ctx.cfg.secrets.get("HANTU_KIS_APP_KEY"), ctx.cfg.secrets.get("HANTU_KIS_APP_SECRET"))
     {
         mc = mc.with_app(k.0.expose(), s.0.expose());
@@ -107,16 +135,19 @@ pub async fn serve(ctx: &Ctx, shutdown: &Shutdown, status: &StatusHandle) -> any
             mc.product = product.to_owned();
         }
     }
+    let reg = super::registry(&ctx.cfg.config);
+    let state = state_path(&reg);
     let server = MockServer::start_on_ports(mc, cfg.port, cfg.ws_port).await.with_context(|| {
         format!("binding the sandbox to 127.0.0.1:{} and :{} (sandbox.port, sandbox.ws_port)", cfg.port, cfg.ws_port)
     })?;
-    let reg = super::registry(&ctx.cfg.config);
-    let state = state_path(&reg);
     let restored = MockSnapshot::load(&state).context("reading the sandbox's saved state")?;
     if let Some(snap) = &restored {
         server.restore(snap);
         tracing::info!(orders = snap.orders(), cash = snap.cash(), "Restored the sandbox's saved state");
     }
+    // From now on every accepted order is on disk before its reply (after the restore, so an early
+    // order cannot overwrite the saved state); the loop below saves the rest (fills, prices).
+    server.persist_to(Some(state.clone()));
     let (key, secret) = server.app();
     let conn = Connection {
         url: server.base_url(),
@@ -127,6 +158,7 @@ pub async fn serve(ctx: &Ctx, shutdown: &Shutdown, status: &StatusHandle) -> any
         account: server.account(),
         pid: std::process::id(),
         market_day: Some(day.to_string()),
+        clock_offset_ms: Some(clock_offset_ms),
     };
     write_atomic(&connection_path(&reg), &serde_json::to_vec_pretty(&conn)?)?;
     status.detail("url", serde_json::json!(conn.url));

@@ -1,5 +1,5 @@
-//! The scheduler service: asks `hantu_core::schedule::Scheduler` what is due, runs each due job as a
-//! child process on the shutdown's task tracker, and records every decision (runs, misfires,
+//! The scheduler service: asks `hantu_core::schedule::Scheduler` what is due, runs each due job
+//! ([`super::job_runner`]) as a child process on the shutdown's task tracker, and records every decision (runs, misfires,
 //! refusals, skips) in the store's `job_runs`. A job holds a lock file while it runs, so a manual
 //! `hantu schedule run` and the service never run the same job at once.
 //!
@@ -7,23 +7,17 @@
 //! (`cancelled` if it was stopped). A run left `running` by a scheduler that was killed is marked
 //! interrupted at the next start.
 
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt as _;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use hantu_core::clock::{Clock, LiveClock};
 use hantu_core::domain::Timestamp;
 use hantu_core::schedule::{Decision, JobOutcome, JobRun, Scheduler};
-use hantu_core::store::{EventKind, EventRecord, Store};
-use rustix::fs::{FlockOperation, flock};
-use tokio::io::AsyncReadExt as _;
-use tokio_util::sync::CancellationToken;
+use hantu_core::store::Store;
 
-use super::jobs::{Action, Job};
-use super::registry::{Health, Registry};
+use super::job_runner::store_err;
+use super::job_runner::{attach_notifications, runner};
+use super::registry::Health;
 use super::shutdown::Shutdown;
 use super::status::StatusHandle;
 use crate::commands::Ctx;
@@ -59,200 +53,6 @@ impl Clock for ScaledClock {
     }
 }
 
-/// Everything a run needs, shared by the service's tasks.
-#[derive(Clone)]
-pub struct Runner {
-    /// The store.
-    pub store: Arc<dyn Store>,
-    /// The clock.
-    pub clock: Arc<dyn Clock>,
-    /// Where the job locks live.
-    pub registry: Registry,
-    /// `hantu` and its `--config`/`--db` arguments, for child commands.
-    pub hantu: (std::path::PathBuf, Vec<std::ffi::OsString>),
-    /// How long a job's process gets to exit after SIGTERM before it is killed; shorter than the
-    /// service's grace, so the run is recorded before the service's tasks are cancelled.
-    pub stop_wait: Duration,
-}
-
-/// Holds a job's lock file while it runs.
-struct JobLock(#[allow(dead_code, reason = "held for its lock")] File);
-
-fn job_lock(reg: &Registry, job: &str) -> anyhow::Result<Option<JobLock>> {
-    let dir = reg.dir().join("jobs");
-    std::fs::create_dir_all(&dir)?;
-    let f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(dir.join(format!("{job}.lock")))?;
-    Ok(flock(&f, FlockOperation::NonBlockingLockExclusive).is_ok().then_some(JobLock(f)))
-}
-
-fn store_err(e: impl std::fmt::Display) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
-}
-
-/// The last few lines of a child's output, for the run's error.
-fn last_lines(bytes: &[u8], n: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..].join(" | ")
-}
-
-impl Runner {
-    /// Runs `job` for fire time `scheduled` (recording it), unless it is already running or its
-    /// inputs are missing. Returns the run's id and outcome.
-    ///
-    /// # Errors
-    /// If the store cannot be written.
-    pub async fn run_job(
-        &self,
-        job: &Job,
-        scheduled: Timestamp,
-        token: CancellationToken,
-    ) -> anyhow::Result<(i64, JobRun)> {
-        let name = job.spec.name.clone();
-        let started = self.clock.now();
-        let mut run = JobRun {
-            job: name.clone(),
-            scheduled,
-            started: Some(started),
-            finished: None,
-            outcome: JobOutcome::Running,
-            error: None,
-        };
-        let Some(_lock) = job_lock(&self.registry, &name)? else {
-            run.started = None;
-            run.outcome = JobOutcome::Refused;
-            run.error = Some("already running (in another process)".into());
-            let id = self.store.record_job_run(&run).map_err(store_err)?;
-            return Ok((id, run));
-        };
-        let id = self.store.record_job_run(&run).map_err(store_err)?;
-        let (outcome, error) = match super::jobs::missing_inputs(job.needs, &*self.store, started.kst_date()) {
-            Err(e) => (JobOutcome::Failed, Some(format!("checking inputs: {e:#}"))),
-            Ok(Some(missing)) => (JobOutcome::Skipped, Some(missing)),
-            Ok(None) => self.execute(job, &token).await,
-        };
-        run.finished = Some(self.clock.now());
-        run.outcome = outcome;
-        run.error = error;
-        self.store.update_job_run(id, &run).map_err(store_err)?;
-        let level_failed = matches!(outcome, JobOutcome::Failed);
-        if level_failed {
-            tracing::warn!(job = %name, error = run.error.as_deref().unwrap_or(""), "Job failed");
-            let _ = self.store.record_event(&EventRecord {
-                ts: self.clock.now(),
-                kind: EventKind::Error,
-                source: "scheduler".into(),
-                message: format!("job {name} failed: {}", run.error.as_deref().unwrap_or("")),
-                detail: serde_json::json!({ "job": name, "run": id, "scheduled": scheduled }),
-            });
-        } else {
-            tracing::info!(job = %name, outcome = outcome.as_str(), "Job ended");
-        }
-        Ok((id, run))
-    }
-
-    async fn execute(&self, job: &Job, token: &CancellationToken) -> (JobOutcome, Option<String>) {
-        let mut cmd = match &job.action {
-            Action::Hantu(args) => {
-                let mut c = tokio::process::Command::new(&self.hantu.0);
-                c.args(&self.hantu.1).args(args);
-                c
-            }
-            Action::Exec(argv) => {
-                let Some((prog, rest)) = argv.split_first() else {
-                    return (JobOutcome::Failed, Some("exec is empty".into()));
-                };
-                let mut c = tokio::process::Command::new(prog);
-                c.args(rest);
-                c
-            }
-        };
-        // Its own process group, so stopping a job stops everything it started.
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true).process_group(0);
-        let mut child = match cmd.spawn() {
-            Ok(c) => c,
-            Err(e) => return (JobOutcome::Failed, Some(format!("cannot start {}: {e}", job.action.display()))),
-        };
-        tracing::info!(job = %job.spec.name, pid = child.id(), command = %job.action.display(), "Job started");
-        let group = child.id();
-        if let Some(g) = group {
-            super::shutdown::track_group(g);
-        }
-        let mut out = child.stdout.take();
-        let mut err = child.stderr.take();
-        let read_out = async move {
-            let mut b = Vec::new();
-            if let Some(o) = out.as_mut() {
-                let _ = o.read_to_end(&mut b).await;
-            }
-            b
-        };
-        let read_err = async move {
-            let mut b = Vec::new();
-            if let Some(e) = err.as_mut() {
-                let _ = e.read_to_end(&mut b).await;
-            }
-            b
-        };
-        let output = tokio::spawn(async move { tokio::join!(read_out, read_err) });
-        let timeout = job.timeout.unwrap_or(Duration::from_secs(86_400));
-        let (status, cancelled, timed_out) = tokio::select! {
-            s = child.wait() => (s.ok(), false, false),
-            () = token.cancelled() => {
-                // Ask the step to stop as the scheduler was asked; kill it if it does not in time.
-                signal_group(child.id(), rustix::process::Signal::TERM);
-                match tokio::time::timeout(self.stop_wait, child.wait()).await {
-                    Ok(s) => (s.ok(), true, false),
-                    Err(_) => {
-                        tracing::warn!(job = %job.spec.name, "Job ignored SIGTERM; killing it");
-                        signal_group(child.id(), rustix::process::Signal::KILL);
-                        let _ = child.kill().await;
-                        (None, true, false)
-                    }
-                }
-            }
-            () = tokio::time::sleep(timeout) => {
-                signal_group(child.id(), rustix::process::Signal::KILL);
-                let _ = child.kill().await;
-                (None, false, true)
-            }
-        };
-        if let Some(g) = group {
-            super::shutdown::untrack_group(g);
-        }
-        // A grandchild may still hold the pipes; the output is only for the error message.
-        let (stdout, stderr) =
-            tokio::time::timeout(Duration::from_secs(1), output).await.ok().and_then(Result::ok).unwrap_or_default();
-        let tail = if stderr.is_empty() { last_lines(&stdout, 3) } else { last_lines(&stderr, 3) };
-        match status {
-            _ if timed_out => (JobOutcome::Failed, Some(format!("timed out after {}s", timeout.as_secs()))),
-            _ if cancelled => (
-                JobOutcome::Cancelled,
-                Some(match status {
-                    Some(s) => format!("stopped by shutdown ({s})"),
-                    None => format!("killed: still running {}s after SIGTERM", self.stop_wait.as_secs_f64()),
-                }),
-            ),
-            Some(s) if s.success() => (JobOutcome::Succeeded, None),
-            Some(s) => (JobOutcome::Failed, Some(format!("{s}: {tail}"))),
-            None => (JobOutcome::Failed, Some("lost the child process".into())),
-        }
-    }
-}
-
-/// Signals the process group led by `pid` (a job and everything it started).
-fn signal_group(pid: Option<u32>, sig: rustix::process::Signal) {
-    if let Some(p) = pid.and_then(|p| i32::try_from(p).ok()).and_then(rustix::process::Pid::from_raw) {
-        let _ = rustix::process::kill_process_group(p, sig);
-    }
-}
-
 /// Marks runs left `running` by a scheduler that died as interrupted.
 fn close_interrupted(store: &dyn Store, now: Timestamp) -> anyhow::Result<usize> {
     let mut n = 0;
@@ -266,23 +66,6 @@ fn close_interrupted(store: &dyn Store, now: Timestamp) -> anyhow::Result<usize>
         }
     }
     Ok(n)
-}
-
-/// The runner for this configuration.
-///
-/// # Errors
-/// If the store cannot be opened or the hantu binary located.
-pub fn runner(ctx: &Ctx, clock: Arc<dyn Clock>) -> anyhow::Result<Runner> {
-    let store: Arc<dyn Store> = Arc::new(crate::commands::open_store(ctx)?);
-    let exe = std::env::current_exe().context("locating the hantu binary")?;
-    let grace = Duration::from_secs(ctx.cfg.config.service.grace_secs);
-    Ok(Runner {
-        store,
-        clock,
-        registry: super::registry(&ctx.cfg.config),
-        hantu: (exe, super::daemon::child_args(ctx)),
-        stop_wait: grace.mul_f64(0.7),
-    })
 }
 
 /// The scheduler service.
@@ -301,7 +84,10 @@ pub async fn serve(
         Some(spec) => Arc::new(ScaledClock::new(spec)),
         None => Arc::new(LiveClock),
     };
-    let runner = runner(ctx, clock.clone())?;
+    let mut runner = runner(ctx, clock.clone())?;
+    // Jobs run on their own tracker too, so delivery closes only after the last one has told its end.
+    let job_tasks = tokio_util::task::TaskTracker::new();
+    attach_notifications(ctx, &mut runner, shutdown, job_tasks.clone())?;
     let interrupted = close_interrupted(&*runner.store, clock.now())?;
     if interrupted > 0 {
         tracing::warn!(runs = interrupted, "Marked runs of a previous scheduler as interrupted");
@@ -326,12 +112,12 @@ pub async fn serve(
                         tracing::info!(job = %job, coalesced, "Coalesced missed fire times into one run");
                     }
                     let (r, s, t, st) = (runner.clone(), sched.clone(), shutdown.token.clone(), status.clone());
-                    shutdown.tracker.spawn(async move {
+                    shutdown.tracker.spawn(job_tasks.track_future(async move {
                         if let Err(e) = r.run_job(&j, scheduled, t).await {
                             st.error(format!("job {}: {e:#}", j.spec.name));
                         }
                         s.lock().unwrap_or_else(PoisonError::into_inner).finished(&j.spec.name);
-                    });
+                    }));
                 }
                 Decision::Misfired { job, scheduled, count } => {
                     let grace = jobs.iter().find(|x| x.spec.name == job).map_or(0, |j| j.spec.misfire_grace_ms);

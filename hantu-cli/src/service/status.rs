@@ -22,6 +22,10 @@ pub struct StatusHandle {
     registry: Registry,
     service: Service,
     state: Arc<Mutex<ServiceState>>,
+    /// Held from snapshot to rename, so two writers (the heartbeat task and a service's own
+    /// `write`) land in the order they took their snapshots: a stale "starting" can never
+    /// overwrite the "ok" written after it.
+    writing: Arc<Mutex<()>>,
 }
 
 impl StatusHandle {
@@ -35,7 +39,7 @@ impl StatusHandle {
             last_error: None,
             detail: serde_json::json!({}),
         };
-        Self { registry, service, state: Arc::new(Mutex::new(state)) }
+        Self { registry, service, state: Arc::new(Mutex::new(state)), writing: Arc::new(Mutex::new(())) }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut ServiceState) -> T) -> T {
@@ -70,6 +74,7 @@ impl StatusHandle {
 
     /// Writes the state file now (with a fresh heartbeat).
     pub fn write(&self) {
+        let _order = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         let snapshot = self.with(|s| {
             s.heartbeat = LiveClock.now();
             s.clone()

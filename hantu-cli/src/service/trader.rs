@@ -70,8 +70,8 @@ pub fn command(ctx: &Ctx, store: &dyn Store) -> anyhow::Result<Launch> {
         } else {
             bail!("no picks for {today}: nothing to trade (run hantu select first, or set service.trader_args)");
         }
-        if let Some(day) = sandbox.as_ref().and_then(|c| c.market_day.clone()) {
-            args.extend(["--start-at".into(), format!("{day}T10:00")]);
+        if let Some(at) = sandbox.as_ref().and_then(super::sandbox::Connection::start_at) {
+            args.extend(["--start-at".into(), at]);
         }
     }
     Ok((args, env))

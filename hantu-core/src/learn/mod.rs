@@ -9,6 +9,7 @@
 //! - [`weights`]: bounded weight updates from the ICs, versioned, never applied before they were made;
 //! - [`regime`]: the market's regime from the universe's breadth, average return and volatility, and
 //!   how selection shrinks in a bad one;
+//! - [`traded`]: picks that were traded, linked to their round trips (predicted against realised);
 //! - [`update()`]: the post-close step that does all of it over a [`crate::store::Store`].
 //!
 //! ```
@@ -27,6 +28,7 @@ pub mod accuracy;
 pub mod ic;
 pub mod outcome;
 pub mod regime;
+pub mod traded;
 pub mod update;
 pub mod walk;
 pub mod weights;
@@ -36,6 +38,7 @@ use serde::{Deserialize, Serialize};
 pub use accuracy::{AccuracyReport, CalibrationBucket, Degradation, GroupStats, accuracy};
 pub use outcome::{EntryRule, Levels, Measured, measure};
 pub use regime::{Regime, RegimeConfig, RegimeReading, adjust_for_regime, config_in_force, read_regime};
+pub use traded::{TradedPick, TradedSummary, traded_since};
 pub use update::{UpdateReport, update};
 pub use walk::{WalkForwardConfig, WalkForwardRun, walk_forward};
 pub use weights::{WeightLimits, WeightsUpdate, rollback, update_weights, version_in_force};

@@ -37,11 +37,15 @@ pub enum NotificationKind {
     Test,
     /// Free-form text.
     Text,
+    /// A scheduled job did not run because its inputs are missing.
+    JobSkipped,
+    /// An alert a process recorded in the store (a learning degradation, …).
+    Alert,
 }
 
 impl NotificationKind {
     /// Every kind, in declaration order.
-    pub const ALL: [NotificationKind; 13] = [
+    pub const ALL: [NotificationKind; 15] = [
         NotificationKind::Fill,
         NotificationKind::OrderRejected,
         NotificationKind::StopLoss,
@@ -55,6 +59,8 @@ impl NotificationKind {
         NotificationKind::DailyReport,
         NotificationKind::Test,
         NotificationKind::Text,
+        NotificationKind::JobSkipped,
+        NotificationKind::Alert,
     ];
 
     /// The stored name (`fill`, `order_rejected`, …).
@@ -74,6 +80,8 @@ impl NotificationKind {
             NotificationKind::DailyReport => "daily_report",
             NotificationKind::Test => "test",
             NotificationKind::Text => "text",
+            NotificationKind::JobSkipped => "job_skipped",
+            NotificationKind::Alert => "alert",
         }
     }
 
@@ -115,6 +123,10 @@ pub enum Message {
         qty: Qty,
         /// Execution price.
         price: Price,
+        /// Realized P&L of a sale, net of its commission and tax, against the average cost of the
+        /// shares sold (the trader fills it in for exits; `None` for entries and when unknown).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pnl: Option<Money>,
     },
     /// An order was refused.
     OrderRejected {
@@ -233,13 +245,45 @@ pub enum Message {
         /// Body.
         body: String,
     },
+    /// A scheduled job did not run because its inputs are missing (no picks today).
+    JobSkipped {
+        /// The job's name.
+        job: String,
+        /// What is missing.
+        reason: String,
+    },
+    /// An alert a process recorded in the store's events (a learning degradation, …).
+    Alert {
+        /// Who recorded it (`learn`, …).
+        source: String,
+        /// What it says.
+        text: String,
+    },
 }
 
 impl Message {
     /// The message of a fill (`name`: the stock's name, when known).
     #[must_use]
     pub fn fill(f: &crate::domain::Fill, name: Option<String>) -> Self {
-        Message::Fill { client_id: f.client_id.clone(), code: f.code, name, side: f.side, qty: f.qty, price: f.price }
+        Message::Fill {
+            client_id: f.client_id.clone(),
+            code: f.code,
+            name,
+            side: f.side,
+            qty: f.qty,
+            price: f.price,
+            pnl: None,
+        }
+    }
+
+    /// The message of a sale that closed (part of) a position, with its realized P&L.
+    #[must_use]
+    pub fn exit_fill(f: &crate::domain::Fill, name: Option<String>, pnl: Money) -> Self {
+        let mut m = Self::fill(f, name);
+        if let Message::Fill { pnl: p, .. } = &mut m {
+            *p = Some(pnl);
+        }
+        m
     }
 
     /// The message of a refused order (the order's reason, or "rejected").
@@ -302,6 +346,8 @@ impl Message {
             Message::DailyReport { .. } => NotificationKind::DailyReport,
             Message::Test { .. } => NotificationKind::Test,
             Message::Text { .. } => NotificationKind::Text,
+            Message::JobSkipped { .. } => NotificationKind::JobSkipped,
+            Message::Alert { .. } => NotificationKind::Alert,
         }
     }
 
@@ -316,10 +362,12 @@ impl Message {
             | NotificationKind::ScreenEntries
             | NotificationKind::DailyReport
             | NotificationKind::Test
-            | NotificationKind::Text => Level::Info,
-            NotificationKind::OrderRejected | NotificationKind::StopLoss | NotificationKind::JobFailed => {
-                Level::Warning
-            }
+            | NotificationKind::Text
+            | NotificationKind::JobSkipped => Level::Info,
+            NotificationKind::OrderRejected
+            | NotificationKind::StopLoss
+            | NotificationKind::JobFailed
+            | NotificationKind::Alert => Level::Warning,
             NotificationKind::EmergencyStop | NotificationKind::ServiceDown => Level::Critical,
         }
     }
@@ -350,6 +398,9 @@ impl Message {
                 format!("screen:{screen}:{as_of}:+{}:-{}", codes.join(","), gone.join(","))
             }
             Message::DailyReport { date, .. } => format!("daily_report:{date}"),
+            // Once per job and day: a skipped step is worth one message, not one per retry.
+            Message::JobSkipped { job, .. } => format!("job_skipped:{job}:{}", ts.kst_date()),
+            Message::Alert { source, text } => format!("alert:{source}:{ms}:{text}"),
             Message::Test { .. } | Message::Text { .. } => return None,
         })
     }
@@ -383,6 +434,7 @@ mod tests {
             side: Side::Buy,
             qty: Qty::from_shares(qty),
             price: Price::new(71_000),
+            pnl: None,
         };
         let ts = Timestamp::from_millis(1_000);
         assert_eq!(fill(10).dedup_key(ts), fill(10).dedup_key(ts));

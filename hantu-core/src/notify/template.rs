@@ -58,7 +58,7 @@ pub fn render(m: &Message, ts: Timestamp, lang: Lang) -> Rendered {
     let ko = lang == Lang::Ko;
     let t = |k: &str, e: &str| if ko { k.to_owned() } else { e.to_owned() };
     let (title, body) = match m {
-        Message::Fill { code, name, side, qty, price, client_id } => {
+        Message::Fill { code, name, side, qty, price, client_id, pnl } => {
             let what = stock(code.as_str(), name.as_deref());
             let title = if ko {
                 format!("체결: {what} {} {}주 @ {}원", side_ko(*side), qty, won(price.won()))
@@ -66,11 +66,16 @@ pub fn render(m: &Message, ts: Timestamp, lang: Lang) -> Rendered {
                 format!("Filled: {} {qty} {what} @ {} KRW", side_en(*side), won(price.won()))
             };
             let amount = price.notional(*qty);
-            let body = if ko {
+            let mut body = if ko {
                 format!("금액 {}원 · 주문 {client_id} · {ts}", won(amount))
             } else {
                 format!("Amount {} KRW · order {client_id} · {ts}", won(amount))
             };
+            if let Some(p) = pnl {
+                let v = p.to_won();
+                let sign = if v > 0 { "+" } else { "" };
+                let _ = write!(body, "\n{}{sign}{}{}", t("실현손익 ", "Realized P&L "), won(v), t("원", " KRW"));
+            }
             (title, body)
         }
         Message::OrderRejected { code, name, side, qty, reason, client_id } => {
@@ -164,6 +169,13 @@ pub fn render(m: &Message, ts: Timestamp, lang: Lang) -> Rendered {
             if ko { format!("{from}에서 보냄 · {ts}") } else { format!("Sent from {from} · {ts}") },
         ),
         Message::Text { title, body } => (title.clone(), body.clone()),
+        Message::JobSkipped { job, reason } => (
+            t(&format!("작업 건너뜀: {job}"), &format!("Job skipped: {job}")),
+            format!("{}{reason} · {ts}", t("입력 없음: ", "Inputs missing: ")),
+        ),
+        Message::Alert { source, text } => {
+            (t(&format!("경고 ({source})"), &format!("Alert ({source})")), format!("{text}\n{ts}"))
+        }
     };
     Rendered { title, body }
 }
@@ -286,6 +298,7 @@ mod tests {
                 side: Side::Buy,
                 qty: Qty::from_shares(10),
                 price: Price::new(71_500),
+                pnl: None,
             },
             Message::OrderRejected {
                 client_id: crate::domain::ClientOrderId::from_seq("T", 8),
@@ -338,6 +351,8 @@ mod tests {
             },
             Message::Test { from: "host".into() },
             Message::Text { title: "hello".into(), body: "world".into() },
+            Message::JobSkipped { job: "trader".into(), reason: "no picks for 2026-12-04".into() },
+            Message::Alert { source: "learn".into(), text: "weights v2 degraded".into() },
         ]
     }
 
@@ -365,6 +380,26 @@ mod tests {
         assert!(ko.body.starts_with("금액 715,000원"), "{}", ko.body);
         let en = render(m, ts(), Lang::En);
         assert_eq!(en.title, "Filled: Bought 10 삼성전자(005930) @ 71,500 KRW");
+        assert!(!en.body.contains("P&L"), "{}", en.body);
+    }
+
+    #[test]
+    fn an_exit_fill_carries_its_realized_pnl() {
+        let f = crate::domain::Fill {
+            client_id: crate::domain::ClientOrderId::from_seq("T", 9),
+            code: code(),
+            side: Side::Sell,
+            qty: Qty::from_shares(10),
+            price: Price::new(70_000),
+            commission: crate::domain::Money::from_won(98),
+            tax: crate::domain::Money::from_won(1_260),
+            ts: ts(),
+        };
+        let loss = Message::exit_fill(&f, None, crate::domain::Money::from_won(-16_358));
+        assert!(render(&loss, ts(), Lang::En).body.ends_with("Realized P&L -16,358 KRW"));
+        let gain = Message::exit_fill(&f, None, crate::domain::Money::from_won(4_000));
+        assert!(render(&gain, ts(), Lang::Ko).body.ends_with("실현손익 +4,000원"));
+        assert_eq!(gain.dedup_key(ts()), Message::fill(&f, None).dedup_key(ts()), "P&L is not part of the key");
     }
 
     #[test]

@@ -18,11 +18,19 @@
 //!   a fill reported by REST and by a notice, or twice, is booked once. Notices are doorbells.
 //! - **Control**: the flag in the store ([`crate::control`]) is read at least every `control_every`
 //!   (default 250 ms), acted on, logged and recorded as an event.
+//! - **Feed incidents** (reconnects, gaps and their REST gap-fill, a slow consumer, lost
+//!   subscriptions) are store events of source [`FEED_SOURCE`] ([`feed_record`]), read by the API's
+//!   metrics; a reconnect or gap triggers a reconcile.
+//! - **Notifications** ([`Trader::with_notifier`]): fills (exits with their realized P&L), stop-loss
+//!   and take-profit exits, refused orders, holdings that disagree with the broker, the emergency stop
+//!   acted on, the day's report and a failure, each with a dedup key taken from what is stored.
 //! - **Sync decisions, async edges**: decisions are synchronous (engine, guard, monitor); the broker,
 //!   the feed and the timer ([`Sleeper`]) are traits; the clock is injected.
 
+mod alerts;
 mod bars;
 mod book;
+mod feedlog;
 mod guard;
 mod monitor;
 mod picks;
@@ -37,6 +45,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use bars::MinuteBars;
+pub use feedlog::{FEED_SOURCE, feed_record};
 pub use guard::{Gated, Guarded};
 pub use monitor::{ExitDefaults, ExitReason, ExitRule, PriceMonitor};
 pub use picks::{PickEntries, TradePick, load_picks};

@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 
+use super::alerts::Alerts;
 use super::bars::MinuteBars;
 use super::book::{broker_fill, claim};
+use super::feedlog::feed_record;
 use super::guard::Guarded;
 use super::monitor::ExitReason;
 use super::picks::TradePick;
@@ -22,7 +24,8 @@ use crate::control::{self, ControlState, TraderStatus};
 use crate::domain::{ClientOrderId, Fill, Money, OrderStatus, Portfolio, Price, Side, StockCode, Timestamp};
 use crate::engine::{Engine, Hook, LiveRunner};
 use crate::krx::KrxCalendar;
-use crate::realtime::{Channel, Feed, FeedEvent, Subscription};
+use crate::notify::Notifier;
+use crate::realtime::{Channel, Feed, FeedError, FeedEvent, Subscription};
 use crate::sim::PaperBroker;
 use crate::store::{EventKind, EventRecord, Store};
 use crate::strategy::Strategy;
@@ -68,6 +71,7 @@ pub struct Trader {
     stop_requested: Option<Timestamp>,
     decisions_written: usize,
     restore_summary: RestoreSummary,
+    alerts: Alerts,
 }
 
 impl Trader {
@@ -124,6 +128,7 @@ impl Trader {
             stop_requested: None,
             decisions_written: 0,
             restore_summary: RestoreSummary::default(),
+            alerts: Alerts::default(),
         })
     }
 
@@ -145,6 +150,14 @@ impl Trader {
         for (code, price) in closes {
             self.runner.engine.set_prev_close(*code, *price, now);
         }
+    }
+
+    /// Tells people what happens (fills, stops and targets, refused orders, the emergency stop acted
+    /// on, the day's report, a failure) through `notifier`, which must queue and return at once.
+    #[must_use]
+    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.alerts = Alerts::new(Some(notifier));
+        self
     }
 
     /// Calls `hook` between journal write and broker call, and between broker reply and journal
@@ -241,12 +254,31 @@ impl Trader {
         Ok(())
     }
 
-    /// Subscribes `feed` to the trades of every code and to the account's notices.
+    /// Subscribes `feed` to the trades of every code and, with a broker venue, to the account's order
+    /// and fill notices. Notices are doorbells: when the feed cannot give them (no HTS id, refused),
+    /// that is recorded and the trader learns fills by its periodic reconcile.
     ///
     /// # Errors
-    /// If the feed refuses a subscription (over budget: the lowest priorities are refused).
-    pub async fn subscribe(&self, feed: &mut dyn Feed) -> Result<(), crate::realtime::FeedError> {
-        feed.subscribe(Subscription { channel: Channel::Notices, code: None, priority: 255 }).await?;
+    /// If the feed refuses a trade subscription (over budget: the lowest priorities are refused), is
+    /// closed, or the source refuses the session (`OPSP8996`: the app key is in use elsewhere; the
+    /// caller may retry).
+    pub async fn subscribe(&self, feed: &mut dyn Feed) -> Result<(), FeedError> {
+        if self.paper.is_none() {
+            match feed.subscribe(Subscription { channel: Channel::Notices, code: None, priority: 255 }).await {
+                Ok(()) => {}
+                Err(FeedError::Closed) => return Err(FeedError::Closed),
+                Err(e @ FeedError::Refused { .. }) if is_session_refusal(&e) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, "No order notices; fills are learnt by reconciling");
+                    self.record(
+                        EventKind::Alert,
+                        format!("order notices unavailable ({e}); fills are learnt by reconciling"),
+                        serde_json::Value::Null,
+                        self.clock.now(),
+                    );
+                }
+            }
+        }
         for code in &self.codes {
             let held = self.runner.engine.portfolio().qty(*code) > 0;
             feed.subscribe(Subscription {
@@ -297,44 +329,22 @@ impl Trader {
                 tracing::debug!(order_no = %n.broker_order_no, kind = ?n.kind, "Notice");
                 self.reconcile_due = true;
             }
-            FeedEvent::Gap(g) => {
-                let now = self.clock.now();
-                self.record(
-                    EventKind::Alert,
-                    format!("feed gap, {} trades recovered", g.recovered),
-                    serde_json::to_value(&g).unwrap_or_default(),
-                    now,
-                );
-                self.reconcile(self.cfg.unknown_grace).await?;
-            }
-            FeedEvent::Connected { attempt } if attempt > 0 => {
-                let now = self.clock.now();
-                self.record(
-                    EventKind::Alert,
-                    format!("feed reconnected (attempt {attempt})"),
-                    serde_json::Value::Null,
-                    now,
-                );
-                self.reconcile(self.cfg.unknown_grace).await?;
-            }
-            FeedEvent::Disconnected { reason } => {
-                let now = self.clock.now();
-                self.record(EventKind::Error, format!("feed disconnected: {reason}"), serde_json::Value::Null, now);
-            }
-            FeedEvent::Unsubscribed { subscription, reason } => {
-                // A code the trader watches lost its prints: stops on it now depend on reconciles.
-                let now = self.clock.now();
-                self.record(
-                    EventKind::Alert,
-                    format!("feed dropped {:?} {:?}: {reason}", subscription.channel, subscription.code),
-                    serde_json::to_value(subscription).unwrap_or_default(),
-                    now,
-                );
-            }
             FeedEvent::Malformed { field, reason } => {
                 tracing::warn!(%field, %reason, "Malformed feed frame skipped");
             }
-            FeedEvent::Connected { .. } | FeedEvent::Book(_) | FeedEvent::Lagging { .. } => {}
+            other => {
+                let now = self.clock.now();
+                if let Some(rec) = feed_record(&other, now) {
+                    tracing::info!(message = %rec.message, "Feed event");
+                    if let Err(e) = self.store.record_event(&rec) {
+                        tracing::warn!(error = %e, "Could not record a feed event");
+                    }
+                }
+                // After a reconnect or a gap, orders may have moved unseen: reconcile now.
+                if matches!(other, FeedEvent::Gap(_) | FeedEvent::Connected { attempt: 1.. }) {
+                    self.reconcile(self.cfg.unknown_grace).await?;
+                }
+            }
         }
         Ok(())
     }
@@ -548,13 +558,23 @@ impl Trader {
     }
 
     fn book(&mut self, fill: Fill) -> crate::Result<()> {
-        if fill.side == Side::Sell && self.runner.engine.portfolio().qty(fill.code) < fill.qty.get() {
+        let held = self.runner.engine.portfolio().qty(fill.code);
+        if fill.side == Side::Sell && held < fill.qty.get() {
             // The books disagree with the broker (shares sold elsewhere): adopt the broker's account at
             // the next status; booking the order's fill must not fail the session.
             tracing::warn!(code = %fill.code, "Sell fill exceeds the shares booked; adopting the broker's holdings");
             self.reconcile_due = true;
+            let detail = format!("a sale of {} shares was filled with {held} booked", fill.qty);
+            self.alerts.discrepancy(fill.code, &detail, fill.ts);
         }
-        self.runner.engine.on_fill(&mut self.runner.strategy, fill)
+        // The sale's realized P&L: what the portfolio's realized total moved by (a position sold out
+        // may leave the portfolio, so its own counter cannot be read afterwards).
+        let before = self.runner.engine.portfolio().realized_pnl();
+        let (side, announce) = (fill.side, fill.clone());
+        self.runner.engine.on_fill(&mut self.runner.strategy, fill)?;
+        let pnl = (side == Side::Sell).then(|| self.runner.engine.portfolio().realized_pnl() - before);
+        self.alerts.fill(&announce, pnl);
+        Ok(())
     }
 
     /// Sends what the engine decided and writes the decision records. An order that went out makes
@@ -564,6 +584,11 @@ impl Trader {
             self.reconcile_due = true;
         }
         self.runner.flush().await?;
+        let engine = &self.runner.engine;
+        let guard = &self.runner.strategy;
+        let now = self.clock.now();
+        self.alerts.exits(&guard.exits, engine.portfolio(), |c| guard.last.get(&c).copied(), engine.open_orders(), now);
+        self.alerts.rejections(engine.finished_orders());
         let decisions = &self.runner.strategy.decisions;
         for (id, price, ts) in &decisions[self.decisions_written..] {
             report::record_decision(self.store.as_ref(), id, *price, *ts)?;
@@ -588,10 +613,14 @@ impl Trader {
 
     async fn poll_control(&mut self, now: Timestamp) -> crate::Result<()> {
         self.last_control = now;
-        let state = control::control_state(self.store.as_ref())?;
+        let rec = control::read_control(self.store.as_ref())?;
+        let state = rec.as_ref().map_or(ControlState::Running, |r| r.state);
         if state != self.control {
             tracing::info!(from = self.control.as_str(), to = state.as_str(), "Acting on the control flag");
             self.record(EventKind::Alert, format!("trader acting on {}", state.as_str()), serde_json::Value::Null, now);
+            if let Some(rec) = &rec {
+                self.alerts.control(rec);
+            }
             self.control = state;
             self.runner.strategy.entries_allowed = state.allows_entries();
             if let ControlState::Stop { flatten } = state {
@@ -659,6 +688,7 @@ impl Trader {
         self.after_engine().await?;
         let rep = self.report()?;
         report::persist(self.store.as_ref(), &rep, now)?;
+        self.alerts.report(&rep, self.runner.engine.portfolio(), now);
         tracing::info!(report = %rep.summary(), "Day closed");
         Ok(())
     }
@@ -710,6 +740,7 @@ impl Trader {
         self.last_error = Some(e.to_string());
         let now = self.clock.now();
         self.record(EventKind::Error, format!("trader error: {e}"), serde_json::Value::Null, now);
+        self.alerts.failed(&e.to_string(), now);
     }
 
     /// Records an event; a failing write is logged (the event is for people, not for correctness).
@@ -727,6 +758,12 @@ struct NoStrategy;
 
 impl Strategy for NoStrategy {
     fn on_bar(&mut self, _ctx: &mut crate::strategy::Context<'_>, _bar: &crate::domain::Bar) {}
+}
+
+/// Whether `e` refuses the whole session rather than one subscription (KIS `OPSP8996`: the app key
+/// has a session elsewhere, e.g. a killed process's socket the server has not dropped yet).
+fn is_session_refusal(e: &FeedError) -> bool {
+    matches!(e, FeedError::Refused { code, .. } if code == "OPSP8996")
 }
 
 fn ms(d: Duration) -> i64 {

@@ -125,9 +125,14 @@ pub(super) fn chk_holiday(_s: &mut State, req: &Req) -> Reply {
     })
 }
 
+/// The saved conditions of every user: `0` the most traded stocks (yesterday's volume, a list
+/// that stays put through the day), `1` today's gainers of 1% or more (a list that moves with the
+/// market, for new-entry alerts).
+const CONDITIONS: [(&str, &str, &str); 2] = [("0", "기본", "거래량상위"), ("1", "기본", "상승률상위")];
+
 pub(super) fn psearch_title(_s: &mut State, req: &Req) -> Reply {
     let user = req.get("USER_ID").to_owned();
-    let rows: Vec<Value> = [("0", "기본", "거래량상위")]
+    let rows: Vec<Value> = CONDITIONS
         .iter()
         .map(|(seq, grp, name)| {
             let mut r = template("psearch-title", "output2");
@@ -149,12 +154,22 @@ pub(super) fn psearch_title(_s: &mut State, req: &Req) -> Reply {
 }
 
 pub(super) fn psearch_result(s: &mut State, req: &Req) -> Reply {
-    if req.get("SEQ") != "0" {
-        return Reply::reject("MCA05918", "종목코드 오류입니다.");
-    }
     let today = s.now().kst_date();
     let mut ls: Vec<_> = s.config.market.listings().collect();
-    ls.sort_by_key(|l| std::cmp::Reverse(l.bars.last().map_or(0, |b| b.volume)));
+    match req.get("SEQ") {
+        "0" => ls.sort_by_key(|l| std::cmp::Reverse(l.bars.last().map_or(0, |b| b.volume))),
+        "1" => {
+            // Change in basis points against the base price: integers, so the order is exact.
+            let change = |l: &&super::market::MockListing| (l.last - l.base(today)) * 10_000 / l.base(today).max(1);
+            ls.retain(|l| change(l) >= 100);
+            ls.sort_by_key(|l| (std::cmp::Reverse(change(l)), l.instrument.code));
+        }
+        _ => ls.clear(),
+    }
+    if ls.is_empty() {
+        // KIS answers "no matches" (and an unknown condition) with this error, not an empty list.
+        return Reply::reject("MCA05918", "종목코드 오류입니다.");
+    }
     let rows: Vec<Value> = ls
         .iter()
         .take(100)

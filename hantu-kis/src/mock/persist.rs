@@ -1,48 +1,29 @@
 //! The local server's state across restarts: the account (cash, holdings, today's orders and
-//! fills), current prices, and issued tokens, as one JSON snapshot. A server that runs all day as a
-//! service saves it as it changes and restores it when it starts again, so orders placed against
-//! it do not vanish with the process.
+//! fills), current prices, and issued tokens, as one JSON snapshot of the server's own types. A
+//! server that runs all day as a service saves it as it changes and restores it when it starts
+//! again, so orders placed against it do not vanish with the process. With a persist path set
+//! ([`MockServer::persist_to`]), an order request is saved (atomically, synced) before its reply
+//! leaves, so an accepted order survives even a `kill -9` the moment after.
 
 use std::path::Path;
 
-use chrono::{NaiveDate, NaiveTime};
-use hantu_core::domain::{Side, StockCode, Timestamp};
+use hantu_core::domain::{StockCode, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::market::DayStats;
+use super::realtime::MockFill;
 use super::server::{MockServer, lock};
-use super::state::{MockHolding, MockOrder, TokenState};
+use super::state::{MockHolding, MockOrder, State, TokenState};
 
 /// The format version written; a snapshot of another version is refused rather than misread.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
-/// A saved order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct OrderSnap {
-    odno: String,
-    orig_odno: Option<String>,
-    date: NaiveDate,
-    time: NaiveTime,
-    code: StockCode,
-    side: Side,
-    division: String,
-    qty: u64,
-    price: Option<i64>,
-    filled_qty: u64,
-    filled_amount: i64,
-    cancelled_qty: u64,
-    is_amend: bool,
-    is_cancel: bool,
-}
-
-/// A saved holding.
+/// A saved holding: the account's own [`MockHolding`] with its code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct HoldingSnap {
     code: StockCode,
-    qty: u64,
-    cost: i64,
-    bought_today: u64,
-    sold_today: u64,
+    #[serde(flatten)]
+    holding: MockHolding,
 }
 
 /// A saved price and today's statistics.
@@ -52,16 +33,6 @@ struct PriceSnap {
     last: i64,
     /// open, high, low, volume, value.
     today: Option<(i64, i64, i64, u64, i64)>,
-}
-
-/// A saved token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct TokenSnap {
-    app_key: String,
-    value: String,
-    issued: Timestamp,
-    expires: Timestamp,
-    revoked: bool,
 }
 
 /// Everything a restarted server needs to carry on. Holds tokens: write it with mode 0600
@@ -75,11 +46,14 @@ pub struct MockSnapshot {
     costs_today: i64,
     next_odno: u64,
     holdings: Vec<HoldingSnap>,
-    orders: Vec<OrderSnap>,
+    orders: Vec<MockOrder>,
     prices: Vec<PriceSnap>,
-    tokens: Vec<TokenSnap>,
+    tokens: Vec<TokenState>,
     /// Last token issuance per app key.
     last_issue: Vec<(String, Timestamp)>,
+    /// Today's fills (what notices and inquire-daily-ccld report); absent in older snapshots.
+    #[serde(default)]
+    fills: Vec<MockFill>,
 }
 
 impl std::fmt::Debug for MockSnapshot {
@@ -166,76 +140,57 @@ impl MockSnapshot {
     }
 }
 
+/// The state of `s` as a snapshot.
+pub(super) fn snapshot_of(s: &State) -> MockSnapshot {
+    let mut last_issue: Vec<_> = s.last_issue.iter().map(|(k, t)| (k.clone(), *t)).collect();
+    last_issue.sort();
+    MockSnapshot {
+        version: SNAPSHOT_VERSION,
+        cash: s.cash,
+        bought_today: s.bought_today,
+        sold_today: s.sold_today,
+        costs_today: s.costs_today,
+        next_odno: s.next_odno,
+        holdings: s.holdings.iter().map(|(code, h)| HoldingSnap { code: *code, holding: h.clone() }).collect(),
+        orders: s.orders.clone(),
+        prices: s
+            .config
+            .market
+            .listings()
+            .map(|l| PriceSnap {
+                code: l.instrument.code,
+                last: l.last,
+                today: l.today.map(|d| (d.open, d.high, d.low, d.volume, d.value)),
+            })
+            .collect(),
+        tokens: s.tokens.clone(),
+        last_issue,
+        fills: s.fills.clone(),
+    }
+}
+
+/// Writes the state of `s` to its persist file, if it has one, before a reply is sent: an order
+/// the server accepted is on disk (synced, renamed into place) before the client hears of it.
+/// A failed write is logged and left to the next save (the order stands in memory).
+pub(super) fn save_now(s: &State) {
+    if let Some(path) = &s.config.persist {
+        if let Err(e) = snapshot_of(s).save(path) {
+            tracing::error!(error = %e, "Could not save the local server's state after an order");
+        }
+    }
+}
+
 impl MockServer {
     /// The server's state now.
     #[must_use]
     pub fn snapshot(&self) -> MockSnapshot {
-        let s = lock(&self.state);
-        MockSnapshot {
-            version: SNAPSHOT_VERSION,
-            cash: s.cash,
-            bought_today: s.bought_today,
-            sold_today: s.sold_today,
-            costs_today: s.costs_today,
-            next_odno: s.next_odno,
-            holdings: s
-                .holdings
-                .iter()
-                .map(|(code, h)| HoldingSnap {
-                    code: *code,
-                    qty: h.qty,
-                    cost: h.cost,
-                    bought_today: h.bought_today,
-                    sold_today: h.sold_today,
-                })
-                .collect(),
-            orders: s
-                .orders
-                .iter()
-                .map(|o| OrderSnap {
-                    odno: o.odno.clone(),
-                    orig_odno: o.orig_odno.clone(),
-                    date: o.date,
-                    time: o.time,
-                    code: o.code,
-                    side: o.side,
-                    division: o.division.clone(),
-                    qty: o.qty,
-                    price: o.price,
-                    filled_qty: o.filled_qty,
-                    filled_amount: o.filled_amount,
-                    cancelled_qty: o.cancelled_qty,
-                    is_amend: o.is_amend,
-                    is_cancel: o.is_cancel,
-                })
-                .collect(),
-            prices: s
-                .config
-                .market
-                .listings()
-                .map(|l| PriceSnap {
-                    code: l.instrument.code,
-                    last: l.last,
-                    today: l.today.map(|d| (d.open, d.high, d.low, d.volume, d.value)),
-                })
-                .collect(),
-            tokens: s
-                .tokens
-                .iter()
-                .map(|t| TokenSnap {
-                    app_key: t.app_key.clone(),
-                    value: t.value.clone(),
-                    issued: t.issued,
-                    expires: t.expires,
-                    revoked: t.revoked,
-                })
-                .collect(),
-            last_issue: {
-                let mut v: Vec<_> = s.last_issue.iter().map(|(k, t)| (k.clone(), *t)).collect();
-                v.sort();
-                v
-            },
-        }
+        snapshot_of(&lock(&self.state))
+    }
+
+    /// Saves the account to `path` before replying to each order request from now on (`None`
+    /// stops); see [`super::MockConfig::persist`].
+    pub fn persist_to(&self, path: Option<std::path::PathBuf>) {
+        lock(&self.state).config.persist = path;
     }
 
     /// Replaces the server's account, prices and tokens with `snap` (prices of codes it does not
@@ -247,54 +202,17 @@ impl MockServer {
         s.sold_today = snap.sold_today;
         s.costs_today = snap.costs_today;
         s.next_odno = snap.next_odno;
-        s.holdings = snap
-            .holdings
-            .iter()
-            .map(|h| {
-                (
-                    h.code,
-                    MockHolding { qty: h.qty, cost: h.cost, bought_today: h.bought_today, sold_today: h.sold_today },
-                )
-            })
-            .collect();
-        s.orders = snap
-            .orders
-            .iter()
-            .map(|o| MockOrder {
-                odno: o.odno.clone(),
-                orig_odno: o.orig_odno.clone(),
-                date: o.date,
-                time: o.time,
-                code: o.code,
-                side: o.side,
-                division: o.division.clone(),
-                qty: o.qty,
-                price: o.price,
-                filled_qty: o.filled_qty,
-                filled_amount: o.filled_amount,
-                cancelled_qty: o.cancelled_qty,
-                is_amend: o.is_amend,
-                is_cancel: o.is_cancel,
-            })
-            .collect();
+        s.holdings = snap.holdings.iter().map(|h| (h.code, h.holding.clone())).collect();
+        s.orders.clone_from(&snap.orders);
         for p in &snap.prices {
             if let Some(l) = s.config.market.get_mut(p.code) {
                 l.last = p.last;
                 l.today = p.today.map(|(open, high, low, volume, value)| DayStats { open, high, low, volume, value });
             }
         }
-        s.tokens = snap
-            .tokens
-            .iter()
-            .map(|t| TokenState {
-                app_key: t.app_key.clone(),
-                value: t.value.clone(),
-                issued: t.issued,
-                expires: t.expires,
-                revoked: t.revoked,
-            })
-            .collect();
+        s.tokens.clone_from(&snap.tokens);
         s.last_issue = snap.last_issue.iter().cloned().collect();
+        s.fills.clone_from(&snap.fills);
     }
 }
 
@@ -308,7 +226,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_snapshot_restores_into_a_new_server_and_round_trips_through_a_0600_file() {
-        let day = NaiveDate::from_ymd_opt(2025, 7, 25).unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 7, 25).unwrap();
         let code: StockCode = "005930".parse().unwrap();
         let a = MockServer::start(MockConfig::new(Environment::Paper, MockMarket::fixture(day)).with_cash(5_000_000))
             .await
@@ -322,6 +240,11 @@ mod tests {
         let loaded = MockSnapshot::load(&path).unwrap().unwrap();
         assert_eq!(loaded, snap);
         assert!(MockSnapshot::load(&dir.path().join("missing.json")).unwrap().is_none());
+        // A file written before fills were saved still loads (no fills).
+        let mut old: serde_json::Value = serde_json::to_value(&snap).unwrap();
+        old.as_object_mut().unwrap().remove("fills");
+        std::fs::write(&path, old.to_string()).unwrap();
+        assert_eq!(MockSnapshot::load(&path).unwrap().unwrap(), snap);
         std::fs::write(&path, "{\"version\": 99}").unwrap();
         assert!(matches!(MockSnapshot::load(&path), Err(SnapshotError::Format { .. })));
 

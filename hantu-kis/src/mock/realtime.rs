@@ -89,6 +89,32 @@ pub(super) fn ensure_tape(s: &mut State, code: StockCode) {
     }
 }
 
+/// Prints a trade of `qty` shares at `price` on `code` at the server clock's time, on a tape kept
+/// for printed trades (servers without generated trades only): WebSocket sessions registered for
+/// `code` receive it, inquire-ccnl lists it (gap-fill), the day's statistics take it, and working
+/// orders match against the new price. Returns `false` (nothing printed) with a generated tape or
+/// an unknown code.
+pub(super) fn print_trade(s: &mut State, code: StockCode, price: i64, qty: u64) -> bool {
+    if s.config.tape.is_some() {
+        return false;
+    }
+    let now = s.now().kst_datetime();
+    let Some(l) = s.config.market.get_mut(code) else { return false };
+    l.trade(price, qty.max(1));
+    let fresh = s.tapes.get(&code).is_none_or(|t| t.date != now.date());
+    if fresh {
+        let Some(l) = s.config.market.get(code) else { return false };
+        // The rate is irrelevant: a printed tape never generates trades (`advance` skips it).
+        let tape = Tape::new(l, now.date(), &super::tape::TapeConfig { seed: 0, trades_per_sec: 1.0 });
+        s.tapes.insert(code, tape);
+    }
+    if let Some(t) = s.tapes.get_mut(&code) {
+        t.push(now.time(), price, qty);
+    }
+    super::trading::match_orders(s);
+    true
+}
+
 /// Moves every started tape to the server clock's time, updates prices and day statistics
 /// from it, and matches working orders.
 pub(super) fn advance(s: &mut State) {

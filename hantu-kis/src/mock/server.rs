@@ -266,6 +266,15 @@ impl MockServer {
         trading::match_orders(&mut s);
     }
 
+    /// Prints a trade of `qty` shares at `price` on `code` now: unlike [`MockServer::set_price`]
+    /// it is a trade the WebSocket sends (H0STCNT0, to sessions registered for `code`) and
+    /// inquire-ccnl lists, with the cumulative volume growing. Working orders match against it.
+    /// For servers without a generated tape ([`crate::mock::MockConfig::with_tape`]); returns `false` and prints
+    /// nothing there, or for an unknown code.
+    pub fn print_trade(&self, code: StockCode, price: i64, qty: u64) -> bool {
+        realtime::print_trade(&mut lock(&self.state), code, price, qty)
+    }
+
     /// Current price of `code`.
     #[must_use]
     pub fn price(&self, code: StockCode) -> Option<i64> {
@@ -662,12 +671,18 @@ async fn uapi(
             None => match gate(&mut s, &method, &path, q, &headers, &body) {
                 Gate::Stop(r) => r,
                 Gate::Pass(req) => {
+                    let changes = req.name == "order-cash" || req.name == "order-rvsecncl";
                     if req.name == "order-cash" {
                         s.stats.order_submissions += 1;
                     } else if req.name == "order-rvsecncl" {
                         s.stats.revise_cancel_submissions += 1;
                     }
-                    dispatch(&mut s, &req)
+                    let reply = dispatch(&mut s, &req);
+                    if changes {
+                        // Under the lock, so saves land in the order the changes were made.
+                        super::persist::save_now(&s);
+                    }
+                    reply
                 }
             },
         };

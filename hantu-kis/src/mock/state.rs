@@ -53,6 +53,10 @@ pub struct MockConfig {
     /// More registered apps (key, secret) for the same account, each with its own tokens,
     /// rate limit and WebSocket session (KIS lets one account register several apps).
     pub extra_apps: Vec<(String, String)>,
+    /// Where the account is saved: when set, an order, revision or cancellation accepted over
+    /// REST is written there (atomically, synced) before the reply leaves, so an accepted order
+    /// survives a `kill -9` (see [`super::persist`]).
+    pub persist: Option<std::path::PathBuf>,
 }
 
 /// How the local server's WebSocket side behaves.
@@ -104,6 +108,7 @@ impl MockConfig {
             tape: None,
             ws: WsConfig::default(),
             extra_apps: Vec::new(),
+            persist: None,
         }
     }
 
@@ -166,6 +171,13 @@ impl MockConfig {
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Saves the account to `path` before replying to each order request (see [`MockConfig::persist`]).
+    #[must_use]
+    pub fn with_persist(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.persist = Some(path.into());
         self
     }
 
@@ -282,8 +294,8 @@ pub struct MockStats {
     pub ws_faults: u64,
 }
 
-/// An issued token.
-#[derive(Clone, Debug)]
+/// An issued token (saved as is in a snapshot, which is why snapshots are written 0600).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct TokenState {
     pub app_key: String,
     pub value: String,
@@ -299,8 +311,8 @@ pub(super) struct Bucket {
     pub last: Instant,
 }
 
-/// An order in the mock's book (one row of inquire-daily-ccld).
-#[derive(Clone, Debug)]
+/// An order in the mock's book (one row of inquire-daily-ccld); saved as is in a snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct MockOrder {
     pub odno: String,
     pub orig_odno: Option<String>,
@@ -326,8 +338,8 @@ impl MockOrder {
     }
 }
 
-/// A holding in the mock account.
-#[derive(Clone, Debug, Default)]
+/// A holding in the mock account; saved (with its code) in a snapshot.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct MockHolding {
     pub qty: u64,
     pub cost: i64,

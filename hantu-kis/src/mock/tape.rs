@@ -169,6 +169,34 @@ impl Tape {
         }
     }
 
+    /// Appends a trade printed by hand ([`super::MockServer::print_trade`]) at `time`: the next
+    /// cumulative volume and value, the day's high and low, the side from the price move. Only for
+    /// tapes of a server without generated trades (the generated path owns its own sequence).
+    pub fn push(&mut self, time: NaiveTime, price: i64, qty: u64) -> MockTrade {
+        let prev = self.trades.last().copied();
+        let qty = qty.max(1);
+        let (volume, value, high, low) = match prev {
+            Some(p) => (p.volume + qty, p.value + price * qty as i64, p.high.max(price), p.low.min(price)),
+            None => (qty, price * qty as i64, price, price),
+        };
+        let buyer_initiated = prev.is_none_or(|p| price >= p.price);
+        let time = prev.map_or(time, |p| time.max(p.time));
+        let t = MockTrade {
+            code: self.code,
+            seq: self.trades.len() as u64,
+            time,
+            price,
+            qty,
+            volume,
+            value,
+            high,
+            low,
+            buyer_initiated,
+        };
+        self.trades.push(t);
+        t
+    }
+
     /// Today's statistics so far.
     pub fn stats(&self) -> Option<DayStats> {
         let (first, last) = (self.trades.first()?, self.trades.last()?);

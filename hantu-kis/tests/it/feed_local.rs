@@ -228,3 +228,64 @@ async fn notices_are_decrypted_and_match_rest_fills_exactly_once() {
         (fills[0].qty, Some(fills[0].price), 7, Side::Buy)
     );
 }
+
+#[tokio::test]
+async fn printed_trades_reach_the_socket_with_growing_volume_and_a_dropped_socket_is_gap_filled() {
+    let rig = Rig::start(Environment::Real).await;
+    let code = StockCode::new("005930");
+    let p0 = rig.server.price(code).unwrap();
+    let mut feed = feed(&rig).await;
+    feed.subscribe(trades("005930")).await.unwrap();
+    let mut got = Vec::new();
+    read_until(&mut feed, &mut got, |e| matches!(e, FeedEvent::Connected { .. })).await;
+    for i in 0..3 {
+        assert!(rig.server.print_trade(code, p0 + 100 * i, 10));
+    }
+    let mut n = 0;
+    read_until(&mut feed, &mut got, |e| {
+        n += usize::from(matches!(e, FeedEvent::Trade(_)));
+        n == 3
+    })
+    .await;
+    assert_eq!(got.iter().map(|t| t.tick.price.won()).collect::<Vec<_>>(), [p0, p0 + 100, p0 + 200]);
+    let cums: Vec<u64> = got.iter().map(|t| t.cum_volume).collect();
+    assert!(cums.windows(2).all(|w| w[1] == w[0] + 10), "{cums:?}");
+    assert_eq!(rig.server.price(code), Some(p0 + 200), "a print moves the price");
+
+    // Prints made while the socket is down come back over REST, once each.
+    rig.server.inject_ws(WsFault::Drop);
+    rig.server.print_trade(code, p0 + 100, 7);
+    read_until(&mut feed, &mut got, |e| matches!(e, FeedEvent::Disconnected { .. })).await;
+    for i in 0..4 {
+        rig.server.print_trade(code, p0 + 100 * (i % 2), 7);
+    }
+    let (back, filled) = (std::cell::Cell::new(false), std::cell::Cell::new(None));
+    let watch = |e: &FeedEvent| match e {
+        FeedEvent::Connected { attempt } if *attempt > 0 => back.set(true),
+        FeedEvent::Gap(g) if g.code.is_some() => filled.set(Some(g.recovered)),
+        _ => {}
+    };
+    read_until(&mut feed, &mut got, |e| {
+        watch(e);
+        back.get()
+    })
+    .await;
+    // A print after the reconnect shows the jump in volume, which the feed fills over REST.
+    rig.server.print_trade(code, p0, 1);
+    read_until(&mut feed, &mut got, |e| {
+        watch(e);
+        filled.get().is_some()
+    })
+    .await;
+    drain(&mut feed, &mut got, Duration::from_millis(300)).await;
+    let cums: Vec<u64> = got.iter().map(|t| t.cum_volume).collect();
+    assert_eq!(got.len(), 9, "every print once: {cums:?}");
+    assert!(cums.windows(2).all(|w| w[1] > w[0]), "in order, no duplicate: {cums:?}");
+    assert_eq!(cums.last(), Some(&(30 + 7 * 5 + 1)));
+    assert!(filled.get().is_some_and(|n| n > 0), "the gap was filled over REST");
+    feed.close().await;
+
+    // A server with generated trades keeps its own tape.
+    let taped = Rig::with(Environment::Real, |c| c.with_tape(3, 5.0)).await;
+    assert!(!taped.server.print_trade(code, p0, 1));
+}

@@ -152,6 +152,17 @@ class Client:
         ms = int((start - pd.Timedelta(hours=9)).value // 1_000_000)
         return _records(self._inner.fills_json(ms))
 
+    def conditions(self, user: str) -> pd.DataFrame:
+        """The condition searches saved in HTS (screen 0110, saved to the server) under the HTS id
+        ``user``: ``seq``, ``group``, ``name``. Real accounts only (KIS offers no paper psearch)."""
+        return pd.DataFrame(json.loads(self._inner.conditions_json(user)), columns=["seq", "group", "name"])
+
+    def condition(self, user: str, seq: str) -> pd.DataFrame:
+        """The stocks (at most 100) matching saved condition ``seq`` of ``user`` now: ``code``,
+        ``name``, ``price``, ``volume``. No matches is an empty frame."""
+        rows = json.loads(self._inner.condition_json(user, str(seq)))
+        return pd.DataFrame(rows, columns=["code", "name", "price", "volume"])
+
     def cancel(self, broker_id: str) -> None:
         """Cancels the working order with KIS order number ``broker_id``."""
         self._inner.cancel(broker_id)

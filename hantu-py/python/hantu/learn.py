@@ -19,9 +19,9 @@ import pandas as pd
 
 from . import _hantu
 from .screening import Config, _config
-from .store import Store, _date
+from .store import Store, _date, _ms_to_kst
 
-__all__ = ["Accuracy", "accuracy", "outcomes", "rollback", "update", "weights"]
+__all__ = ["Accuracy", "Traded", "accuracy", "outcomes", "rollback", "traded", "update", "weights"]
 
 
 def update(
@@ -113,6 +113,62 @@ class Accuracy:
 def accuracy(store: Store, since: Any = None) -> Accuracy:
     """The accuracy report of outcomes measured on or after ``since``."""
     return Accuracy(json.loads(_hantu.learn_accuracy(store._inner, _date(since))))
+
+
+class Traded:
+    """Picks that were traded, linked to their round trips: :attr:`picks` (one row per pick with its
+    predicted, measured and realised return and P&L), :attr:`trips` (one row per round trip, with the
+    pick's day and code) and :attr:`summary` (predicted against realised over the closed picks)."""
+
+    def __init__(self, report: Dict[str, Any]):
+        self.summary: Dict[str, Any] = report["summary"]
+        picks = report["picks"]
+        self.trips = pd.DataFrame(
+            [{"pick_date": p["date"], **t} for p in picks for t in p["trips"]],
+        )
+        self.picks = pd.DataFrame(
+            [{**{k: v for k, v in p.items() if k != "trips"}, "trips": len(p["trips"])} for p in picks]
+        )
+        if "date" in self.picks.columns:
+            self.picks["date"] = pd.to_datetime(self.picks["date"])
+        if "pick_date" in self.trips.columns:
+            self.trips["pick_date"] = pd.to_datetime(self.trips["pick_date"])
+        for c in ("entry_ts", "exit_ts"):
+            if c in self.trips.columns:
+                self.trips[c] = _ms_to_kst(self.trips[c])
+        for df, money in ((self.picks, ["pnl"]), (self.trips, ["pnl", "costs"])):
+            for c in money:
+                if c in df.columns:
+                    df[c] = df[c].astype(float)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return f"Traded({s['picks']} picks, {s['trips']} trips, {s['closed']} closed, P&L {s['pnl']})"
+
+    def plot(self, ax: Any = None) -> Any:
+        """Realised against measured return per closed pick (the diagonal is a perfect execution of
+        the daily-bar model). Returns the figure."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(5, 5))
+        else:
+            fig = ax.figure
+        p = self.picks
+        if len(p):
+            p = p[~p["open"] & p["measured_return"].notna()]
+        ax.scatter(p["measured_return"] if len(p) else [], p["realised_return"] if len(p) else [], label="picks")
+        ax.axline((0, 0), slope=1, linestyle="--", color="grey", label="realised = measured")
+        ax.set_xlabel("measured return (daily bars)")
+        ax.set_ylabel("realised return (trades)")
+        ax.set_title("traded picks: predicted vs realised")
+        ax.legend()
+        return fig
+
+
+def traded(store: Store, since: Any = None) -> Traded:
+    """Picks of days on or after ``since`` that were traded, with their round trips."""
+    return Traded(json.loads(_hantu.learn_traded(store._inner, _date(since))))
 
 
 def weights(store: Store) -> pd.DataFrame:

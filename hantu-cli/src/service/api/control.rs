@@ -1,11 +1,11 @@
-//! Control routes (control role only): pause, resume, stop (optionally flattening), force exits, and
-//! jobs. Each writes the trader's control flag in the store through [`hantu_core::control`]; a running
+//! Control routes (control role only): pause, resume, stop (optionally flattening), force exits,
+//! and the job runs list (running one is [`super::jobs`]). Each writes the trader's control flag in the store through [`hantu_core::control`]; a running
 //! trader acts on it within a second, and a restarted one finds it there.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use hantu_core::control::{ControlRecord, ControlState, ForceExitRequest, request_force_exit, set_control};
@@ -192,16 +192,4 @@ pub async fn jobs(State(state): State<Arc<AppState>>) -> Result<Json<JobsView>, 
         })
         .collect();
     Ok(Json(JobsView { scheduler: true, jobs }))
-}
-
-/// Run a job now. Answers 501 until a scheduler is part of the build: nothing would pick the request up.
-#[utoipa::path(post, path = "/jobs/{name}/run", tag = "control",
-    params(("name" = String, Path, description = "job name")),
-    responses((status = 501, body = super::error::ErrorBody)))]
-pub async fn run_job(Path(name): Path<String>) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "not_implemented",
-        format!("cannot run job {name:?}: this build has no scheduler to run it"),
-    )
 }

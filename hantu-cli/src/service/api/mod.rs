@@ -14,7 +14,8 @@
 //! | [`views`] | the JSON shapes answered |
 //! | [`read`] | read routes of the trading day (`/health`, `/status`, `/positions`, `/orders`, …) |
 //! | [`research`] | `/picks`, `/watchlist`, `/screen/why/{code}`, `/backtests`, `/equity` |
-//! | [`control`] | control routes (`/trader/pause`, …) and jobs |
+//! | [`control`] | control routes (`/trader/pause`, …) and the job runs |
+//! | [`jobs`] | `POST /jobs/{name}/run`: a configured job run now, as `hantu schedule run` does |
 //! | [`stream`] | `/stream`: server-sent events of fills, orders, alerts and prices |
 //! | [`metrics`] | `/metrics` in Prometheus text format, fed from the store |
 //! | [`openapi`] | `/openapi.json`, generated from the handlers |
@@ -26,6 +27,7 @@ pub mod control;
 pub mod dashboard;
 pub mod error;
 pub mod guard;
+pub mod jobs;
 pub mod keys;
 pub mod metrics;
 pub mod openapi;
@@ -88,6 +90,10 @@ pub struct AppState {
     pub log_dir: Option<PathBuf>,
     /// Becomes `true` when shutdown starts (event streams end on it).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The configured jobs, for `POST /jobs/{name}/run` (absent: it answers 501).
+    pub jobs: Option<jobs::JobControl>,
+    /// Services, KIS WebSocket and notifier checks for `/health` (absent: store and trader only).
+    pub probes: Option<Arc<crate::service::health::Probes>>,
 }
 
 impl AppState {
@@ -133,7 +139,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/trader/resume", post(control::resume))
         .route("/trader/stop", post(control::stop))
         .route("/trader/force-exit", post(control::force_exit))
-        .route("/jobs/{name}/run", post(control::run_job))
+        .route("/jobs/{name}/run", post(jobs::run_job))
         .route_layer(from_fn(guard::require_control));
     let protected = reads.merge(controls).route_layer(from_fn_with_state(Arc::clone(&state), guard::authenticate));
     Router::new()
@@ -170,8 +176,28 @@ impl ApiServer {
             started: Instant::now(),
             log_dir: config.log_dir,
             shutdown: rx,
+            jobs: None,
+            probes: None,
         });
         Ok(Self { listener, state, shutdown })
+    }
+
+    /// Adds these checks to `/health`.
+    #[must_use]
+    pub fn with_probes(mut self, probes: crate::service::health::Probes) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.probes = Some(Arc::new(probes));
+        }
+        self
+    }
+
+    /// Lets `POST /jobs/{name}/run` run these jobs.
+    #[must_use]
+    pub fn with_jobs(mut self, jobs: jobs::JobControl) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.jobs = Some(jobs);
+        }
+        self
     }
 
     /// The address bound.

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{control, error, metrics, read, research, stream, views};
+use super::{control, error, jobs, metrics, read, research, stream, views};
 
 /// The document.
 #[derive(OpenApi)]
@@ -14,7 +14,7 @@ use super::{control, error, metrics, read, research, stream, views};
     paths(
         read::health, read::status, read::positions, read::orders, read::fills, research::picks,
         research::watchlist, research::why, research::backtests, research::equity, read::logs, control::jobs, stream::events, metrics::export,
-        control::pause, control::resume, control::stop, control::force_exit, control::run_job,
+        control::pause, control::resume, control::stop, control::force_exit, jobs::run_job,
     ),
     components(schemas(
         error::ErrorBody, error::ErrorDetail, views::Health, views::DependencyHealth, views::StatusView,
@@ -23,6 +23,7 @@ use super::{control, error, metrics, read, research, stream, views};
         views::WatchlistView, views::EntryView, views::WhyView, views::RunsView, views::RunView, views::EquityView,
         views::EquityPoint, views::JobsView, views::JobView, views::LogsView, views::EventView,
         views::ControlResult, control::ReasonBody, control::StopBody, control::ForceExitBody, stream::PriceView,
+        jobs::JobStarted,
     )),
     modifiers(&KeyScheme),
     security(("api_key" = [])),

@@ -59,7 +59,8 @@ fn limit(l: Option<usize>) -> Result<usize, ApiError> {
     }
 }
 
-/// Store and trader checks; 503 when the store does not answer.
+/// Store, trader, services, KIS WebSocket and notifier checks; `degraded` when one fails, 503 when
+/// the store does not answer.
 #[utoipa::path(get, path = "/health", tag = "read", security(()),
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn health(State(state): State<Arc<AppState>>) -> Response {
@@ -97,14 +98,17 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
         }
         Err(e) => deps.push(DependencyHealth { name: "store".into(), ok: false, latency_ms: 0.0, detail: e.message }),
     }
-    deps.push(DependencyHealth {
-        name: "scheduler".into(),
-        ok: false,
-        latency_ms: 0.0,
-        detail: "not part of this build".into(),
-    });
+    // The services, KIS WebSocket and notifiers: a failing one degrades the answer; only a store
+    // that does not answer makes it 503.
+    let mut all_ok = ok;
+    if let Some(p) = &state.probes {
+        for c in p.run().await {
+            all_ok &= c.ok;
+            deps.push(DependencyHealth { name: c.name, ok: c.ok, latency_ms: c.latency_ms, detail: c.detail });
+        }
+    }
     let body = Health {
-        status: if ok { "ok" } else { "degraded" }.into(),
+        status: if all_ok { "ok" } else { "degraded" }.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         uptime_s: state.started.elapsed().as_secs_f64(),
         dependencies: deps,

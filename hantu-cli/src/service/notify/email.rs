@@ -59,6 +59,15 @@ impl Transport for Email {
         "email"
     }
 
+    /// Connects (STARTTLS and login as configured), says EHLO and NOOP; sends no mail.
+    async fn probe(&self) -> Result<String, String> {
+        match self.mailer.test_connection().await {
+            Ok(true) => Ok("SMTP server answers (EHLO, NOOP)".into()),
+            Ok(false) => Err("SMTP server did not answer NOOP".into()),
+            Err(e) => Err(format!("SMTP: {e}")),
+        }
+    }
+
     async fn send(&self, level: Level, r: &Rendered, sent: &mut usize) -> Result<(), SendError> {
         let tag = match level {
             Level::Info => "",

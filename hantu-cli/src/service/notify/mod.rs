@@ -9,11 +9,13 @@
 //! | [`transport`] | the [`transport::Transport`] trait and how HTTP failures are classified (retry or not) |
 //! | [`telegram`], [`slack`], [`email`], [`console`] | the channels |
 //! | [`bot`] | the Telegram control bot: allowlist, commands through `hantu_core::control`, audit, confirmations |
+//! | [`daily`] | the day's report as a notification (the bot's `/daily`, the scheduler's report step) |
 //! | [`delivery`] | bounded queues, one task per channel, pacing, retries, the store's record and dedup |
 
 pub mod bot;
 pub mod config;
 pub mod console;
+pub mod daily;
 pub mod delivery;
 pub mod email;
 pub mod slack;

@@ -35,6 +35,18 @@ impl Transport for Slack {
         "slack"
     }
 
+    /// Posts an empty payload: Slack refuses it (400 `no_text`) without posting anything, while
+    /// a revoked or wrong webhook answers 403 / 404 / 410.
+    async fn probe(&self) -> Result<String, String> {
+        let resp = self.http.post(self.webhook.expose()).json(&json!({})).send().await.map_err(http_error)?;
+        let status = resp.status();
+        let body: String = resp.text().await.unwrap_or_default().chars().take(200).collect();
+        match status.as_u16() {
+            200..=299 | 400 => Ok(format!("webhook answers (HTTP {}, nothing posted)", status.as_u16())),
+            code => Err(format!("webhook refused: HTTP {code} {body}")),
+        }
+    }
+
     async fn send(&self, level: Level, r: &Rendered, sent: &mut usize) -> Result<(), SendError> {
         let icon = match level {
             Level::Info => "",

@@ -100,6 +100,15 @@ impl TelegramApi {
         self.call("sendMessage", &body, Duration::from_secs(30)).await.map(|_| ())
     }
 
+    /// The bot itself (`getMe`): proves the token is valid without sending anything.
+    ///
+    /// # Errors
+    /// As [`TelegramApi::send_message`] (401 for a revoked token is permanent).
+    pub async fn get_me(&self) -> Result<String, SendError> {
+        let me = self.call("getMe", &json!({}), Duration::from_secs(10)).await?;
+        Ok(me.get("username").and_then(Value::as_str).unwrap_or("?").to_owned())
+    }
+
     /// Long-polls for messages after `offset`, waiting up to `timeout` for one to arrive.
     ///
     /// # Errors
@@ -147,6 +156,10 @@ impl Telegram {
 impl Transport for Telegram {
     fn name(&self) -> &str {
         "telegram"
+    }
+
+    async fn probe(&self) -> Result<String, String> {
+        self.api.get_me().await.map(|bot| format!("bot @{bot} answers (getMe)")).map_err(|e| e.to_string())
     }
 
     async fn send(&self, level: Level, r: &Rendered, sent: &mut usize) -> Result<(), SendError> {

@@ -35,6 +35,7 @@ fn fill(qty: u64) -> Notification {
             side: Side::Buy,
             qty: Qty::from_shares(qty),
             price: Price::new(71_500),
+            pnl: None,
         },
     )
 }

@@ -38,6 +38,12 @@ pub trait Transport: Send + Sync {
     /// Sends `r`. A transport that splits a message into parts starts at part `*sent` and
     /// advances it after each part delivered, so a retry never repeats a part.
     async fn send(&self, level: Level, r: &Rendered, sent: &mut usize) -> Result<(), SendError>;
+
+    /// A cheap check that the channel is reachable and its credentials are accepted, sending
+    /// nobody anything (for `hantu health` and the API's `/health`); what was seen, or why not.
+    async fn probe(&self) -> Result<String, String> {
+        Ok("nothing to check".into())
+    }
 }
 
 /// A reqwest error as text without its URL (a Telegram URL holds the bot token; a Slack webhook

@@ -153,7 +153,7 @@ async fn the_dashboard_fills_its_tables_and_pauses_the_trader_in_a_real_browser(
             && n("orders") >= 1
             && n("picks") >= 1
             && n("alerts") >= 1
-            && n("health") >= 3
+            && n("health") >= 2
             && n("equity") >= 2
         {
             break c;

@@ -2,19 +2,16 @@
 //! (`hantu_core::control` for the trader's flag, force exits and published status), so the bot
 //! works whether or not the trader runs in this process.
 
-use chrono::NaiveDate;
 use hantu_core::control::{
     self, ControlRecord, ControlState, ForceExitRequest, TraderStatus, read_control, trader_status,
 };
 use hantu_core::domain::{StockCode, Timestamp};
 use hantu_core::notify::template::{money, won};
-use hantu_core::notify::{Lang, Message, Notification};
+use hantu_core::notify::{Lang, Notification};
 use hantu_core::store::{Store, StoreError};
 
 use super::profit::realised;
-
-/// A status older than this means the trader is not running.
-const STALE_MS: i64 = 15_000;
+use crate::service::notify::daily::STALE_MS;
 
 /// What a message asks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -428,31 +425,10 @@ fn positions_from_store(env: &Env<'_>) -> Result<String, StoreError> {
 }
 
 fn daily(env: &Env<'_>) -> Result<String, StoreError> {
-    let day_start = start_of_day(env.now);
-    let date: NaiveDate = env.now.kst_date();
-    let r = realised(&env.store.fills_since(Timestamp::from_millis(0))?, day_start);
-    let live = env.live_status()?;
-    let (equity, cash, pnl, positions) = match &live {
-        Some(s) => (s.equity, s.cash, s.pnl_today, u32::try_from(s.positions.len()).unwrap_or(u32::MAX)),
-        None => (hantu_core::domain::Money::ZERO, hantu_core::domain::Money::ZERO, r.pnl, 0),
-    };
-    let start = equity - pnl;
-    let return_pct = (live.is_some() && !start.is_negative() && start != hantu_core::domain::Money::ZERO)
-        .then(|| pnl.to_f64() / start.to_f64());
-    let msg = Message::DailyReport {
-        date,
-        equity,
-        cash,
-        pnl,
-        return_pct,
-        fills: r.fills,
-        wins: r.wins,
-        losses: r.losses,
-        positions,
-    };
+    let (msg, live) = crate::service::notify::daily::daily_report(env.store, env.now)?;
     let r = Notification::new(env.now, msg).render(env.lang);
     let mut out = r.plain();
-    if live.is_none() {
+    if !live {
         out.push('\n');
         out.push_str(&env.no_trader());
     }

@@ -82,6 +82,9 @@ fn tg_reply(st: &Mutex<TgState>, path: &str, body: &Value) -> Result<axum::respo
             s.sent.push(body.clone());
             Json(json!({"ok": true, "result": {"message_id": s.sent.len()}})).into_response()
         }
+        "getMe" => {
+            Json(json!({"ok": true, "result": {"id": 1, "is_bot": true, "username": "hantu_test_bot"}})).into_response()
+        }
         "getUpdates" => {
             let offset = body["offset"].as_i64().unwrap_or(0);
             s.offsets.push(offset);
@@ -167,6 +170,10 @@ pub struct Slack {
 
 async fn slack_handler(State(st): State<Arc<Mutex<SlackState>>>, Json(body): Json<Value>) -> axum::response::Response {
     let mut s = st.lock().unwrap();
+    if body.get("text").is_none() && body.get("blocks").is_none() {
+        // As Slack: a payload without text is refused and posts nothing.
+        return (StatusCode::BAD_REQUEST, "no_text").into_response();
+    }
     if s.fail > 0 {
         s.fail -= 1;
         if s.fail % 2 == 0 {
