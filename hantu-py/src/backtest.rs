@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use hantu_core::backtest::{Backtest, BacktestConfig, BacktestReport, BatchJob, run_batch};
-use hantu_core::domain::{Instrument, Market, StockCode};
+use hantu_core::domain::{Bar, Instrument, Market, StockCode, Timestamp};
 use hantu_core::strategies::{self, Params};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
 
-use crate::columns::Freq;
+use crate::columns::{ColumnArgs, Columns, Freq, bardata, parse_codes};
 use crate::error::{ConfigError, core_err, validation_err};
 use crate::frames::{PyBarData, report_dict, stats_dict};
 use crate::gil::detached;
@@ -118,6 +118,94 @@ pub(crate) fn py_run_builtin(
     let report = detached(py, move || Backtest::new(cfg).with_instruments(&instruments).run(bars, &mut *strategy))
         .map_err(core_err)?;
     Ok(PyReport(report, data.freq))
+}
+
+/// Rows converted at a time when a backtest reads columns: the chunk of bars stays in cache.
+const CHUNK: usize = 2048;
+
+/// Runs a built-in strategy straight from bar columns, without the GIL: when the rows are
+/// ordered by (time, code), as frames usually are, each bar is read from the columns as the
+/// engine reaches it and no array of bars is built (the conversion was most of a run's time);
+/// otherwise the rows are converted and sorted first, as [`py_run_builtin`] would have them.
+/// Same bars, same report.
+#[pyfunction]
+#[pyo3(name = "run_builtin_columns", signature = (columns, freq, config, name, params, instruments = None))]
+pub(crate) fn py_run_builtin_columns(
+    py: Python<'_>,
+    columns: ColumnArgs<'_>,
+    freq: Option<&str>,
+    config: &str,
+    name: &str,
+    params: Params,
+    instruments: Option<InstrumentRows>,
+) -> PyResult<PyReport> {
+    let freq = Freq::parse(freq)?;
+    let cfg = parse_config(config)?;
+    let instruments = parse_instruments(instruments)?;
+    let mut strategy = strategies::by_name(name, &params).map_err(core_err)?;
+    let codes = parse_codes(columns.codes())?;
+    let cols = Columns::borrow(&columns, &codes, freq)?;
+    let report = detached(py, || {
+        let rank = cols.code_ranks();
+        // A bad row (its error as Python will see it) or rows out of order end the bars early;
+        // the engine's report of the bars before is then dropped.
+        let mut bad: Option<PyErr> = None;
+        let mut unordered = false;
+        let mut prev = (Timestamp::from_millis(i64::MIN), 0_u32);
+        let mut next = 0;
+        let fill = |buf: &mut Vec<Bar>| {
+            let end = (next + CHUNK).min(cols.len());
+            while next < end {
+                let ts = match cols.push_plain(next, buf) {
+                    Some(ts) => ts,
+                    None => match cols.full_bar(next) {
+                        Ok(bar) => {
+                            buf.push(bar);
+                            bar.ts
+                        }
+                        Err(e) => {
+                            bad = Some(e);
+                            next = cols.len();
+                            return;
+                        }
+                    },
+                };
+                let key = (ts, rank[cols.code_at(next)]);
+                if next > 0 && key <= prev {
+                    buf.pop();
+                    unordered = true;
+                    next = cols.len();
+                    return;
+                }
+                prev = key;
+                next += 1;
+            }
+        };
+        let report = Backtest::new(cfg.clone()).with_instruments(&instruments).run_chunked(
+            fill,
+            cols.days_hint(),
+            &mut *strategy,
+        );
+        match (bad, unordered, report) {
+            (Some(e), _, _) => Err(Some(e)),
+            (None, true, _) => Err(None),
+            (None, false, r) => r.map_err(|e| Some(core_err(e))),
+        }
+    });
+    match report {
+        Ok(r) => Ok(PyReport(r, freq)),
+        Err(Some(e)) => Err(e),
+        // Out of order: convert and sort, then run as from converted bars.
+        Err(None) => {
+            let data = bardata(py, &columns, freq)?;
+            let bars = &data.merged;
+            let mut strategy = strategies::by_name(name, &params).map_err(core_err)?;
+            let report =
+                detached(py, move || Backtest::new(cfg).with_instruments(&instruments).run(bars, &mut *strategy))
+                    .map_err(core_err)?;
+            Ok(PyReport(report, freq))
+        }
+    }
 }
 
 /// Runs a built-in strategy once per parameter set (and, with `per_code`, once per stock), all

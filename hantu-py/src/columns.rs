@@ -115,6 +115,36 @@ impl<'a> Num<'a> {
         }
     }
 
+    /// Row `i` as a price when it is whole won already and in range: the common case, in a
+    /// few instructions (`None` sends the row down the full path, which rounds and names errors).
+    #[inline(always)]
+    fn whole_price(self, i: usize) -> Option<Price> {
+        let won = match self {
+            Self::F64(v) => {
+                let x = v[i];
+                let w = x as i64;
+                if w as f64 != x {
+                    return None;
+                }
+                w
+            }
+            Self::I64(v) => v[i],
+        };
+        if (1..=Price::MAX_WON).contains(&won) { Price::new_checked(won).ok() } else { None }
+    }
+
+    /// Row `i` as a share count when it plainly is one (`None`: the full path decides).
+    #[inline(always)]
+    fn plain_volume(self, i: usize) -> Option<u64> {
+        match self {
+            Self::F64(v) => {
+                let x = v[i];
+                (0.0..1.8e19).contains(&x).then_some(x as u64)
+            }
+            Self::I64(v) => u64::try_from(v[i]).ok(),
+        }
+    }
+
     /// Row `i` as a share count (the raw value as the error).
     #[inline(always)]
     fn volume(self, i: usize) -> Result<u64, f64> {
@@ -126,44 +156,199 @@ impl<'a> Num<'a> {
     }
 }
 
+/// Bar columns as numpy holds them, borrowed for one call: the arguments shared by
+/// [`py_bars_from_columns`] and the backtests that read columns directly (which take them as
+/// a dict with these keys).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct ColumnArgs<'py> {
+    date: PyReadonlyArray1<'py, i64>,
+    code_index: PyReadonlyArray1<'py, i32>,
+    codes: Vec<String>,
+    open: NumColumn<'py>,
+    high: NumColumn<'py>,
+    low: NumColumn<'py>,
+    close: NumColumn<'py>,
+    volume: NumColumn<'py>,
+}
+
+impl ColumnArgs<'_> {
+    /// The code texts, as given.
+    pub(crate) fn codes(&self) -> &[String] {
+        &self.codes
+    }
+}
+
+/// Borrowed bar columns of equal length, with the codes parsed: each row reads as a checked
+/// [`Bar`] without building an array of them.
+pub(crate) struct Columns<'a> {
+    freq: Freq,
+    codes: &'a [StockCode],
+    date: &'a [i64],
+    code_index: &'a [i32],
+    prices: [Num<'a>; 4],
+    volume: Num<'a>,
+}
+
+/// Parses the code texts (a bad one raises `DataError` naming it).
+pub(crate) fn parse_codes(codes: &[String]) -> PyResult<Vec<StockCode>> {
+    codes
+        .iter()
+        .map(|c| StockCode::new_checked(c).map_err(|e| DataError::new_err(format!("column code: {e}"))))
+        .collect()
+}
+
+impl<'a> Columns<'a> {
+    /// Borrows `args` (codes parsed by [`parse_codes`]); columns of different lengths are refused.
+    pub(crate) fn borrow(args: &'a ColumnArgs<'_>, codes: &'a [StockCode], freq: Freq) -> PyResult<Self> {
+        let (date, code_index) = (args.date.as_slice()?, args.code_index.as_slice()?);
+        let prices =
+            [Num::borrow(&args.open)?, Num::borrow(&args.high)?, Num::borrow(&args.low)?, Num::borrow(&args.close)?];
+        let volume = Num::borrow(&args.volume)?;
+        let n = date.len();
+        if code_index.len() != n || volume.len() != n || prices.iter().any(|c| c.len() != n) {
+            return Err(DataError::new_err("bar columns have different lengths"));
+        }
+        Ok(Self { freq, codes, date, code_index, prices, volume })
+    }
+
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.date.len()
+    }
+
+    /// Row `i` as a checked bar (`DataError` naming the row otherwise).
+    #[inline(always)]
+    pub(crate) fn bar(&self, i: usize) -> PyResult<Bar> {
+        match self.plain_bar(i) {
+            Some(bar) => Ok(bar),
+            None => self.full_bar(i),
+        }
+    }
+
+    /// Appends row `i` to `buf` when [`Columns::plain_bar`] takes it, and returns its time.
+    /// The bar is written straight into the buffer: built on the stack and copied, it was
+    /// read back by wider loads than the stores that wrote it, which stalls the CPU every row.
+    #[inline(always)]
+    pub(crate) fn push_plain(&self, i: usize, buf: &mut Vec<Bar>) -> Option<Timestamp> {
+        let bar = self.plain_bar(i)?;
+        let ts = bar.ts;
+        buf.push(bar);
+        Some(ts)
+    }
+
+    /// Row `i` as a bar when its prices are whole won and every check passes: the per-row path,
+    /// with no rounding, no error text and nothing to call (a million rows go through here for
+    /// one backtest). `None` sends the row down [`Columns::full_bar`].
+    #[inline(always)]
+    fn plain_bar(&self, i: usize) -> Option<Bar> {
+        let code = *self.codes.get(usize::try_from(self.code_index[i]).ok()?)?;
+        let [open, high, low, close] = self.prices;
+        let (open, high, low, close) =
+            (open.whole_price(i)?, high.whole_price(i)?, low.whole_price(i)?, close.whole_price(i)?);
+        // What `Bar::validate` checks, without the call.
+        if !(low <= high && low <= open && open <= high && low <= close && close <= high) {
+            return None;
+        }
+        let volume = self.volume.plain_volume(i)?;
+        Some(Bar { code, ts: self.freq.ts(self.date[i]), open, high, low, close, volume })
+    }
+
+    /// Row `i` the long way: rounds fractional prices, and names what is wrong.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn full_bar(&self, i: usize) -> PyResult<Bar> {
+        self.checked_bar(i)
+    }
+
+    /// Row `i` checked field by field, naming what is wrong.
+    fn checked_bar(&self, i: usize) -> PyResult<Bar> {
+        let row_err = |what: String| DataError::new_err(format!("row {i}: {what}"));
+        let price =
+            |name: &str, c: Num<'_>| c.price(i).map_err(|v| row_err(format!("{name} {v} is not a positive price")));
+        let [open, high, low, close] = self.prices;
+        let code = usize::try_from(self.code_index[i])
+            .ok()
+            .and_then(|c| self.codes.get(c))
+            .ok_or_else(|| row_err("missing code".into()))?;
+        let bar = Bar {
+            code: *code,
+            ts: self.freq.ts(self.date[i]),
+            open: price("open", open)?,
+            high: price("high", high)?,
+            low: price("low", low)?,
+            close: price("close", close)?,
+            volume: self.volume.volume(i).map_err(|v| row_err(format!("volume {v} is not a non-negative number")))?,
+        };
+        bar.validate().map_err(|e| row_err(e.to_string()))?;
+        Ok(bar)
+    }
+
+    /// Each code's rank among the codes (codes compare as stock codes, not as their positions
+    /// in the list of texts): rows are in the engine's order when `(time, rank)` increases.
+    pub(crate) fn code_ranks(&self) -> Vec<u32> {
+        let mut order: Vec<usize> = (0..self.codes.len()).collect();
+        order.sort_by_key(|&k| self.codes[k]);
+        let mut rank = vec![0; self.codes.len()];
+        for (r, &k) in order.iter().enumerate() {
+            rank[k] = r as u32;
+        }
+        rank
+    }
+
+    /// The code index of row `i` (a valid one: the row read as a bar).
+    #[inline(always)]
+    pub(crate) fn code_at(&self, i: usize) -> usize {
+        self.code_index[i] as usize
+    }
+
+    /// About how many days the rows span, from the first and last dates (at most one per row):
+    /// a capacity hint, nothing depends on it being exact.
+    pub(crate) fn days_hint(&self) -> usize {
+        match (self.date.first(), self.date.last()) {
+            (Some(&a), Some(&b)) => {
+                let span = (b.saturating_sub(a) / (MS_PER_DAY * NS_PER_MS)).unsigned_abs() as usize;
+                span.saturating_add(1).min(self.len())
+            }
+            _ => 0,
+        }
+    }
+}
+
 /// Builds bars from columns. Prices are rounded to whole won; each row is validated and a bad
 /// one is reported by its position. `freq` says whether the dates stamp daily or intraday bars
 /// (`None`: midnight means daily).
 #[pyfunction]
 #[pyo3(name = "bars_from_columns", signature = (date, code_index, codes, open, high, low, close, volume, freq = None))]
 #[allow(clippy::too_many_arguments, reason = "one argument per column")]
-pub(crate) fn py_bars_from_columns(
-    py: Python<'_>,
-    date: PyReadonlyArray1<'_, i64>,
-    code_index: PyReadonlyArray1<'_, i32>,
+pub(crate) fn py_bars_from_columns<'py>(
+    py: Python<'py>,
+    date: PyReadonlyArray1<'py, i64>,
+    code_index: PyReadonlyArray1<'py, i32>,
     codes: Vec<String>,
-    open: NumColumn<'_>,
-    high: NumColumn<'_>,
-    low: NumColumn<'_>,
-    close: NumColumn<'_>,
-    volume: NumColumn<'_>,
+    open: NumColumn<'py>,
+    high: NumColumn<'py>,
+    low: NumColumn<'py>,
+    close: NumColumn<'py>,
+    volume: NumColumn<'py>,
     freq: Option<&str>,
 ) -> PyResult<PyBarData> {
-    let freq = Freq::parse(freq)?;
-    let parsed: Vec<StockCode> = codes
-        .iter()
-        .map(|c| StockCode::new_checked(c).map_err(|e| DataError::new_err(format!("column code: {e}"))))
-        .collect::<PyResult<_>>()?;
-    let (date, code_index) = (date.as_slice()?, code_index.as_slice()?);
-    let cols = [Num::borrow(&open)?, Num::borrow(&high)?, Num::borrow(&low)?, Num::borrow(&close)?];
-    let volume = Num::borrow(&volume)?;
-    let n = date.len();
-    if code_index.len() != n || volume.len() != n || cols.iter().any(|c| c.len() != n) {
-        return Err(DataError::new_err("bar columns have different lengths"));
-    }
+    let args = ColumnArgs { date, code_index, codes, open, high, low, close, volume };
+    bardata(py, &args, Freq::parse(freq)?)
+}
+
+/// Checked bars from columns, ordered by (time, code).
+pub(crate) fn bardata(py: Python<'_>, args: &ColumnArgs<'_>, freq: Freq) -> PyResult<PyBarData> {
+    let parsed = parse_codes(&args.codes)?;
+    let cols = Columns::borrow(args, &parsed, freq)?;
     detached(py, || {
-        let bars = build(freq, &parsed, date, code_index, cols, volume)?;
+        let bars = build(&cols)?;
         // Codes that no row uses (unused categories) are not stocks of this data.
         let mut used = vec![false; parsed.len()];
         if parsed.len() == 1 {
             used[0] = !bars.is_empty();
         } else {
-            for &k in code_index {
+            for &k in cols.code_index {
                 if let Some(u) = usize::try_from(k).ok().and_then(|k| used.get_mut(k)) {
                     *u = true;
                 }
@@ -175,34 +360,10 @@ pub(crate) fn py_bars_from_columns(
 }
 
 /// The rows as checked bars, ordered by (time, code).
-fn build(
-    freq: Freq,
-    codes: &[StockCode],
-    date: &[i64],
-    code_index: &[i32],
-    [open, high, low, close]: [Num<'_>; 4],
-    volume: Num<'_>,
-) -> PyResult<Vec<Bar>> {
-    let mut rows: Vec<Bar> = Vec::with_capacity(date.len());
-    for i in 0..date.len() {
-        let row_err = |what: String| DataError::new_err(format!("row {i}: {what}"));
-        let price =
-            |name: &str, c: Num<'_>| c.price(i).map_err(|v| row_err(format!("{name} {v} is not a positive price")));
-        let code = usize::try_from(code_index[i])
-            .ok()
-            .and_then(|c| codes.get(c))
-            .ok_or_else(|| row_err("missing code".into()))?;
-        let bar = Bar {
-            code: *code,
-            ts: freq.ts(date[i]),
-            open: price("open", open)?,
-            high: price("high", high)?,
-            low: price("low", low)?,
-            close: price("close", close)?,
-            volume: volume.volume(i).map_err(|v| row_err(format!("volume {v} is not a non-negative number")))?,
-        };
-        bar.validate().map_err(|e| row_err(e.to_string()))?;
-        rows.push(bar);
+fn build(cols: &Columns<'_>) -> PyResult<Vec<Bar>> {
+    let mut rows: Vec<Bar> = Vec::with_capacity(cols.len());
+    for i in 0..cols.len() {
+        rows.push(cols.bar(i)?);
     }
     // Long frames usually come ordered by (date, code) already; then no sort is needed.
     if !rows.is_sorted_by_key(|b| (b.ts, b.code)) {

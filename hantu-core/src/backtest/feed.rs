@@ -14,16 +14,21 @@ pub fn validate_order(bars: &[Bar]) -> crate::Result<usize> {
     for (i, w) in bars.windows(2).enumerate() {
         let (a, b) = (&w[0], &w[1]);
         if b.ts < a.ts || (b.ts == a.ts && b.code <= a.code) {
-            let what = if b.ts == a.ts && b.code == a.code { "duplicated" } else { "out of order" };
-            return Err(crate::Error::data(
-                format!("bars[{}]", i + 1),
-                0,
-                format!("bar {} at {} is {what} (after {} at {})", b.code, b.ts, a.code, a.ts),
-            ));
+            return Err(order_error(i + 1, a, b));
         }
         days += usize::from(b.ts.kst_day_number() != a.ts.kst_day_number());
     }
     Ok(days)
+}
+
+/// The error for bar `i` (`b`) coming after `a` out of order or duplicated.
+pub(crate) fn order_error(i: usize, a: &Bar, b: &Bar) -> crate::Error {
+    let what = if b.ts == a.ts && b.code == a.code { "duplicated" } else { "out of order" };
+    crate::Error::data(
+        format!("bars[{i}]"),
+        0,
+        format!("bar {} at {} is {what} (after {} at {})", b.code, b.ts, a.code, a.ts),
+    )
 }
 
 /// Merges per-stock series into one time line ordered by (time, code).
@@ -47,4 +52,19 @@ pub fn merge_series<S: AsRef<[Bar]>>(series: &[S]) -> crate::Result<Vec<Bar>> {
     }
     all.sort_unstable_by_key(|b| (b.ts, b.code));
     Ok(all)
+}
+
+/// Checks that `chunk` continues `last` in order (see [`validate_order`]); bars are counted
+/// from `offset`. On a bar out of order: its position in `chunk` and the error naming it.
+pub(crate) fn check_chunk(last: Option<&Bar>, chunk: &[Bar], offset: usize) -> Result<(), (usize, crate::Error)> {
+    let mut prev = last;
+    for (k, b) in chunk.iter().enumerate() {
+        if let Some(a) = prev {
+            if b.ts < a.ts || (b.ts == a.ts && b.code <= a.code) {
+                return Err((k, order_error(offset + k, a, b)));
+            }
+        }
+        prev = Some(b);
+    }
+    Ok(())
 }

@@ -35,6 +35,9 @@ use crate::engine::{Engine, EngineConfig, Outgoing};
 use crate::sim::{SimBroker, SimBrokerConfig, SimEvent};
 use crate::strategy::Strategy;
 
+/// Appends the next chunk of bars to an emptied buffer (none at the end).
+type Refill<'a> = dyn FnMut(&mut Vec<Bar>) + 'a;
+
 /// Everything that decides a backtest besides data and strategy.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -96,6 +99,70 @@ impl Backtest {
     /// Bars out of order or duplicated (naming the bar), an invalid config, or an engine error.
     pub fn run(&self, bars: &[Bar], strategy: &mut dyn Strategy) -> crate::Result<BacktestReport> {
         let days = validate_order(bars)?;
+        self.drive(bars, None, days, strategy)
+    }
+
+    /// Runs `strategy` over bars that a source hands over a chunk at a time, so a caller holding
+    /// bars in another layout (columns of a data frame) need not build a `[Bar]` of them all:
+    /// `fill` appends the next bars to the empty buffer it is given (a few thousand is plenty;
+    /// the buffer stays in cache), and appends none at the end. `days` is a hint (the number of
+    /// trading days) for reserving the equity curve.
+    ///
+    /// Each chunk is checked for order as it comes (time never goes back; bars sharing a time
+    /// come in strictly increasing code order); a bar out of order stops the run with an error
+    /// naming it, after the strategy has seen the bars before it. A source that finds bad data
+    /// stops by appending none: the report then covers the bars before, and the caller, which
+    /// knows why it stopped, discards it. Use [`Backtest::run`] when a strategy must not start
+    /// on data that turns out bad. Given the same bars, both give bit-identical reports, and the
+    /// loop over each chunk is the one [`Backtest::run`] runs over its slice.
+    ///
+    /// # Errors
+    /// A bar out of order or duplicated (naming it), an invalid config, or an engine error.
+    pub fn run_chunked<F>(&self, mut fill: F, days: usize, strategy: &mut dyn Strategy) -> crate::Result<BacktestReport>
+    where
+        F: FnMut(&mut Vec<Bar>),
+    {
+        self.run_chunks(&mut fill, days, strategy)
+    }
+
+    /// [`Backtest::run_chunked`] compiled once, here: the run loop is then optimised with the
+    /// engine's code in view (a loop instantiated in the caller's crate could not inline it,
+    /// and ran half again as long). One dynamic call per chunk costs nothing.
+    fn run_chunks(
+        &self,
+        fill: &mut dyn FnMut(&mut Vec<Bar>),
+        days: usize,
+        strategy: &mut dyn Strategy,
+    ) -> crate::Result<BacktestReport> {
+        let (mut last, mut offset, mut error): (Option<Bar>, usize, Option<crate::Error>) = (None, 0, None);
+        let mut more = |buf: &mut Vec<Bar>| {
+            if error.is_some() {
+                return;
+            }
+            fill(buf);
+            if let Err((k, e)) = feed::check_chunk(last.as_ref(), buf, offset) {
+                error = Some(e);
+                buf.truncate(k);
+            }
+            offset += buf.len();
+            last = buf.last().copied().or(last);
+        };
+        let report = self.drive(&[], Some(&mut more), days, strategy);
+        match error {
+            Some(e) => Err(e),
+            None => report,
+        }
+    }
+
+    /// The run loop over bars in order: `bars`, then (when `more` is given) the chunks it
+    /// appends to an emptied buffer until it appends none. Each bar is used where it lies.
+    fn drive(
+        &self,
+        bars: &[Bar],
+        mut more: Option<&mut Refill<'_>>,
+        days: usize,
+        strategy: &mut dyn Strategy,
+    ) -> crate::Result<BacktestReport> {
         if !(self.cfg.broker.participation > 0.0 && self.cfg.broker.participation <= 1.0) {
             return Err(crate::Error::config("broker.participation", "must be in (0, 1]"));
         }
@@ -104,27 +171,46 @@ impl Backtest {
         engine.reserve_days(days);
         let mut venue = SimBroker::new(self.cfg.broker, self.cfg.engine.cash);
         let mut events = Vec::new();
-        let Some(first) = bars.first() else {
+        let mut buf: Vec<Bar> = Vec::new();
+        let mut chunk = bars;
+        if chunk.is_empty() {
+            if let Some(m) = more.as_mut() {
+                m(&mut buf);
+            }
+            chunk = &buf;
+        }
+        let Some(first) = chunk.first().copied() else {
             return Ok(BacktestReport::build(strategy.name(), &self.cfg, engine, 0));
         };
         engine.start(strategy, first.ts)?;
         route(&mut engine, &mut venue, strategy)?;
         let mut day = first.ts.kst_day_number();
         let mut last_ts = first.ts;
-        for bar in bars {
-            let d = bar.ts.kst_day_number();
-            if d != day {
-                close_day(&mut engine, &mut venue, strategy, day, last_ts, &mut events)?;
-                day = d;
+        let mut count: u64 = 0;
+        loop {
+            for bar in chunk {
+                let d = bar.ts.kst_day_number();
+                if d != day {
+                    close_day(&mut engine, &mut venue, strategy, day, last_ts, &mut events)?;
+                    day = d;
+                }
+                last_ts = bar.ts;
+                venue.on_bar(bar, &mut events);
+                if !events.is_empty() {
+                    apply(&mut engine, strategy, &mut events)?;
+                }
+                engine.on_bar(strategy, bar)?;
+                if engine.has_outgoing() {
+                    route(&mut engine, &mut venue, strategy)?;
+                }
             }
-            last_ts = bar.ts;
-            venue.on_bar(bar, &mut events);
-            if !events.is_empty() {
-                apply(&mut engine, strategy, &mut events)?;
-            }
-            engine.on_bar(strategy, bar)?;
-            if engine.has_outgoing() {
-                route(&mut engine, &mut venue, strategy)?;
+            count += chunk.len() as u64;
+            let Some(m) = more.as_mut() else { break };
+            buf.clear();
+            m(&mut buf);
+            chunk = &buf;
+            if chunk.is_empty() {
+                break;
             }
         }
         close_day(&mut engine, &mut venue, strategy, day, last_ts, &mut events)?;
@@ -155,7 +241,7 @@ impl Backtest {
                 last_ts,
             )?;
         }
-        Ok(BacktestReport::build(strategy.name(), &self.cfg, engine, bars.len() as u64))
+        Ok(BacktestReport::build(strategy.name(), &self.cfg, engine, count))
     }
 }
 

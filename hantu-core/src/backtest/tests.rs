@@ -123,3 +123,53 @@ fn free_fees_and_merge_of_two_stocks() {
     assert_eq!(r.trades.len(), 1);
     assert!(r.trades[0].exit_ts.is_none());
 }
+
+/// A source handing over `bars` `size` at a time.
+fn chunks_of(bars: &[Bar], size: usize) -> impl FnMut(&mut Vec<Bar>) + '_ {
+    let mut at = 0;
+    move |buf: &mut Vec<Bar>| {
+        let end = (at + size).min(bars.len());
+        buf.extend_from_slice(&bars[at..end]);
+        at = end;
+    }
+}
+
+#[test]
+fn bars_in_chunks_give_the_report_of_the_slice() {
+    let start = NaiveDate::from_ymd_opt(2025, 3, 3).unwrap();
+    let a = series("005930", &[1_000, 1_100, 1_200, 1_150, 1_300], start);
+    let b = series("000660", &[2_000, 1_900, 2_100, 2_050, 2_200], start);
+    let merged = merge_series(&[a, b]).unwrap();
+    let bt = Backtest::new(BacktestConfig::default().with_cash(1_000_000));
+    let strategy = || Once { buy_at: 1, sell_at: 5, qty: 10, n: 0 };
+    let slice = bt.run(&merged, &mut strategy()).unwrap();
+    assert_eq!(slice.stats.fills, 2, "the strategy traded");
+    for size in [1, 3, 10, 100] {
+        let chunked = bt.run_chunked(chunks_of(&merged, size), 0, &mut strategy()).unwrap();
+        assert_eq!(
+            serde_json::to_string(&slice).unwrap(),
+            serde_json::to_string(&chunked).unwrap(),
+            "chunks of {size}"
+        );
+    }
+    let empty = bt.run_chunked(|_: &mut Vec<Bar>| {}, 0, &mut strategy()).unwrap();
+    assert_eq!(empty.bars, 0);
+}
+
+#[test]
+fn chunks_stop_at_the_first_bar_out_of_order_naming_it() {
+    let mut bars = series("005930", &[100, 101, 102, 103, 104], NaiveDate::from_ymd_opt(2025, 3, 3).unwrap());
+    bars.swap(2, 3);
+    let once = || Once { buy_at: 9, sell_at: 9, qty: 1, n: 0 };
+    for size in [1, 2, 3, 10] {
+        let e = Backtest::default().run_chunked(chunks_of(&bars, size), 5, &mut once()).unwrap_err().to_string();
+        assert!(e.contains("bars[3]") && e.contains("out of order"), "chunks of {size}: {e}");
+    }
+    bars.swap(2, 3);
+    bars[2] = bars[1];
+    let e = Backtest::default().run_chunked(chunks_of(&bars, 2), 5, &mut once()).unwrap_err().to_string();
+    assert!(e.contains("bars[2]") && e.contains("duplicated"), "{e}");
+    // A source that stops early gives the report of the bars before.
+    let r = Backtest::default().run_chunked(chunks_of(&bars[..2], 1), 5, &mut once()).unwrap();
+    assert_eq!(r.bars, 2);
+}

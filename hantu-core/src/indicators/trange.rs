@@ -4,10 +4,11 @@
 //!
 //! - **Parameters**: none.
 //! - **Warm-up**: 1 bar of NaN (the first bar has no previous close, as in TA-Lib).
-//! - **Complexity**: O(1) per bar and O(1) memory.
+//! - **Complexity**: O(1) per bar and O(1) memory; batch reads each input once (the
+//!   `high >= low` check rides along).
 
 use super::IndicatorError;
-use super::util::{check_hlc, check_out, fill_warmup};
+use super::util::{check_hlc_lengths, check_out, fill_warmup, high_below_low};
 
 /// Number of leading NaN outputs of [`trange`]: 1.
 #[must_use]
@@ -41,13 +42,21 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, Indi
 /// As [`trange`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
 #[doc(alias = "TRANGE")]
 pub fn trange_into(high: &[f64], low: &[f64], close: &[f64], out: &mut [f64]) -> Result<(), IndicatorError> {
-    check_hlc(high, low, close)?;
+    check_hlc_lengths(high, low, close)?;
     check_out("out", out.len(), close.len())?;
     fill_warmup(out, 1);
-    for (i, o) in out.iter_mut().enumerate().skip(1) {
-        *o = true_range(high[i], low[i], close[i - 1]);
+    let n = close.len();
+    let mut bad = n > 0 && high[0] < low[0];
+    if n > 1 {
+        // One pass: `high >= low` is checked while the bars are read (a separate check read
+        // high and low twice), over slices of one length so the loop has no bounds checks.
+        let (h, l, pc, o) = (&high[1..n], &low[1..n], &close[..n - 1], &mut out[1..n]);
+        for i in 0..o.len() {
+            bad |= h[i] < l[i];
+            o[i] = true_range(h[i], l[i], pc[i]);
+        }
     }
-    Ok(())
+    if bad { Err(high_below_low(high, low)) } else { Ok(()) }
 }
 
 /// TA-Lib's `TRUE_RANGE` macro, comparisons in its order: a NaN high or low propagates, a NaN

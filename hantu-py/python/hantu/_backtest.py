@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import _hantu
-from ._frames import codes_as_text, dates, to_bardata
+from ._frames import codes_as_text, core_columns, core_freq, dates, to_bardata
 from ._hantu import ConfigError, ValidationError
 from .strategy import HOOKS, Strategy
 
@@ -304,6 +304,13 @@ def backtest(
         DataError: malformed bars.
         Exception: whatever a Python strategy's hook raised (the run stops calling it).
     """
+    if isinstance(strategy, str) and not isinstance(data, _hantu.BarData):
+        # A built-in strategy reads the bars straight from the columns: no array of bars.
+        columns = core_columns(data, freq)
+        cfg = _config(cash, commission, tax, slippage_ticks, participation, risk, config)
+        p = _params(params)
+        report = _hantu.run_builtin_columns(columns, core_freq(freq), cfg, strategy, p, _instruments(data, instruments))
+        return BacktestResult(report, p)
     bars = to_bardata(data, freq)
     cfg = _config(cash, commission, tax, slippage_ticks, participation, risk, config)
     inst = _instruments(data, instruments)

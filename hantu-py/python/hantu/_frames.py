@@ -137,6 +137,21 @@ def to_bardata(data: Any, freq: Optional[str] = None) -> _hantu.BarData:
     """
     if isinstance(data, _hantu.BarData):
         return data
+    c = core_columns(data, freq)
+    return _hantu.bars_from_columns(
+        c["date"], c["code_index"], c["codes"], c["open"], c["high"], c["low"], c["close"], c["volume"], core_freq(freq)
+    )
+
+
+def core_freq(freq: Optional[str]) -> Optional[str]:
+    """``freq`` as the core takes it (``None`` for ``"auto"``)."""
+    return None if freq == "auto" else freq
+
+
+def core_columns(data: Any, freq: Optional[str] = None) -> Dict[str, Any]:
+    """The columns of ``data`` (as :func:`to_bardata` takes it, bars already converted aside)
+    as the core reads them: ``date`` int64 ns, ``code_index`` int32 into ``codes``, prices and
+    volume float64 or int64, contiguous; views of the caller's arrays where they allow it."""
     if freq is not None and freq not in FREQS:
         raise DataError(f"freq: {freq!r} is not one of {', '.join(map(repr, FREQS))}")
     columns: Any
@@ -160,14 +175,9 @@ def to_bardata(data: Any, freq: Optional[str] = None) -> _hantu.BarData:
     date_ns = _date_ns(columns["date"])
     n = len(date_ns)
     code_index, codes = _code_index(columns["code"], n)
-    return _hantu.bars_from_columns(
-        date_ns,
-        code_index,
-        codes,
-        _number("open", columns["open"]),
-        _number("high", columns["high"]),
-        _number("low", columns["low"]),
-        _number("close", columns["close"]),
-        _number("volume", columns["volume"]),
-        None if freq == "auto" else freq,
-    )
+    return {
+        "date": date_ns,
+        "code_index": code_index,
+        "codes": codes,
+        **{c: _number(c, columns[c]) for c in ("open", "high", "low", "close", "volume")},
+    }

@@ -255,6 +255,14 @@ def run_python(
 def run_builtin(
     data: BarData, config: str, name: str, params: Dict[str, float], instruments: Optional[InstrumentRows] = None
 ) -> Report: ...
+def run_builtin_columns(
+    columns: Dict[str, Any],
+    freq: Optional[str],
+    config: str,
+    name: str,
+    params: Dict[str, float],
+    instruments: Optional[InstrumentRows] = None,
+) -> Report: ...
 def run_builtin_batch(
     data: BarData,
     config: str,
