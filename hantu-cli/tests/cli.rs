@@ -319,3 +319,11 @@ fn watch_streams_json_lines_from_the_local_server() {
     assert!(!bad.status.success());
     assert!(text(&bad).contains("not stock codes: 12, abc"), "{}", text(&bad));
 }
+
+#[test]
+fn a_python_strategy_file_points_to_the_python_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = hantu(dir.path(), &["trade", "start", "--paper", "--strategy", "mine.py:Mine", "--codes", "005930"], &[]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("python -m hantu trade start --strategy mine.py:Mine"), "{}", text(&o));
+}

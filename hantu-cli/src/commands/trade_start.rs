@@ -29,7 +29,7 @@ use anyhow::Context as _;
 use chrono::NaiveDateTime;
 use clap::Args;
 use hantu_core::clock::{Clock, LiveClock};
-use hantu_core::control::{self, ControlRecord, ControlState};
+use hantu_core::control;
 use hantu_core::domain::{ClientOrderId, InstrumentKind, Market, Money, Price, StockCode, Timestamp};
 use hantu_core::engine::{EngineConfig, Hook, HookPoint};
 use hantu_core::krx::{FeeModel, TickTable};
@@ -37,7 +37,9 @@ use hantu_core::sim::PaperBroker;
 use hantu_core::store::Store;
 use hantu_core::strategies;
 use hantu_core::strategy::Strategy;
-use hantu_core::trader::{ExitDefaults, PickEntries, RunEnd, Sleeper, Trader, TraderConfig, Venue, load_picks};
+use hantu_core::trader::{
+    ExitDefaults, PickEntries, RunEnd, Sleeper, Trader, TraderConfig, Venue, clear_stale_stop, load_picks, prev_closes,
+};
 use hantu_kis::mock::{MockMarket, ShiftedClock};
 use hantu_kis::ws::{FeedConfig, KisFeed};
 
@@ -157,6 +159,10 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
         anyhow::bail!("--picks: no picks stored for {} (run `hantu select` first)", now.kst_date());
     }
     let strategy: Box<dyn Strategy + Send> = match (&args.strategy, args.picks) {
+        (Some(name), _) if name.contains(".py") => anyhow::bail!(
+            "--strategy {name}: Python strategies run through the hantu Python package: \
+             python -m hantu trade start --strategy {name} (see docs/trader.md)"
+        ),
         (Some(name), _) => {
             let params = super::backtest::parse_params(&args.params)?;
             strategies::by_name(name, &params)?
@@ -225,17 +231,7 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
     };
 
     // A new start is an operator's request to trade: a stop left in the store is cleared (a pause is kept).
-    if matches!(control::control_state(store.as_ref())?, ControlState::Stop { .. }) {
-        control::set_control(
-            store.as_ref(),
-            &ControlRecord {
-                state: ControlState::Running,
-                by: "cli:start".into(),
-                at: now,
-                reason: Some("trade start".into()),
-            },
-        )?;
-    }
+    clear_stale_stop(store.as_ref(), "cli:start", now)?;
 
     let mut trader = Trader::new(cfg, strategy, venue, store.clone(), clock.clone(), &codes)?.with_picks(&picks);
     if let Some(h) = hook_from_env() {
@@ -246,13 +242,7 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
         trader = trader.with_notifier(d.notifier.clone());
     }
     // Previous closes from quotes: the base of today's limits and of market-buy reservations.
-    let mut closes = Vec::new();
-    for code in trader.codes().to_vec() {
-        match hantu_core::data::MarketData::quote(kis.broker.as_ref(), code).await {
-            Ok(q) => closes.extend(q.prev_close.map(|p| (code, p))),
-            Err(e) => tracing::warn!(%code, error = %e, "No quote for the previous close"),
-        }
-    }
+    let closes = prev_closes(kis.broker.as_ref(), trader.codes()).await;
     trader.set_prev_closes(&closes);
     trader.start().await.context("starting the trader")?;
     let hts_id = match kis.server() {
