@@ -296,6 +296,23 @@ impl<'a> Columns<'a> {
         rank
     }
 
+    /// The code index of row `i`, when it names one of the codes.
+    #[inline(always)]
+    pub(crate) fn code_of(&self, i: usize) -> Option<usize> {
+        usize::try_from(self.code_index[i]).ok().filter(|&k| k < self.codes.len())
+    }
+
+    /// The time row `i` stamps.
+    #[inline(always)]
+    pub(crate) fn ts_at(&self, i: usize) -> Timestamp {
+        self.freq.ts(self.date[i])
+    }
+
+    /// The parsed codes, as indexed by the rows.
+    pub(crate) fn codes(&self) -> &'a [StockCode] {
+        self.codes
+    }
+
     /// The code index of row `i` (a valid one: the row read as a bar).
     #[inline(always)]
     pub(crate) fn code_at(&self, i: usize) -> usize {

@@ -28,6 +28,7 @@ use pyo3::prelude::*;
 
 mod alloc;
 mod backtest;
+mod batch_columns;
 mod columns;
 mod data;
 mod error;
@@ -69,6 +70,7 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(backtest::py_run_builtin, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::py_run_builtin_batch, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::py_run_builtin_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(batch_columns::py_run_builtin_per_code_columns, m)?)?;
     m.add_function(wrap_pyfunction!(sim::py_sim_market, m)?)?;
     m.add_function(wrap_pyfunction!(screen::py_screen_run, m)?)?;
     m.add_function(wrap_pyfunction!(screen::py_select_run, m)?)?;

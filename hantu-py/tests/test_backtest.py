@@ -281,3 +281,52 @@ def test_bars_seen_by_a_strategy_match_the_frame_and_pickle(bars):
     assert pickle.loads(pickle.dumps(s.seen)) == s.seen
     assert hantu.Bar(b.code, b.ts, b.open, b.high, b.low, b.close, b.volume) == b
     assert b != s.seen[1]
+
+
+def _per_code_both_ways(monkeypatch, data, grid):
+    """backtest_many(per_code=True) from columns, and from converted bars (the checked path,
+    taken when the column reader declines)."""
+    from hantu import _backtest
+
+    real = _backtest._hantu.run_builtin_per_code_columns
+    taken = []
+    with monkeypatch.context() as m:
+        m.setattr(_backtest._hantu, "run_builtin_per_code_columns", lambda *a, **k: taken.append(real(*a, **k)) or taken[-1])
+        from_columns = hantu.backtest_many(data, "sma-cross", grid, per_code=True)
+    assert taken and taken[0] is not None, "the column reader declined good rows"
+    with monkeypatch.context() as m:
+        m.setattr(_backtest._hantu, "run_builtin_per_code_columns", lambda *a, **k: None)
+        from_bars = hantu.backtest_many(data, "sma-cross", grid, per_code=True)
+    return from_columns, from_bars
+
+
+def test_per_code_batch_from_columns_matches_converted_bars(monkeypatch):
+    market = hantu.sim.market(n=6, days=120, seed=11)
+    grid = [{"fast": 5, "slow": 20}, {"fast": 3, "slow": 12}]
+    # Frame order (date, code), stock order (code, date), and shuffled rows read alike.
+    shuffled = market.sample(frac=1.0, random_state=4).reset_index(drop=True)
+    by_code = market.sort_values(["code", "date"]).reset_index(drop=True)
+    for data in (market, by_code, shuffled):
+        cols, bars = _per_code_both_ways(monkeypatch, data, grid)
+        assert len(cols) == len(bars) == 12
+        assert [(r.code, r.params) for r in cols] == [(r.code, r.params) for r in bars]
+        for a, b in zip(cols, bars):
+            assert a.stats == b.stats
+            pd.testing.assert_frame_equal(a.trades, b.trades)
+            pd.testing.assert_series_equal(a.equity, b.equity)
+    # Fractional prices (rounded to whole won) read alike too.
+    frac = market.copy()
+    frac["close"] = frac["close"].astype("float64") + 0.25
+    cols, bars = _per_code_both_ways(monkeypatch, frac, grid[:1])
+    assert [r.stats for r in cols] == [r.stats for r in bars]
+
+
+def test_per_code_batch_from_columns_names_bad_rows():
+    market = hantu.sim.market(n=3, days=40, seed=2)
+    dup = market.iloc[list(range(len(market))) + [5]].reset_index(drop=True)
+    with pytest.raises(hantu.DataError, match="duplicated"):
+        hantu.backtest_many(dup, "sma-cross", per_code=True)
+    bad = market.copy()
+    bad.loc[7, "low"] = bad.loc[7, "high"] + 10
+    with pytest.raises(hantu.DataError, match="row 7"):
+        hantu.backtest_many(bad, "sma-cross", per_code=True)

@@ -357,10 +357,18 @@ def backtest_many(
 
     ``data`` and ``freq`` are as in :func:`backtest`.
     """
-    bars = to_bardata(data, freq)
     cfg = _config(cash, commission, tax, slippage_ticks, participation, risk, config)
     inst = _instruments(data, instruments)
     param_sets = list(params) if params is not None else [{}]
+    if isinstance(strategy, str) and per_code and not isinstance(data, _hantu.BarData):
+        # Each stock's runs read its rows straight from the columns: no arrays of bars. None
+        # means the rows need the checked conversion (which names a bad row): the path below.
+        ps = [_params(p) for p in param_sets]
+        columns = core_columns(data, freq)
+        found = _hantu.run_builtin_per_code_columns(columns, core_freq(freq), cfg, strategy, ps, inst)
+        if found is not None:
+            return BatchResult([BacktestResult(r, ps[i], code) for code, i, r in found])
+    bars = to_bardata(data, freq)
     if isinstance(strategy, str):
         ps = [_params(p) for p in param_sets]
         runs = _hantu.run_builtin_batch(bars, cfg, strategy, ps, per_code, inst)

@@ -271,6 +271,14 @@ def run_builtin_batch(
     per_code: bool,
     instruments: Optional[InstrumentRows] = None,
 ) -> List[Tuple[Optional[str], int, Report]]: ...
+def run_builtin_per_code_columns(
+    columns: Dict[str, Any],
+    freq: Optional[str],
+    config: str,
+    name: str,
+    params: List[Dict[str, float]],
+    instruments: Optional[InstrumentRows] = None,
+) -> Optional[List[Tuple[Optional[str], int, Report]]]: ...
 
 class _Indicators:
     """The ``indicators`` submodule (wrapped by :mod:`hantu.indicators`)."""
