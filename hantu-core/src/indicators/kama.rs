@@ -19,7 +19,7 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::{batch_from_stream, check_period, is_zero};
+use super::util::{check_fits, check_out, check_period, fill_warmup, is_zero};
 use super::window::Ring;
 
 const SLOW: f64 = 2.0 / 31.0;
@@ -31,7 +31,62 @@ pub fn kama_lookback(period: usize) -> usize {
     period
 }
 
-batch_from_stream!("KAMA", kama, kama_into, Kama, inputs: [input], params: [period: usize], fits: period);
+/// TA-Lib `KAMA` over a whole series: one output per bar, NaN in the warm-up (see the module
+/// docs and [`Kama`]).
+///
+/// # Errors
+/// [`IndicatorError::PeriodTooSmall`] for `period < 2`, [`IndicatorError::PeriodTooLong`] when
+/// `period` exceeds the input.
+#[doc(alias = "KAMA")]
+pub fn kama(input: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; input.len()];
+    kama_into(input, period, &mut out)?;
+    Ok(out)
+}
+
+/// [`kama`] into `out` (one slot per bar), without allocating. The loop reads the input where
+/// it lies (the value `period` bars back, the change leaving the window) instead of keeping a
+/// ring of it as [`Kama`] must; it does the same arithmetic in the same order, so the two
+/// agree bit for bit.
+///
+/// # Errors
+/// As [`kama`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "KAMA")]
+pub fn kama_into(input: &[f64], period: usize, out: &mut [f64]) -> Result<(), IndicatorError> {
+    Kama::new(period)?;
+    let (x, p, n) = (input, period, input.len());
+    check_fits("period", p, n)?;
+    check_out("out", out.len(), n)?;
+    fill_warmup(out, p);
+    if n <= p {
+        return Ok(());
+    }
+    let mut volatility = 0.0;
+    for i in 1..=p {
+        volatility += (x[i - 1] - x[i]).abs();
+    }
+    let mut value = x[p - 1];
+    for i in p..n {
+        if i > p {
+            // Drop the change that left the window, add the new one (TA-Lib's order).
+            volatility -= (x[i - p - 1] - x[i - p]).abs();
+            volatility += (x[i] - x[i - 1]).abs();
+        }
+        value = kama_step(x[i], x[i - p], volatility, value);
+        out[i] = value;
+    }
+    Ok(())
+}
+
+/// One KAMA update: `x` the new value, `base` the one `period` bars back.
+#[inline(always)]
+fn kama_step(x: f64, base: f64, volatility: f64, value: f64) -> f64 {
+    let change = x - base;
+    let er = if volatility <= change || is_zero(volatility) { 1.0 } else { (change / volatility).abs() };
+    let sc = er * FAST_MINUS_SLOW + SLOW;
+    let sc = sc * sc;
+    (x - value) * sc + value
+}
 
 /// Streaming [`kama`].
 #[doc(alias = "KAMA")]
@@ -79,12 +134,7 @@ impl Kama {
             self.value = self.ring.get_back(1).unwrap_or(x);
         }
         let base = self.ring.get_back(p).unwrap_or(x);
-        let change = x - base;
-        let er =
-            if self.volatility <= change || is_zero(self.volatility) { 1.0 } else { (change / self.volatility).abs() };
-        let sc = er * FAST_MINUS_SLOW + SLOW;
-        let sc = sc * sc;
-        self.value = (x - self.value) * sc + self.value;
+        self.value = kama_step(x, base, self.volatility, self.value);
         self.value
     }
 

@@ -21,8 +21,8 @@
 use super::IndicatorError;
 use super::rsi::{Rsi, rsi_lookback};
 use super::stoch::{Stoch, StochValue};
-use super::stochf::{StochF, stochf_lookback};
-use super::util::{check_fits, check_out};
+use super::stochf::{StochF, stochf_into, stochf_lookback};
+use super::util::{check_fits, check_out, fill_warmup};
 
 /// Number of leading NaN outputs of [`stochrsi`].
 #[must_use]
@@ -60,6 +60,19 @@ pub fn stochrsi_into(
     check_fits("period", period, close.len())?;
     check_out("out_k", out_k.len(), close.len())?;
     check_out("out_d", out_d.len(), close.len())?;
+    let n = close.len();
+    if n - period >= fastk {
+        // The RSI of every bar, as the streaming type computes it (the batch RSI agrees only to
+        // 1e-12, which the stochastic's division can magnify), then the batch fast stochastic
+        // of the RSI after its warm-up (what the streaming type feeds it; the same bit for bit,
+        // with window extremes found by blocks instead of deques).
+        let mut rsi = Rsi::new(period)?;
+        let rsi: Vec<f64> = close.iter().map(|&x| rsi.next(x)).collect();
+        fill_warmup(out_k, period);
+        fill_warmup(out_d, period);
+        let r = &rsi[period..];
+        return stochf_into(r, r, r, fastk, fastd, &mut out_k[period..], &mut out_d[period..]);
+    }
     for (i, &x) in close.iter().enumerate() {
         let v = s.next(x);
         (out_k[i], out_d[i]) = (v.k, v.d);
@@ -105,7 +118,7 @@ impl StochRsi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::testing::{assert_warmup, closes};
+    use crate::indicators::testing::{assert_same, assert_warmup, closes};
     use proptest::prelude::*;
 
     proptest! {
@@ -115,6 +128,16 @@ mod tests {
             let s = stochrsi(&x, p, k, d).unwrap();
             assert_warmup(&s.d, stochrsi_lookback(p, k, d).min(x.len()));
             prop_assert!(s.k.iter().filter(|v| !v.is_nan()).all(|v| (-1e-9..=100.0 + 1e-9).contains(v)));
+        }
+
+        #[test]
+        fn prop_streaming_matches_batch(x in closes(), p in 2usize..15, k in 1usize..6, d in 1usize..4) {
+            prop_assume!(p <= x.len());
+            let batch = stochrsi(&x, p, k, d).unwrap();
+            let mut s = StochRsi::new(p, k, d).unwrap();
+            let stream: Vec<StochValue> = x.iter().map(|&v| s.next(v)).collect();
+            assert_same(&batch.k, &stream.iter().map(|v| v.k).collect::<Vec<_>>());
+            assert_same(&batch.d, &stream.iter().map(|v| v.d).collect::<Vec<_>>());
         }
     }
 }
