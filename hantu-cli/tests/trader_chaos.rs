@@ -3,8 +3,8 @@
 //! SIGKILL again and again — at random moments, and exactly between journal write and broker call
 //! and between broker reply and journal update (the binary's crash-test pause hook) — and restarted,
 //! while the server also drops the socket, duplicates frames and holds notices back now and then.
-//! Afterwards: zero duplicate orders at the server, every server fill booked once in the store, and
-//! positions and cash equal to the server's.
+//! Afterwards: zero duplicate orders at the server, every server fill booked once in the store and
+//! announced once (console channel), and positions and cash equal to the server's.
 //!
 //! CI runs 25 kills. The long run:
 //!
@@ -192,6 +192,8 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
     let store = SqliteStore::open(h.db()).unwrap();
     let bands = write_picks(&store, &server, &codes, day);
     drop(store);
+    // Every trader announces its fills on the console channel, deduplicated through the store.
+    std::fs::write(h.dir.path().join("hantu.toml"), "[notify]\nlang = \"en\"\n[notify.console]\n").unwrap();
 
     // The market: each code prints trades a tick apart, walking through its entry zone, stop and
     // target; the prints reach the trader over the WebSocket.
@@ -316,6 +318,25 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
     let unmatched: Vec<_> = broker_orders.iter().filter(|o| !owner.contains_key(&o.broker_id)).collect();
     assert!(unmatched.is_empty(), "server orders no journal order owns: {unmatched:?}");
 
+    // Every fill announced once, across the kills: a fill a kill caught before its announcement (or
+    // one a restart's reconcile booked) is told by the next start, and none twice.
+    let told: Vec<String> = store
+        .notifications_since(Timestamp::from_millis(0))
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.channel == "console")
+        .filter_map(|n| n.dedup_key.filter(|k| k.starts_with("fill:")))
+        .collect();
+    let mut unique = told.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), told.len(), "a fill announced twice");
+    for f in &fills {
+        let key = format!("fill:{}:{}:", f.client_id, f.ts.millis());
+        assert!(told.iter().any(|k| k.starts_with(&key)), "fill {key}… never announced");
+    }
+    assert_eq!(told.len(), fills.len(), "announcements of fills that are not in the store");
+
     let mut held: BTreeMap<StockCode, i64> = BTreeMap::new();
     let mut cash = Money::from_won(10_000_000);
     for f in &fills {
@@ -335,7 +356,7 @@ fn sigkill_at_random_and_at_the_dangerous_instants_loses_and_doubles_nothing() {
     println!(
         "chaos: {kills} kills ({at_before} before a broker call, {at_after} after a broker reply, {at_random} at random) \
          and {faults} socket faults in {:.1}s; {} WebSocket sessions, {} data frames; \
-         {} server orders, {} fills booked once, 0 duplicates; positions and cash equal the server's",
+         {} server orders, {} fills booked and announced once, 0 duplicates; positions and cash equal the server's",
         chaos_time.as_secs_f64(),
         stats.ws_connections,
         stats.ws_data_frames,

@@ -246,6 +246,11 @@ impl Trader {
             now,
         );
         self.restore_summary = summary;
+        // Today's fills, told again: the delivery's dedup keys (kept in the store) send only those
+        // no channel has had — the ones this reconcile booked, and any a kill caught still queued.
+        for fill in self.store.fills_since(Timestamp::kst(now.kst_date(), 0, 0))? {
+            self.alerts.fill(&fill, None);
+        }
         self.poll_control(now).await?;
         self.runner.strategy.session = KrxCalendar::session_at(now);
         self.runner.engine.start(&mut self.runner.strategy, now)?;
