@@ -28,7 +28,6 @@ use hantu_core::domain::{Bar, Money, StockCode, Tick, Timestamp};
 use hantu_core::engine::EngineConfig;
 use hantu_core::krx::{FeeModel, KrxCalendar};
 use hantu_core::risk::RiskLimits;
-use hantu_core::sim::PaperBroker;
 use hantu_core::store::Store;
 use hantu_core::strategy::Strategy;
 use hantu_core::trader::{self, ExitDefaults, RunEnd, TradePick, Trader, TraderConfig, Venue};
@@ -285,13 +284,7 @@ async fn run_session(
     let fees =
         FeeModel { commission_rate: cfg.commission_rate.unwrap_or(FeeModel::default().commission_rate), tax: true };
     let venue = if mode == Mode::Paper {
-        Venue::Paper(Arc::new(
-            PaperBroker::new()
-                .with_cash(Money::from_won(cash))
-                .with_clock(clock.clone())
-                .with_fees(fees)
-                .with_fill_on_next_price(),
-        ))
+        Venue::paper(Money::from_won(cash), clock.clone(), fees)
     } else {
         Venue::Broker(conn.broker.clone())
     };

@@ -33,7 +33,6 @@ use hantu_core::control;
 use hantu_core::domain::{ClientOrderId, InstrumentKind, Market, Money, Price, StockCode, Timestamp};
 use hantu_core::engine::{EngineConfig, Hook, HookPoint};
 use hantu_core::krx::{FeeModel, TickTable};
-use hantu_core::sim::PaperBroker;
 use hantu_core::store::Store;
 use hantu_core::strategies;
 use hantu_core::strategy::Strategy;
@@ -207,13 +206,7 @@ async fn start(args: &StartArgs, sandbox: bool, ctx: &Ctx) -> anyhow::Result<Exi
     let fees = FeeModel { commission_rate: ctx.cfg.config.backtest.commission_rate, tax: true };
     let venue = if mode == "paper" {
         let cash = args.cash.unwrap_or(ctx.cfg.config.backtest.cash);
-        Venue::Paper(Arc::new(
-            PaperBroker::new()
-                .with_cash(Money::from_won(cash))
-                .with_clock(clock.clone())
-                .with_fees(fees)
-                .with_fill_on_next_price(),
-        ))
+        Venue::paper(Money::from_won(cash), clock.clone(), fees)
     } else {
         Venue::Broker(kis.broker.clone())
     };

@@ -67,6 +67,17 @@ pub enum Venue {
     Paper(Arc<PaperBroker>),
 }
 
+impl Venue {
+    /// The paper venue every front end trades on: `cash` on deposit, `fees` by the trade date, and
+    /// an order filled by the next price after it (never by the print that produced it).
+    #[must_use]
+    pub fn paper(cash: crate::domain::Money, clock: Arc<dyn crate::clock::Clock>, fees: crate::krx::FeeModel) -> Self {
+        Venue::Paper(Arc::new(
+            PaperBroker::new().with_cash(cash).with_clock(clock).with_fees(fees).with_fill_on_next_price(),
+        ))
+    }
+}
+
 /// Waits: the runtime's timer behind a trait, so the core needs no runtime.
 pub trait Sleeper: Send + Sync {
     /// A future that completes after `d`.
