@@ -36,6 +36,30 @@ impl Alerts {
         }
     }
 
+    /// Tells again the fills booked since `since` that no channel has a record of: those a restart's
+    /// reconcile booked and those a kill caught still queued. Fills some channel already had are left
+    /// to the store's dedup rather than queued again, so a busy day does not flood the queues at
+    /// every start. (A kill between two channels' sends leaves the slower channel without that fill.)
+    ///
+    /// # Errors
+    /// If the store fails.
+    pub(super) fn retell_fills(&self, store: &dyn crate::store::Store, since: Timestamp) -> crate::Result<usize> {
+        if self.notifier.is_none() {
+            return Ok(0);
+        }
+        let told: std::collections::HashSet<String> =
+            store.notifications_since(since)?.into_iter().filter_map(|n| n.dedup_key).collect();
+        let mut sent = 0;
+        for fill in store.fills_since(since)? {
+            let key = Message::fill(&fill, None).dedup_key(fill.ts);
+            if key.is_some_and(|k| !told.contains(&k)) {
+                self.fill(&fill, None);
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+
     /// A fill booked; `pnl` is the realized P&L of a sale.
     pub(super) fn fill(&self, fill: &Fill, pnl: Option<Money>) {
         let m = match (fill.side, pnl) {

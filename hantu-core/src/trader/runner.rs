@@ -246,10 +246,9 @@ impl Trader {
             now,
         );
         self.restore_summary = summary;
-        // Today's fills, told again: the delivery's dedup keys (kept in the store) send only those
-        // no channel has had — the ones this reconcile booked, and any a kill caught still queued.
-        for fill in self.store.fills_since(Timestamp::kst(now.kst_date(), 0, 0))? {
-            self.alerts.fill(&fill, None);
+        let retold = self.alerts.retell_fills(self.store.as_ref(), Timestamp::kst(now.kst_date(), 0, 0))?;
+        if retold > 0 {
+            tracing::info!(fills = retold, "Announcing fills no channel has had yet");
         }
         self.poll_control(now).await?;
         self.runner.strategy.session = KrxCalendar::session_at(now);
