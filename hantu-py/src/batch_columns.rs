@@ -1,12 +1,15 @@
 //! Batches of built-in backtests, one per stock, read straight from bar columns: each stock's
-//! rows are found once (a counting pass over the code column) and each run reads its bars a
-//! chunk at a time, so neither the merged array of bars nor one array per stock is built.
+//! rows are found once (a counting pass over the code column, which also checks each stock's
+//! time order), and the stocks are converted a block at a time: a long frame holds a date's
+//! rows side by side in code order, so reading neighbouring codes' rows together reads each
+//! cache line of the columns once, not once per stock. Each stock's bars go into a buffer
+//! reused from block to block, and each run reads its stock's buffer.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use hantu_core::backtest::Backtest;
-use hantu_core::domain::{Bar, Instrument, StockCode, Timestamp};
+use hantu_core::backtest::{Backtest, BacktestConfig, BacktestReport};
+use hantu_core::domain::{Bar, Instrument, StockCode};
 use hantu_core::strategies::{self, Params};
 use pyo3::prelude::*;
 use rayon::prelude::*;
@@ -16,8 +19,9 @@ use crate::columns::{ColumnArgs, Columns, Freq, parse_codes};
 use crate::error::core_err;
 use crate::gil::detached;
 
-/// Bars converted at a time by each run: the chunk stays in cache.
-const CHUNK: usize = 2048;
+/// Stocks converted together: neighbouring codes' rows of one date share cache lines (16 int64
+/// values are two lines), and 16 stocks' bars of a few hundred days stay in cache for their runs.
+const BLOCK: usize = 16;
 
 /// One run of a batch as Python receives it: the stock's code, the parameter set's index, the report.
 type BatchRun = (Option<String>, usize, PyReport);
@@ -35,8 +39,17 @@ fn group(cols: &Columns<'_>) -> Option<Groups> {
     u32::try_from(n).ok()?;
     let k = cols.codes().len();
     let mut starts = vec![0_usize; k + 1];
+    // Each stock's time order is checked in the same sequential pass (the last time seen per
+    // code), so a frame whose stocks are in order, as they usually are, is never walked again
+    // one stock at a time.
+    let mut last = vec![i64::MIN; k];
+    let mut unordered = vec![false; k];
     for i in 0..n {
-        starts[cols.code_of(i)? + 1] += 1;
+        let c = cols.code_of(i)?;
+        starts[c + 1] += 1;
+        let t = cols.ts_at(i).millis();
+        unordered[c] |= t < last[c];
+        last[c] = t;
     }
     for c in 0..k {
         starts[c + 1] += starts[c];
@@ -48,13 +61,10 @@ fn group(cols: &Columns<'_>) -> Option<Groups> {
         rows[next[c]] = i as u32;
         next[c] += 1;
     }
-    // Frames usually hold each stock's rows in time order already; others are put in order
-    // here (a stable sort: rows of one time stay as they came, and the run declines them).
-    for c in 0..k {
-        let own = &mut rows[starts[c]..starts[c + 1]];
-        if !own.is_sorted_by_key(|&i| cols.ts_at(i as usize)) {
-            own.sort_by_key(|&i| cols.ts_at(i as usize));
-        }
+    // Others are put in order here (a stable sort: rows of one time stay as they came, and the
+    // conversion declines them).
+    for c in (0..k).filter(|&c| unordered[c]) {
+        rows[starts[c]..starts[c + 1]].sort_by_key(|&i| cols.ts_at(i as usize));
     }
     Some(Groups { starts, rows })
 }
@@ -89,92 +99,107 @@ pub(crate) fn py_run_builtin_per_code_columns(
     let cols = Columns::borrow(&columns, &codes, freq)?;
     let reports = detached(py, || {
         let groups = group(&cols)?;
-        // Stocks with rows, in code order; two texts of one stock would merge in the other path.
+        // Stocks with rows, in code order (the job order); two texts of one stock would merge
+        // in the other path.
         let mut present: Vec<usize> = (0..codes.len()).filter(|&k| groups.starts[k + 1] > groups.starts[k]).collect();
         present.sort_by_key(|&k| codes[k]);
         if present.windows(2).any(|w| codes[w[0]] == codes[w[1]]) {
             return None;
         }
+        // Each stock's place in the job order; blocks follow the rows' order (code positions).
+        let mut place = vec![0_usize; codes.len()];
+        for (p, &k) in present.iter().enumerate() {
+            place[k] = p;
+        }
+        present.sort_unstable();
         let by_code: HashMap<StockCode, &Instrument> = instruments.iter().map(|i| (i.code, i)).collect();
-        let jobs: Vec<(usize, usize)> = present.iter().flat_map(|&k| (0..params.len()).map(move |i| (k, i))).collect();
         let odd = AtomicBool::new(false);
-        let reports: Vec<_> = jobs
-            .par_iter()
-            .map(|&(k, i)| {
-                if odd.load(Ordering::Relaxed) {
-                    return None;
-                }
-                let rows = &groups.rows[groups.starts[k]..groups.starts[k + 1]];
-                let own = by_code.get(&codes[k]).map_or(&[][..], |i| std::slice::from_ref(*i));
-                let report = run_one(&cols, rows, &Backtest::new(cfg.clone()).with_instruments(own), name, &params[i]);
-                if report.is_none() {
-                    odd.store(true, Ordering::Relaxed);
-                }
-                report
-            })
+        let blocks: Vec<Vec<Run>> = present
+            .par_chunks(BLOCK)
+            .map_init(
+                || vec![Vec::new(); BLOCK],
+                |bufs, block| {
+                    if odd.load(Ordering::Relaxed) {
+                        return Vec::new();
+                    }
+                    run_block(&cols, &groups, block, bufs, &cfg, &by_code, name, &params).unwrap_or_else(|| {
+                        odd.store(true, Ordering::Relaxed);
+                        Vec::new()
+                    })
+                },
+            )
             .collect();
         if odd.load(Ordering::Relaxed) {
             return None;
         }
-        let labelled: Vec<_> = jobs
-            .iter()
-            .zip(reports)
-            .map(|(&(k, i), r)| r.map(|r| (codes[k].to_string(), i, r)))
-            .collect::<Option<Vec<_>>>()?;
-        Some(labelled)
+        // Into job order: stocks in code order, each stock's parameter sets in order.
+        let mut slots: Vec<Option<Run>> = (0..present.len() * params.len()).map(|_| None).collect();
+        for run in blocks.into_iter().flatten() {
+            let slot = place[run.0] * params.len() + run.1;
+            slots[slot] = Some(run);
+        }
+        slots.into_iter().collect::<Option<Vec<Run>>>()
     });
     let Some(reports) = reports else { return Ok(None) };
     reports
         .into_iter()
-        .map(|(code, i, r)| r.map(|r| (Some(code), i, PyReport(r, freq))).map_err(core_err))
+        .map(|(k, i, r)| r.map(|r| (Some(codes[k].to_string()), i, PyReport(r, freq))).map_err(core_err))
         .collect::<PyResult<Vec<_>>>()
         .map(Some)
 }
 
-/// One run over one stock's `rows`. `None` when a row is malformed or out of time order (the
-/// checked path names it); otherwise the engine's result.
-fn run_one(
+/// One finished run: the stock's code position, the parameter set's index, the engine's result.
+type Run = (usize, usize, hantu_core::Result<BacktestReport>);
+
+/// Converts the stocks of `block` (code positions, in the rows' order) into `bufs`, one buffer
+/// per stock, reading a date's rows of all of them together, then runs each stock once per
+/// parameter set. `None` when a row is malformed or two rows of a stock share a time (the
+/// checked path names it).
+#[allow(clippy::too_many_arguments, reason = "the batch's shared inputs, borrowed")]
+fn run_block(
     cols: &Columns<'_>,
-    rows: &[u32],
-    bt: &Backtest,
+    groups: &Groups,
+    block: &[usize],
+    bufs: &mut [Vec<Bar>],
+    cfg: &BacktestConfig,
+    by_code: &HashMap<StockCode, &Instrument>,
     name: &str,
-    params: &Params,
-) -> Option<hantu_core::Result<hantu_core::backtest::BacktestReport>> {
-    let mut strategy = match strategies::by_name(name, params) {
-        Ok(s) => s,
-        Err(e) => return Some(Err(e)),
-    };
-    let mut odd = false;
-    let mut prev = Timestamp::from_millis(i64::MIN);
-    let mut next = 0;
-    let fill = |buf: &mut Vec<Bar>| {
-        let end = (next + CHUNK).min(rows.len());
-        while next < end {
-            let i = rows[next] as usize;
+    params: &[Params],
+) -> Option<Vec<Run>> {
+    let own: Vec<&[u32]> = block.iter().map(|&k| &groups.rows[groups.starts[k]..groups.starts[k + 1]]).collect();
+    let bufs = &mut bufs[..block.len()];
+    for (buf, rows) in bufs.iter_mut().zip(&own) {
+        buf.clear();
+        buf.reserve(rows.len());
+    }
+    let longest = own.iter().map(|r| r.len()).max().unwrap_or(0);
+    for t in 0..longest {
+        for (buf, rows) in bufs.iter_mut().zip(&own) {
+            let Some(&i) = rows.get(t) else { continue };
+            let i = i as usize;
             let ts = match cols.push_plain(i, buf) {
                 Some(ts) => ts,
-                None => match cols.full_bar(i) {
-                    Ok(bar) => {
-                        buf.push(bar);
-                        bar.ts
-                    }
-                    Err(_) => {
-                        odd = true;
-                        next = rows.len();
-                        return;
-                    }
-                },
+                None => {
+                    let bar = cols.full_bar(i).ok()?;
+                    buf.push(bar);
+                    bar.ts
+                }
             };
-            if next > 0 && ts <= prev {
-                buf.pop();
-                odd = true;
-                next = rows.len();
-                return;
+            // Rows are grouped in time order: a time not after the last one is a duplicate.
+            if t > 0 && ts <= buf[t - 1].ts {
+                return None;
             }
-            prev = ts;
-            next += 1;
         }
-    };
-    let report = bt.run_chunked(fill, rows.len().min(cols.days_hint().max(1)), &mut *strategy);
-    if odd { None } else { Some(report) }
+    }
+    let mut runs = Vec::with_capacity(block.len() * params.len());
+    for (&k, buf) in block.iter().zip(bufs.iter()) {
+        let code = cols.codes()[k];
+        let inst = by_code.get(&code).map_or(&[][..], |i| std::slice::from_ref(*i));
+        let bt = Backtest::new(cfg.clone()).with_instruments(inst);
+        for (i, p) in params.iter().enumerate() {
+            let report = strategies::by_name(name, p).and_then(|mut s| bt.run(buf, &mut *s));
+            runs.push((k, i, report));
+        }
+    }
+    Some(runs)
 }

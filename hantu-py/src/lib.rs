@@ -12,6 +12,8 @@
 //! | `columns` | bars from numpy columns, and what their dates stamp (`freq`) |
 //! | `data` | CSV folders |
 //! | `backtest` | backtests with built-in or Python strategies, batches in parallel |
+//! | `batch_columns` | per-stock batches read straight from bar columns |
+//! | `batch_stats` | a batch's statistics as columns |
 //! | `indicators` | every indicator on numpy arrays, and the streaming types |
 //! | `sim` | the simulated KRX market |
 //! | `screen` | screening and selection |
@@ -29,6 +31,7 @@ use pyo3::prelude::*;
 mod alloc;
 mod backtest;
 mod batch_columns;
+mod batch_stats;
 mod columns;
 mod data;
 mod error;
@@ -71,6 +74,7 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(backtest::py_run_builtin_batch, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::py_run_builtin_columns, m)?)?;
     m.add_function(wrap_pyfunction!(batch_columns::py_run_builtin_per_code_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(batch_stats::py_stats_columns, m)?)?;
     m.add_function(wrap_pyfunction!(sim::py_sim_market, m)?)?;
     m.add_function(wrap_pyfunction!(screen::py_screen_run, m)?)?;
     m.add_function(wrap_pyfunction!(screen::py_select_run, m)?)?;

@@ -330,3 +330,79 @@ def test_per_code_batch_from_columns_names_bad_rows():
     bad.loc[7, "low"] = bad.loc[7, "high"] + 10
     with pytest.raises(hantu.DataError, match="row 7"):
         hantu.backtest_many(bad, "sma-cross", per_code=True)
+
+
+def test_per_code_batch_over_many_blocks_matches_converted_bars(monkeypatch):
+    # More stocks than one block of the column reader, of different lengths, some with their
+    # rows out of time order: the same reports, in the same order, as from converted bars.
+    market = hantu.sim.market(n=40, days=60, seed=5)
+    codes = sorted(market.code.astype(str).unique())
+    late, gappy, backwards, shuffled = codes[3], codes[17], codes[20], codes[33]
+    keep = ~((market.code == late) & (market.date < market.date.unique()[25]))
+    keep &= ~((market.code == gappy) & market.date.isin(market.date.unique()[10:20]))
+    data = market[keep].reset_index(drop=True)
+    # Those stocks' rows keep their places in the frame but hold their dates backwards/shuffled.
+    order = np.arange(len(data))
+    rev = np.flatnonzero(data.code == backwards)
+    order[rev] = rev[::-1]
+    mix = np.flatnonzero(data.code == shuffled)
+    order[mix] = np.random.default_rng(1).permutation(mix)
+    data = data.iloc[order].reset_index(drop=True)
+    grid = [{"fast": 5, "slow": 20}, {"fast": 3, "slow": 12}]
+    cols, bars = _per_code_both_ways(monkeypatch, data, grid)
+    assert len(cols) == len(bars) == 80
+    assert [(r.code, r.params) for r in cols] == [(r.code, r.params) for r in bars]
+    for a, b in zip(cols, bars):
+        assert a.stats == b.stats and a.bars == b.bars and a.strategy == b.strategy
+        pd.testing.assert_frame_equal(a.trades, b.trades)
+        pd.testing.assert_series_equal(a.equity, b.equity)
+    assert cols[2 * codes.index(late)].bars == 35
+    pd.testing.assert_frame_equal(cols.stats, bars.stats)
+
+
+def _stats_table_per_run(batch):
+    """The summary table built the plain way: one row per run from its own stats dict."""
+    rows = []
+    for r in batch:
+        row = {} if r.code is None else {"code": r.code}
+        row.update({f"param.{k}": v for k, v in r.params.items()})
+        row.update(r.stats)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("per_code", [True, False])
+def test_batch_stats_table_equals_the_runs_stats(bars, per_code):
+    grid = [{"fast": 5, "slow": 20}, {"fast": 10, "slow": 40}, {"fast": 3, "slow": 12}]
+    batch = hantu.backtest_many(bars, "sma-cross", grid, per_code=per_code)
+    assert len(batch) == (9 if per_code else 3)
+    pd.testing.assert_frame_equal(batch.stats, _stats_table_per_run(batch))
+    # Amounts are whole won here: integer columns, as the runs' dicts hold ints.
+    assert batch.stats["commission"].dtype == np.int64 and batch.stats["trades"].dtype == np.int64
+    # The same table as the public constructor builds from the results alone.
+    pd.testing.assert_frame_equal(hantu.BatchResult(list(batch)).stats, batch.stats)
+
+
+def test_stats_columns_equal_each_reports_stats():
+    from hantu import _hantu
+
+    market = hantu.sim.market(n=5, days=80, seed=9)
+    batch = hantu.backtest_many(market, "sma-cross", [{"fast": 5, "slow": 20}], per_code=True)
+    reports = [r._report for r in batch]
+    columns = _hantu.stats_columns(reports)
+    assert list(columns) == list(reports[0].stats())
+    for i, report in enumerate(reports):
+        assert {k: v[i].item() for k, v in columns.items()} == report.stats()
+    assert all(len(v) == 0 for v in _hantu.stats_columns([]).values())
+
+
+def test_batch_results_pickle_and_compute_stats_on_demand(bars):
+    import pickle
+
+    batch = hantu.backtest_many(bars, "sma-cross", [{"fast": 5, "slow": 20}], per_code=True)
+    first = batch[0]
+    assert "stats" not in first.__dict__  # built on first use, not for every run of a batch
+    back = pickle.loads(pickle.dumps(batch.results))
+    assert [r.stats for r in back] == [r.stats for r in batch]
+    assert [(r.code, r.params, r.strategy, r.bars) for r in back] == [(r.code, r.params, r.strategy, r.bars) for r in batch]
+    pd.testing.assert_series_equal(back[1].equity, batch[1].equity)

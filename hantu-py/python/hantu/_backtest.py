@@ -44,20 +44,38 @@ class BacktestResult:
         code: Optional[str] = None,
     ):
         # A report from the core stays there until a table is asked for: a batch of thousands
-        # of runs then costs one statistics dict per run, not four DataFrames.
+        # of runs then costs no DataFrame per run, and its statistics dict is built on first use.
         if isinstance(tables, dict):
             self._tables: Optional[Dict[str, Any]] = tables
             self._report: Optional[_hantu.Report] = None
-            self.stats: Dict[str, Any] = dict(tables["stats"])
-            self.strategy: str = tables["strategy"]
-            self.bars: int = int(tables["bars"])
         else:
             self._tables, self._report = None, tables
-            self.stats = dict(tables.stats())
-            self.strategy = tables.strategy
-            self.bars = int(tables.bars)
         self.params: Dict[str, float] = dict(params or {})
         self.code = code
+
+    @cached_property
+    def stats(self) -> Dict[str, Any]:
+        """Summary statistics (returns and ratios as fractions, money in won)."""
+        if self._tables is not None:
+            return dict(self._tables["stats"])
+        assert self._report is not None
+        return dict(self._report.stats())
+
+    @cached_property
+    def strategy(self) -> str:
+        """The strategy's name."""
+        if self._tables is not None:
+            return str(self._tables["strategy"])
+        assert self._report is not None
+        return self._report.strategy
+
+    @cached_property
+    def bars(self) -> int:
+        """Number of bars the run consumed."""
+        if self._tables is not None:
+            return int(self._tables["bars"])
+        assert self._report is not None
+        return int(self._report.bars)
 
     def __getstate__(self) -> Dict[str, Any]:
         # The core's report does not pickle; its tables (numpy arrays and lists) do.
@@ -158,18 +176,41 @@ class BacktestResult:
 class BatchResult(Sequence[BacktestResult]):
     """Results of :func:`backtest_many`, in job order, with a summary table in :attr:`stats`."""
 
-    def __init__(self, results: List[BacktestResult]):
+    def __init__(self, results: List[BacktestResult], stats: Optional[pd.DataFrame] = None):
         self.results = results
-        rows = []
-        for r in results:
-            row: Dict[str, Any] = {}
-            if r.code is not None:
-                row["code"] = r.code
-            row.update({f"param.{k}": v for k, v in r.params.items()})
-            row.update(r.stats)
-            rows.append(row)
+        if stats is None:
+            rows = []
+            for r in results:
+                row: Dict[str, Any] = {}
+                if r.code is not None:
+                    row["code"] = r.code
+                row.update({f"param.{k}": v for k, v in r.params.items()})
+                row.update(r.stats)
+                rows.append(row)
+            stats = pd.DataFrame(rows)
         #: One row per run: the code and parameters of the run, then its statistics.
-        self.stats = pd.DataFrame(rows)
+        self.stats = stats
+
+    @classmethod
+    def _from_core(
+        cls, runs: Sequence[Tuple[Optional[str], int, "_hantu.Report"]], params: Sequence[Dict[str, float]]
+    ) -> "BatchResult":
+        """The results of a batch of core runs ``(code, params index, report)``, with the summary
+        table built from the core's statistics columns (not a dict per run)."""
+        results = [BacktestResult(r, params[i], code) for code, i, r in runs]
+        if not runs:
+            return cls(results)
+        columns: Dict[str, Any] = {}
+        if all(code is not None for code, _, _ in runs):
+            columns["code"] = [code for code, _, _ in runs]
+        elif any(code is not None for code, _, _ in runs):
+            return cls(results)
+        index = np.fromiter((i for _, i, _ in runs), dtype=np.intp, count=len(runs))
+        table = pd.DataFrame([{f"param.{k}": v for k, v in p.items()} for p in params], index=range(len(params)))
+        for name in table.columns:
+            columns[name] = table[name].to_numpy()[index]
+        columns.update(_hantu.stats_columns([r for _, _, r in runs]))
+        return cls(results, pd.DataFrame(columns))
 
     def __len__(self) -> int:
         return len(self.results)
@@ -242,13 +283,22 @@ def _instruments(data: Any, instruments: Optional[pd.DataFrame]) -> Optional[Lis
     missing = [c for c in ("code", "market") if c not in instruments.columns]
     if missing:
         raise ValidationError(f"instruments are missing column(s) {', '.join(missing)}")
+    # Whole columns at a time (a stock market has thousands of rows; a scalar isna per cell
+    # was most of this function's time).
     n = len(instruments)
-    names = instruments["name"] if "name" in instruments.columns else pd.Series([""] * n)
-    sectors = instruments["sector"] if "sector" in instruments.columns else pd.Series([None] * n)
-    return [
-        (str(c), "" if pd.isna(nm) else str(nm), str(m), None if pd.isna(sc) else str(sc))
-        for c, nm, m, sc in zip(codes_as_text(instruments["code"]), names, instruments["market"], sectors)
-    ]
+    codes = codes_as_text(instruments["code"]).tolist()
+    markets = instruments["market"].astype(str).tolist()
+    if "name" in instruments.columns:
+        raw = instruments["name"]
+        names = ["" if na else str(nm) for nm, na in zip(raw.tolist(), raw.isna().tolist())]
+    else:
+        names = [""] * n
+    if "sector" in instruments.columns:
+        raw = instruments["sector"]
+        sectors: List[Optional[str]] = [None if na else str(sc) for sc, na in zip(raw.tolist(), raw.isna().tolist())]
+    else:
+        sectors = [None] * n
+    return list(zip(codes, names, markets, sectors))
 
 
 def _hooks(strategy: Strategy) -> Dict[str, Any]:
@@ -367,12 +417,12 @@ def backtest_many(
         columns = core_columns(data, freq)
         found = _hantu.run_builtin_per_code_columns(columns, core_freq(freq), cfg, strategy, ps, inst)
         if found is not None:
-            return BatchResult([BacktestResult(r, ps[i], code) for code, i, r in found])
+            return BatchResult._from_core(found, ps)
     bars = to_bardata(data, freq)
     if isinstance(strategy, str):
         ps = [_params(p) for p in param_sets]
         runs = _hantu.run_builtin_batch(bars, cfg, strategy, ps, per_code, inst)
-        return BatchResult([BacktestResult(r, ps[i], code) for code, i, r in runs])
+        return BatchResult._from_core(runs, ps)
     if not callable(strategy):
         raise ValidationError("strategy must be a built-in name or a hantu.Strategy subclass (or factory)")
     results = []

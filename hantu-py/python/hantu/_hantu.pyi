@@ -279,6 +279,9 @@ def run_builtin_per_code_columns(
     params: List[Dict[str, float]],
     instruments: Optional[InstrumentRows] = None,
 ) -> Optional[List[Tuple[Optional[str], int, Report]]]: ...
+def stats_columns(reports: List[Report]) -> Dict[str, Any]:
+    """The reports' summary statistics as numpy columns, keyed and ordered as ``Report.stats()``."""
+    ...
 
 class _Indicators:
     """The ``indicators`` submodule (wrapped by :mod:`hantu.indicators`)."""
