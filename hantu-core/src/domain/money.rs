@@ -89,10 +89,15 @@ impl Money {
     #[must_use]
     pub fn to_f64(self) -> f64 {
         // Cash and equity are whole won almost always; skip the general conversion then.
-        if self.0.scale() == 0 {
+        let scale = self.0.scale();
+        if scale == 0 {
             if let Ok(v) = i64::try_from(self.0.mantissa()) {
                 return v as f64;
             }
+        } else if scale <= 19
+            && let Ok(m) = u64::try_from(self.0.mantissa().unsigned_abs())
+        {
+            return decimal_to_f64(m, scale, self.0.is_sign_negative());
         }
         self.0.to_f64().unwrap_or(f64::NAN)
     }
@@ -162,5 +167,53 @@ impl fmt::Display for Money {
 impl fmt::Debug for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "₩{}", self.0.normalize())
+    }
+}
+
+/// `rust_decimal`'s conversion of a decimal with magnitude `m` (below 2^64) and `scale` (1 to
+/// 19) to a float, step for step, in 64-bit integers: the same integer quotient and remainder,
+/// the same float operations, so the same bits, without its 128-bit division and conversions
+/// (a statistics pass converts every day's equity, and those were most of its time).
+fn decimal_to_f64(m: u64, scale: u32, negative: bool) -> f64 {
+    let precision = 10_u64.pow(scale);
+    let (integral, frac) = ((m / precision) as f64, (m % precision) as f64 / precision as f64);
+    let value = if frac == 0.0 {
+        integral
+    } else {
+        let round_to = 10f64.powi(scale as i32);
+        ((integral + frac) * round_to).round() / round_to
+    };
+    if negative { -value } else { value }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+    use rust_decimal::prelude::ToPrimitive;
+
+    use super::Money;
+
+    #[test]
+    fn to_f64_has_the_bits_of_the_decimal_conversion() {
+        // A fixed pseudo-random walk over magnitudes and scales, both signs, and the edges.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![0_u64, 1, 5, 9, 10, 99_999, u64::MAX, u64::MAX - 1, 1 << 53, (1 << 53) + 1];
+        for _ in 0..5_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x >> (x % 64));
+        }
+        for (k, &m) in values.iter().enumerate() {
+            for scale in 0..=28 {
+                for negative in [false, true] {
+                    let mut d = Decimal::from_i128_with_scale(i128::from(m), scale);
+                    d.set_sign_negative(negative);
+                    let want = d.to_f64().unwrap_or(f64::NAN);
+                    let got = Money(d).to_f64();
+                    assert_eq!(got.to_bits(), want.to_bits(), "value {k}: {m} scale {scale} negative {negative}");
+                }
+            }
+        }
     }
 }
