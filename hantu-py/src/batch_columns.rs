@@ -23,10 +23,6 @@ use crate::gil::detached;
 /// values are two lines), and 16 stocks' bars of a few hundred days stay in cache for their runs.
 const BLOCK: usize = 16;
 
-/// Dates read ahead (see [`Columns::prefetch`]): a date of a block is a few hundred
-/// nanoseconds of work, about what memory takes to answer.
-const AHEAD: usize = 12;
-
 /// One run of a batch as Python receives it: the stock's code, the parameter set's index, the report.
 type BatchRun = (Option<String>, usize, PyReport);
 
@@ -177,18 +173,12 @@ fn run_block(
         buf.reserve(rows.len());
     }
     let longest = own.iter().map(|r| r.len()).max().unwrap_or(0);
-    let (first, last) = (own[0], own[own.len() - 1]);
+    let codes: Vec<StockCode> = block.iter().map(|&k| cols.codes()[k]).collect();
     for t in 0..longest {
-        // The block's rows of a later date sit together: hint both ends of them.
-        for rows in [first, last] {
-            if let Some(&i) = rows.get(t + AHEAD) {
-                cols.prefetch(i as usize);
-            }
-        }
-        for (buf, rows) in bufs.iter_mut().zip(&own) {
+        for ((buf, rows), &code) in bufs.iter_mut().zip(&own).zip(&codes) {
             let Some(&i) = rows.get(t) else { continue };
             let i = i as usize;
-            let ts = match cols.push_plain(i, buf) {
+            let ts = match cols.push_plain_of(i, code, buf) {
                 Some(ts) => ts,
                 None => {
                     let bar = cols.full_bar(i).ok()?;

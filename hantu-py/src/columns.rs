@@ -243,6 +243,23 @@ impl<'a> Columns<'a> {
     #[inline(always)]
     fn plain_bar(&self, i: usize) -> Option<Bar> {
         let code = *self.codes.get(usize::try_from(self.code_index[i]).ok()?)?;
+        self.plain_bar_of(i, code)
+    }
+
+    /// [`Columns::push_plain`] for a row whose code the caller knows already (it grouped the
+    /// rows by code): the code column is not read again, and the bar's code comes from a
+    /// register, not from bytes just copied (their store and wider reload stalled every row).
+    #[inline(always)]
+    pub(crate) fn push_plain_of(&self, i: usize, code: StockCode, buf: &mut Vec<Bar>) -> Option<Timestamp> {
+        let bar = self.plain_bar_of(i, code)?;
+        let ts = bar.ts;
+        buf.push(bar);
+        Some(ts)
+    }
+
+    /// Row `i` of stock `code` as [`Columns::plain_bar`] reads it.
+    #[inline(always)]
+    fn plain_bar_of(&self, i: usize, code: StockCode) -> Option<Bar> {
         let [open, high, low, close] = self.prices;
         let (open, high, low, close) =
             (open.whole_price(i)?, high.whole_price(i)?, low.whole_price(i)?, close.whole_price(i)?);
@@ -294,34 +311,6 @@ impl<'a> Columns<'a> {
             rank[k] = r as u32;
         }
         rank
-    }
-
-    /// Asks the CPU to start loading row `i` of every column, so a later read of it finds it in
-    /// cache: a reader that jumps from date to date (a frame's rows of one stock are thousands
-    /// of rows apart) otherwise waits on memory for every line, which no hardware prefetcher
-    /// predicts. Only a hint: nothing is read, and any `i` is harmless.
-    #[inline(always)]
-    pub(crate) fn prefetch(&self, i: usize) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            #[allow(unsafe_code, reason = "a prefetch only hints the cache; it reads nothing and never faults")]
-            let hint = |p: *const i8| {
-                // SAFETY: `prefetcht0` has no architectural effect: no load, no fault, for any
-                // address; the pointer is never dereferenced.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(p) }
-            };
-            hint(self.code_index.as_ptr().wrapping_add(i).cast());
-            hint(self.date.as_ptr().wrapping_add(i).cast());
-            for c in self.prices.iter().chain([&self.volume]) {
-                match c {
-                    Num::F64(v) => hint(v.as_ptr().wrapping_add(i).cast()),
-                    Num::I64(v) => hint(v.as_ptr().wrapping_add(i).cast()),
-                }
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = i;
     }
 
     /// The code index of row `i`, when it names one of the codes.
