@@ -14,6 +14,7 @@ use crate::columns::{ColumnArgs, Columns, Freq, bardata, parse_codes};
 use crate::error::{ConfigError, core_err, validation_err};
 use crate::frames::{PyBarData, report_dict, stats_dict};
 use crate::gil::detached;
+use crate::pipeline::pipelined;
 use crate::pystrategy::{Hooks, PyStrategy};
 
 /// Parses a backtest configuration given as JSON (the Python side serialises its dict).
@@ -181,11 +182,9 @@ pub(crate) fn py_run_builtin_columns(
                 next += 1;
             }
         };
-        let report = Backtest::new(cfg.clone()).with_instruments(&instruments).run_chunked(
-            fill,
-            cols.days_hint(),
-            &mut *strategy,
-        );
+        let days = cols.days_hint();
+        let bt = Backtest::new(cfg.clone()).with_instruments(&instruments);
+        let report = pipelined(fill, |fill| bt.run_chunked(fill, days, &mut *strategy));
         match (bad, unordered, report) {
             (Some(e), _, _) => Err(Some(e)),
             (None, true, _) => Err(None),

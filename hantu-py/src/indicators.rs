@@ -9,6 +9,8 @@ use hantu_core::indicators as ind;
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 
+use hantu_core::indicators::split::{self, ema_keep, fading, kama_keep, ma_settle, wilder_keep};
+
 use crate::error::ValidationError;
 use crate::gil::detached;
 
@@ -40,12 +42,14 @@ impl From<MaType> for ind::MaType {
     }
 }
 
-/// Wraps a batch kernel: `name => core_into(inputs…, params…, outputs…)`. The outputs are
-/// allocated as numpy arrays and filled in place with the GIL released: numpy backs large
-/// arrays with huge pages, so a fresh 1M-bar output costs a handful of page faults instead of
-/// two thousand, and nothing is copied or moved afterwards.
+/// Wraps a batch kernel: `name => core_into(inputs…, params…, outputs…), settle`. The
+/// outputs are allocated as numpy arrays and filled in place with the GIL released: numpy backs
+/// large arrays with huge pages, so a fresh 1M-bar output costs a handful of page faults instead
+/// of two thousand, and nothing is copied or moved afterwards. A long series is computed on two
+/// cores, half each (`settle` is the history that makes the kernel forget where it started; see
+/// `hantu_core::indicators::split`); `usize::MAX` keeps a kernel that never forgets in one piece.
 macro_rules! batch {
-    ($name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), [$($out:ident),+]) => {
+    ($name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), [$($out:ident),+], $settle:expr) => {
         #[pyfunction]
         #[pyo3(signature = ($($input,)+ $($p = $d),*))]
         #[allow(clippy::too_many_arguments, reason = "one argument per input and parameter, as in TA-Lib")]
@@ -56,15 +60,37 @@ macro_rules! batch {
         ) -> PyResult<Bound<'py, PyAny>> {
             $(let $input = $input.as_slice()?;)+
             let n = [$($input.len()),+][0];
-            $(let $out = PyArray1::<f64>::zeros(py, n, false);)+
+            // Inputs of different lengths go to the kernel whole, which names the odd one out.
+            let aligned = [$($input.len()),+].iter().all(|&len| len == n);
+            $(let $out = empty(py, n);)+
             {
                 $(let mut $out = $out.readwrite();)+
                 $(let $out = $out.as_slice_mut()?;)+
-                detached(py, || $core($($input,)+ $($p.into(),)* $($out),+)).map_err(|e| err(&e))?;
+                let settle: usize = $settle;
+                detached(py, || {
+                    if !aligned {
+                        return $core($($input,)+ $($p.into(),)* $($out),+);
+                    }
+                    split::halves(n, settle, [$($out),+], |r, [$($out),+]| {
+                        $core($(&$input[r.clone()],)+ $($p.into(),)* $($out),+)
+                    })
+                })
+                .map_err(|e| err(&e))?;
             }
             outputs(py, vec![$($out),+])
         }
     };
+}
+
+/// A fresh float64 array of `n` elements, not zeroed: every batch kernel writes each of its
+/// outputs' elements (NaN in the warm-up), which `hantu-core`'s `writes_every_output` test
+/// checks kernel by kernel, so zeroing (a memset of the whole block, as glibc's `calloc` does
+/// for reused heap memory) would be paid for nothing.
+#[allow(unsafe_code, reason = "numpy's uninitialised array; every element is written before Python sees it")]
+fn empty(py: Python<'_>, n: usize) -> Bound<'_, PyArray1<f64>> {
+    // SAFETY: the array is only handed to a kernel that writes every element (see above), and
+    // f64 has no invalid bit patterns, so nothing reads an element before it is written.
+    unsafe { PyArray1::<f64>::new(py, n, false) }
 }
 
 /// One output array, or a tuple of several.
@@ -77,29 +103,29 @@ fn outputs<'py>(py: Python<'py>, mut arrays: Vec<Bound<'py, PyArray1<f64>>>) -> 
     Ok(pyo3::types::PyTuple::new(py, arrays)?.into_any())
 }
 
-batch!(sma => ind::sma_into, (close), (period: usize = 30), [out]);
-batch!(ema => ind::ema_into, (close), (period: usize = 30), [out]);
-batch!(rsi => ind::rsi_into, (close), (period: usize = 14), [out]);
-batch!(atr => ind::atr_into, (high, low, close), (period: usize = 14), [out]);
-batch!(adx => ind::adx_into, (high, low, close), (period: usize = 14), [out]);
-batch!(plus_di => ind::plus_di_into, (high, low, close), (period: usize = 14), [out]);
-batch!(minus_di => ind::minus_di_into, (high, low, close), (period: usize = 14), [out]);
-batch!(trange => ind::trange_into, (high, low, close), (), [out]);
-batch!(obv => ind::obv_into, (close, volume), (), [out]);
+batch!(sma => ind::sma_into, (close), (period: usize = 30), [out], period);
+batch!(ema => ind::ema_into, (close), (period: usize = 30), [out], fading(period, ema_keep(period), 1));
+batch!(rsi => ind::rsi_into, (close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
+batch!(atr => ind::atr_into, (high, low, close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
+batch!(adx => ind::adx_into, (high, low, close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1).saturating_mul(2));
+batch!(plus_di => ind::plus_di_into, (high, low, close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
+batch!(minus_di => ind::minus_di_into, (high, low, close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
+batch!(trange => ind::trange_into, (high, low, close), (), [out], 1);
+batch!(obv => ind::obv_into, (close, volume), (), [out], usize::MAX);
 batch!(bbands => ind::bbands_ma_into, (close), (period: usize = 5, nbdev_up: f64 = 2.0, nbdev_dn: f64 = 2.0, matype: MaType = MaType::SMA),
-    [out_upper, out_middle, out_lower]);
+    [out_upper, out_middle, out_lower], period.saturating_add(ma_settle(period, matype.0)));
 batch!(macd => ind::macd_into, (close), (fast: usize = 12, slow: usize = 26, signal: usize = 9),
-    [out_macd, out_signal, out_hist]);
+    [out_macd, out_signal, out_hist], fading(slow, ema_keep(slow), 1).saturating_add(fading(signal, ema_keep(signal), 1)));
 batch!(stoch => ind::stoch_ma_into, (high, low, close),
     (fastk: usize = 5, slowk: usize = 3, slowd: usize = 3, slowk_matype: MaType = MaType::SMA, slowd_matype: MaType = MaType::SMA),
-    [out_k, out_d]);
+    [out_k, out_d], fastk.saturating_add(ma_settle(slowk, slowk_matype.0)).saturating_add(ma_settle(slowd, slowd_matype.0)));
 batch!(macdext => ind::macdext_into, (close),
     (fast: usize = 12, fast_matype: MaType = MaType::SMA, slow: usize = 26, slow_matype: MaType = MaType::SMA,
      signal: usize = 9, signal_matype: MaType = MaType::SMA),
-    [out_macd, out_signal, out_hist]);
-batch!(macdfix => ind::macdfix_into, (close), (signal: usize = 9), [out_macd, out_signal, out_hist]);
+    [out_macd, out_signal, out_hist], ma_settle(fast, fast_matype.0).max(ma_settle(slow, slow_matype.0)).saturating_add(ma_settle(signal, signal_matype.0)));
+batch!(macdfix => ind::macdfix_into, (close), (signal: usize = 9), [out_macd, out_signal, out_hist], fading(26, ema_keep(26), 1).saturating_add(fading(signal, ema_keep(signal), 1)));
 batch!(stochf => ind::stochf_into, (high, low, close), (fastk: usize = 5, fastd: usize = 3),
-    [out_k, out_d]);
+    [out_k, out_d], fastk.saturating_add(fastd));
 
 /// Wraps a streaming type as a Python class with `update(inputs…)`, `reset()`.
 macro_rules! stream {
@@ -153,53 +179,53 @@ stream!(PyStochF, "STOCHF", ind::StochF, (fastk: usize = 5, fastd: usize = 3),
     (high, low, close) -> (f64, f64), |v| (v.k, v.d));
 
 // The rest of the indicators, generated from one table (see the batch and stream macros).
-batch!(wma => ind::wma_into, (close), (period: usize = 30), [out]);
+batch!(wma => ind::wma_into, (close), (period: usize = 30), [out], period);
 stream!(PyWma, "WMA", ind::Wma, (period: usize = 30), (x) -> f64, |v| v);
-batch!(dema => ind::dema_into, (close), (period: usize = 30), [out]);
+batch!(dema => ind::dema_into, (close), (period: usize = 30), [out], fading(period.saturating_mul(2), ema_keep(period), 2));
 stream!(PyDema, "DEMA", ind::Dema, (period: usize = 30), (x) -> f64, |v| v);
-batch!(tema => ind::tema_into, (close), (period: usize = 30), [out]);
+batch!(tema => ind::tema_into, (close), (period: usize = 30), [out], fading(period.saturating_mul(3), ema_keep(period), 3));
 stream!(PyTema, "TEMA", ind::Tema, (period: usize = 30), (x) -> f64, |v| v);
-batch!(kama => ind::kama_into, (close), (period: usize = 30), [out]);
+batch!(kama => ind::kama_into, (close), (period: usize = 30), [out], fading(period, kama_keep(), 1));
 stream!(PyKama, "KAMA", ind::Kama, (period: usize = 30), (x) -> f64, |v| v);
-batch!(trix => ind::trix_into, (close), (period: usize = 30), [out]);
+batch!(trix => ind::trix_into, (close), (period: usize = 30), [out], fading(period.saturating_mul(3).saturating_add(1), ema_keep(period), 3));
 stream!(PyTrix, "TRIX", ind::Trix, (period: usize = 30), (x) -> f64, |v| v);
-batch!(cmo => ind::cmo_into, (close), (period: usize = 14), [out]);
+batch!(cmo => ind::cmo_into, (close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
 stream!(PyCmo, "CMO", ind::Cmo, (period: usize = 14), (x) -> f64, |v| v);
-batch!(roc => ind::roc_into, (close), (period: usize = 10), [out]);
+batch!(roc => ind::roc_into, (close), (period: usize = 10), [out], period);
 stream!(PyRoc, "ROC", ind::Roc, (period: usize = 10), (x) -> f64, |v| v);
-batch!(mom => ind::mom_into, (close), (period: usize = 10), [out]);
+batch!(mom => ind::mom_into, (close), (period: usize = 10), [out], period);
 stream!(PyMom, "MOM", ind::Mom, (period: usize = 10), (x) -> f64, |v| v);
-batch!(linearreg => ind::linearreg_into, (close), (period: usize = 14), [out]);
+batch!(linearreg => ind::linearreg_into, (close), (period: usize = 14), [out], period);
 stream!(PyLinearReg, "LINEARREG", ind::LinearReg, (period: usize = 14), (x) -> f64, |v| v);
-batch!(var => ind::var_into, (close), (period: usize = 5), [out]);
+batch!(var => ind::var_into, (close), (period: usize = 5), [out], period);
 stream!(PyVar, "VAR", ind::Var, (period: usize = 5), (x) -> f64, |v| v);
-batch!(stddev => ind::stddev_into, (close), (period: usize = 5, nbdev: f64 = 1.0), [out]);
+batch!(stddev => ind::stddev_into, (close), (period: usize = 5, nbdev: f64 = 1.0), [out], period);
 stream!(PyStdDev, "STDDEV", ind::StdDev, (period: usize = 5, nbdev: f64 = 1.0), (x) -> f64, |v| v);
-batch!(jma => ind::jma_into, (close), (length: usize = 7, phase: f64 = 0.0, power: f64 = 2.0), [out]);
+batch!(jma => ind::jma_into, (close), (length: usize = 7, phase: f64 = 0.0, power: f64 = 2.0), [out], usize::MAX);
 stream!(PyJma, "JMA", ind::Jma, (length: usize = 7, phase: f64 = 0.0, power: f64 = 2.0), (x) -> f64, |v| v);
-batch!(natr => ind::natr_into, (high, low, close), (period: usize = 14), [out]);
+batch!(natr => ind::natr_into, (high, low, close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
 stream!(PyNatr, "NATR", ind::Natr, (period: usize = 14), (high, low, close) -> f64, |v| v);
-batch!(cci => ind::cci_into, (high, low, close), (period: usize = 14), [out]);
+batch!(cci => ind::cci_into, (high, low, close), (period: usize = 14), [out], period);
 stream!(PyCci, "CCI", ind::Cci, (period: usize = 14), (high, low, close) -> f64, |v| v);
-batch!(willr => ind::willr_into, (high, low, close), (period: usize = 14), [out]);
+batch!(willr => ind::willr_into, (high, low, close), (period: usize = 14), [out], period);
 stream!(PyWillR, "WILLR", ind::WillR, (period: usize = 14), (high, low, close) -> f64, |v| v);
-batch!(ultosc => ind::ultosc_into, (high, low, close), (period1: usize = 7, period2: usize = 14, period3: usize = 28), [out]);
+batch!(ultosc => ind::ultosc_into, (high, low, close), (period1: usize = 7, period2: usize = 14, period3: usize = 28), [out], period1.max(period2).max(period3).saturating_add(1));
 stream!(PyUltOsc, "ULTOSC", ind::UltOsc, (period1: usize = 7, period2: usize = 14, period3: usize = 28), (high, low, close) -> f64, |v| v);
-batch!(mfi => ind::mfi_into, (high, low, close, volume), (period: usize = 14), [out]);
+batch!(mfi => ind::mfi_into, (high, low, close, volume), (period: usize = 14), [out], period.saturating_add(1));
 stream!(PyMfi, "MFI", ind::Mfi, (period: usize = 14), (high, low, close, volume) -> f64, |v| v);
-batch!(ad => ind::ad_into, (high, low, close, volume), (), [out]);
+batch!(ad => ind::ad_into, (high, low, close, volume), (), [out], usize::MAX);
 stream!(PyAd, "AD", ind::Ad, (), (high, low, close, volume) -> f64, |v| v);
-batch!(adosc => ind::adosc_into, (high, low, close, volume), (fast: usize = 3, slow: usize = 10), [out]);
+batch!(adosc => ind::adosc_into, (high, low, close, volume), (fast: usize = 3, slow: usize = 10), [out], fading(slow.max(fast), ema_keep(slow.max(fast)), 1));
 stream!(PyAdosc, "ADOSC", ind::Adosc, (fast: usize = 3, slow: usize = 10), (high, low, close, volume) -> f64, |v| v);
-batch!(vwap => ind::vwap_into, (high, low, close, volume), (period: usize = 14), [out]);
+batch!(vwap => ind::vwap_into, (high, low, close, volume), (period: usize = 14), [out], period);
 stream!(PyVwap, "VWAP", ind::Vwap, (period: usize = 14), (high, low, close, volume) -> f64, |v| v);
-batch!(midprice => ind::midprice_into, (high, low), (period: usize = 14), [out]);
+batch!(midprice => ind::midprice_into, (high, low), (period: usize = 14), [out], period);
 stream!(PyMidPrice, "MIDPRICE", ind::MidPrice, (period: usize = 14), (high, low) -> f64, |v| v);
-batch!(sar => ind::sar_into, (high, low), (acceleration: f64 = 0.02, maximum: f64 = 0.2), [out]);
+batch!(sar => ind::sar_into, (high, low), (acceleration: f64 = 0.02, maximum: f64 = 0.2), [out], usize::MAX);
 stream!(PySar, "SAR", ind::Sar, (acceleration: f64 = 0.02, maximum: f64 = 0.2), (high, low) -> f64, |v| v);
-batch!(aroon => ind::aroon_into, (high, low), (period: usize = 14), [out_down, out_up]);
+batch!(aroon => ind::aroon_into, (high, low), (period: usize = 14), [out_down, out_up], period.saturating_add(1));
 stream!(PyAroonStream, "AROON", ind::AroonStream, (period: usize = 14), (high, low) -> (f64, f64), |v| (v.down, v.up));
-batch!(stochrsi => ind::stochrsi_into, (close), (period: usize = 14, fastk: usize = 5, fastd: usize = 3), [out_k, out_d]);
+batch!(stochrsi => ind::stochrsi_into, (close), (period: usize = 14, fastk: usize = 5, fastd: usize = 3), [out_k, out_d], fading(period, wilder_keep(period), 1).saturating_add(fastk.saturating_add(fastd)));
 stream!(PyStochRsi, "STOCHRSI", ind::StochRsi, (period: usize = 14, fastk: usize = 5, fastd: usize = 3), (x) -> (f64, f64), |v| (v.k, v.d));
 
 /// Times `repeats` calls of a core batch function on `close` inside Rust, returning the

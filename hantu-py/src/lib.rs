@@ -40,6 +40,7 @@ mod gil;
 mod indicators;
 mod kis;
 mod learn;
+mod pipeline;
 mod pystrategy;
 mod screen;
 mod sim;

@@ -73,3 +73,18 @@ def test_a_bad_row_or_a_duplicate_raises_as_the_conversion_does(bars):
         hantu.backtest(dup, "sma-cross")
     with pytest.raises(hantu.DataError, match="freq"):
         hantu.backtest(bars, "sma-cross", freq="hourly")
+
+
+def test_many_chunks_read_beside_the_engine_give_the_same_report():
+    # 2,048 rows are read at a time, on a second thread while the engine runs the chunk before:
+    # many chunks must reach the engine whole, in order, and a bad row deep in them must stop
+    # the run with the conversion's error.
+    cols = minute_frame(n=50_000, seed=9)
+    direct = hantu.backtest(cols, "sma-cross", {"fast": 10, "slow": 30}, freq="minute")
+    converted = hantu.backtest(_frames.to_bardata(cols, freq="minute"), "sma-cross", {"fast": 10, "slow": 30}, freq="minute")
+    assert direct.bars == 50_000 and direct.stats["trades"] > 10
+    same_result(direct, converted)
+    bad = dict(cols, low=cols["low"].copy())
+    bad["low"][30_001] = bad["high"][30_001] + 10
+    with pytest.raises(hantu.DataError, match="row 30001"):
+        hantu.backtest(bad, "sma-cross", {"fast": 10, "slow": 30}, freq="minute")

@@ -15,7 +15,7 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::batch_from_stream;
+use super::util::{check_len, check_out, high_below_low};
 
 /// Number of leading NaN outputs of [`ad`]: 0.
 #[must_use]
@@ -23,7 +23,60 @@ pub fn ad_lookback() -> usize {
     0
 }
 
-batch_from_stream!("AD", ad, ad_into, Ad, inputs: [high, low, close, volume], params: [], fits: 0);
+/// TA-Lib `AD` over a whole series: one output per bar (see the module docs and [`Ad`]).
+///
+/// # Errors
+/// [`IndicatorError::LengthMismatch`] or [`IndicatorError::HighBelowLow`] for inconsistent bars.
+#[doc(alias = "AD")]
+pub fn ad(high: &[f64], low: &[f64], close: &[f64], volume: &[f64]) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; close.len()];
+    ad_into(high, low, close, volume, &mut out)?;
+    Ok(out)
+}
+
+/// Bars whose money-flow terms are computed together before they are summed.
+const BLOCK: usize = 64;
+
+/// [`ad`] into `out` (one slot per bar), without allocating.
+///
+/// Each block of bars first gets its terms — `((c - l) - (h - c)) / (h - l) · v`, or 0 for a
+/// bar without range — in a loop without a carried value, which the compiler vectorises (the
+/// division, the costly part, then runs two bars at a time); the running sum then adds them in
+/// order. Adding 0 leaves the line as it is, so the values equal [`Ad`]'s bit for bit.
+///
+/// # Errors
+/// As [`ad`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "AD")]
+pub fn ad_into(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    volume: &[f64],
+    out: &mut [f64],
+) -> Result<(), IndicatorError> {
+    let n = close.len();
+    check_len("high", high.len(), "close", n)?;
+    check_len("low", low.len(), "close", n)?;
+    check_len("volume", volume.len(), "close", n)?;
+    check_out("out", out.len(), n)?;
+    let mut line = 0.0;
+    // `high >= low` is checked as the bars are read, which saves a pass over memory.
+    let mut bad = false;
+    let blocks = high.chunks(BLOCK).zip(low.chunks(BLOCK)).zip(close.chunks(BLOCK)).zip(volume.chunks(BLOCK));
+    for ((((h, l), c), v), o) in blocks.zip(out.chunks_mut(BLOCK)) {
+        for ((((o, &h), &l), &c), &v) in o.iter_mut().zip(h).zip(l).zip(c).zip(v) {
+            let range = h - l;
+            bad |= h < l;
+            let term = ((c - l) - (h - c)) / range * v;
+            *o = if range > 0.0 { term } else { 0.0 };
+        }
+        for o in o.iter_mut() {
+            line += *o;
+            *o = line;
+        }
+    }
+    if bad { Err(high_below_low(high, low)) } else { Ok(()) }
+}
 
 /// TA-Lib's `CALCULATE_AD` step.
 #[inline(always)]

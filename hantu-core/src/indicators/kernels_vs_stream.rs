@@ -97,6 +97,9 @@ fn kernels_refuse_bad_bars_like_streaming_did() {
     assert!(matches!(willr(&h, &l, &c, 2), Err(IndicatorError::HighBelowLow { index: 1, .. })));
     assert!(matches!(midprice(&h, &l, 2), Err(IndicatorError::HighBelowLow { index: 1, .. })));
     assert!(matches!(aroon(&h, &l, 2), Err(IndicatorError::HighBelowLow { index: 1, .. })));
+    assert!(matches!(sar(&h, &l, 0.02, 0.2), Err(IndicatorError::HighBelowLow { index: 1, .. })));
+    assert!(matches!(ad(&h, &l, &c, &[1.0; 3]), Err(IndicatorError::HighBelowLow { index: 1, .. })));
+    assert!(matches!(ultosc(&h, &l, &c, 1, 1, 2), Err(IndicatorError::HighBelowLow { index: 1, .. })));
     assert!(matches!(mom(&c, 4), Err(IndicatorError::PeriodTooLong { .. })));
     assert!(matches!(var(&c, 0), Err(IndicatorError::PeriodTooSmall { .. })));
     assert!(matches!(wma_into(&c, 2, &mut [0.0; 2]), Err(IndicatorError::OutputLength { .. })));

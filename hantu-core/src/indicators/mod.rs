@@ -21,6 +21,9 @@
 //! output type name is taken by the batch result (`Macd`, `Stoch`, `Aroon`), the streaming type
 //! ends in `Stream`.
 //!
+//! The batch functions run on the calling thread; [`split::halves`] runs any of them on two
+//! cores for a long series (the Python bindings do, from 65,536 bars).
+//!
 //! Streaming reproduces batch bit for bit, except for EMA, RSI, MACD, ATR and NATR, whose batch
 //! kernels evaluate the recurrence four bars at a time for speed (see `recurrence.rs`) and agree
 //! with streaming to 1e-12 relative. A property test per indicator checks this on random data.
@@ -73,6 +76,7 @@ mod roc;
 mod rsi;
 mod sar;
 mod sma;
+pub mod split;
 mod stddev;
 mod stoch;
 mod stochf;
@@ -93,6 +97,8 @@ mod wma;
 mod kernels_vs_stream;
 #[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+mod writes_every_output;
 
 pub use ad::{Ad, ad, ad_into, ad_lookback};
 pub use adosc::{Adosc, adosc, adosc_into, adosc_lookback};

@@ -24,7 +24,7 @@
 //! ```
 
 use super::IndicatorError;
-use super::util::batch_from_stream;
+use super::util::{check_fits, check_len, check_out, high_below_low};
 
 /// Number of leading NaN outputs of [`sar`]: 1.
 #[must_use]
@@ -32,7 +32,55 @@ pub fn sar_lookback() -> usize {
     1
 }
 
-batch_from_stream!("SAR", sar, sar_into, Sar, inputs: [high, low], params: [acceleration: f64, maximum: f64], fits: 1);
+/// TA-Lib `SAR` over a whole series: one output per bar, NaN on the first (see the module docs
+/// and [`Sar`]).
+///
+/// # Errors
+/// The parameter errors of [`Sar::new`]; [`IndicatorError::PeriodTooLong`] for an empty
+/// input; [`IndicatorError::LengthMismatch`] or [`IndicatorError::HighBelowLow`] for
+/// inconsistent bars.
+#[doc(alias = "SAR")]
+pub fn sar(high: &[f64], low: &[f64], acceleration: f64, maximum: f64) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; high.len()];
+    sar_into(high, low, acceleration, maximum, &mut out)?;
+    Ok(out)
+}
+
+/// [`sar`] into `out` (one slot per bar), without allocating.
+///
+/// The first two bars go through [`Sar`]; from the third on, the trail's state lives in
+/// registers and each bar is one `Trail::advance`, the step [`Sar::next`] takes too, so the two
+/// agree bit for bit.
+///
+/// # Errors
+/// As [`sar`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "SAR")]
+pub fn sar_into(
+    high: &[f64],
+    low: &[f64],
+    acceleration: f64,
+    maximum: f64,
+    out: &mut [f64],
+) -> Result<(), IndicatorError> {
+    let mut s = Sar::new(acceleration, maximum)?;
+    let n = high.len();
+    check_len("low", low.len(), "high", n)?;
+    check_fits("period", 1, n)?;
+    check_out("out", out.len(), n)?;
+    let start = n.min(2);
+    for i in 0..start {
+        out[i] = s.next(high[i], low[i]);
+    }
+    let (step, max) = (s.step, s.max);
+    let mut t = s.trail;
+    // `high >= low` is checked as the bars are read, which saves a pass over memory.
+    let mut bad = high[..start].iter().zip(&low[..start]).any(|(h, l)| h < l);
+    for ((o, &h), &l) in out[start..].iter_mut().zip(&high[start..]).zip(&low[start..]) {
+        bad |= h < l;
+        *o = t.advance(h, l, step, max);
+    }
+    if bad { Err(high_below_low(high, low)) } else { Ok(()) }
+}
 
 /// Streaming [`sar`].
 #[doc(alias = "SAR")]
@@ -42,6 +90,13 @@ pub struct Sar {
     max: f64,
     first: Option<(f64, f64)>,
     started: bool,
+    trail: Trail,
+}
+
+/// The trail once started: its side, the stop, the extreme point, the acceleration factor and
+/// the previous bar.
+#[derive(Debug, Clone, Copy)]
+struct Trail {
     long: bool,
     sar: f64,
     ep: f64,
@@ -67,12 +122,7 @@ impl Sar {
             max: maximum,
             first: None,
             started: false,
-            long: true,
-            sar: 0.0,
-            ep: 0.0,
-            af: step,
-            prev_high: 0.0,
-            prev_low: 0.0,
+            trail: Trail { long: true, sar: 0.0, ep: 0.0, af: step, prev_high: 0.0, prev_low: 0.0 },
         })
     }
 
@@ -85,11 +135,27 @@ impl Sar {
                 return f64::NAN;
             };
             self.started = true;
+            let t = &mut self.trail;
             let (up, down) = (high - h0, l0 - low);
-            self.long = !(down > 0.0 && up < down);
-            (self.ep, self.sar) = if self.long { (high, l0) } else { (low, h0) };
-            (self.prev_high, self.prev_low) = (high, low);
+            t.long = !(down > 0.0 && up < down);
+            (t.ep, t.sar) = if t.long { (high, l0) } else { (low, h0) };
+            (t.prev_high, t.prev_low) = (high, low);
         }
+        self.trail.advance(high, low, self.step, self.max)
+    }
+
+    /// Forgets all bars.
+    pub fn reset(&mut self) {
+        self.first = None;
+        self.started = false;
+        self.trail.af = self.step;
+    }
+}
+
+impl Trail {
+    /// One bar: returns the stop for this bar and moves the trail on (TA-Lib's order of steps).
+    #[inline(always)]
+    fn advance(&mut self, high: f64, low: f64, step: f64, max: f64) -> f64 {
         let (prev_high, prev_low) = (self.prev_high, self.prev_low);
         (self.prev_high, self.prev_low) = (high, low);
         let out;
@@ -98,48 +164,48 @@ impl Sar {
                 self.long = false;
                 self.sar = self.ep.max_nan(prev_high).max_nan(high);
                 out = self.sar;
-                self.af = self.step;
+                self.af = step;
                 self.ep = low;
-                self.sar += self.af * (self.ep - self.sar);
+                self.sar = toward(self.sar, self.af, self.ep);
                 self.sar = self.sar.max_nan(prev_high).max_nan(high);
             } else {
                 out = self.sar;
                 if high > self.ep {
                     self.ep = high;
-                    self.af = (self.af + self.step).min(self.max);
+                    self.af = (self.af + step).min(max);
                 }
-                self.sar += self.af * (self.ep - self.sar);
+                self.sar = toward(self.sar, self.af, self.ep);
                 self.sar = self.sar.min_nan(prev_low).min_nan(low);
             }
         } else if high >= self.sar {
             self.long = true;
             self.sar = self.ep.min_nan(prev_low).min_nan(low);
             out = self.sar;
-            self.af = self.step;
+            self.af = step;
             self.ep = high;
-            self.sar += self.af * (self.ep - self.sar);
+            self.sar = toward(self.sar, self.af, self.ep);
             self.sar = self.sar.min_nan(prev_low).min_nan(low);
         } else {
             out = self.sar;
             if low < self.ep {
                 self.ep = low;
-                self.af = (self.af + self.step).min(self.max);
+                self.af = (self.af + step).min(max);
             }
-            self.sar += self.af * (self.ep - self.sar);
+            self.sar = toward(self.sar, self.af, self.ep);
             self.sar = self.sar.max_nan(prev_high).max_nan(high);
         }
         out
     }
-
-    /// Forgets all bars.
-    pub fn reset(&mut self) {
-        self.first = None;
-        self.started = false;
-        self.af = self.step;
-    }
 }
 
-/// TA-Lib's `if (sar < x) sar = x` clamps, which leave `sar` alone when `x` is NaN.
+/// The stop moved by `af` of the way to the extreme point: TA-Lib's `sar + af·(ep - sar)`,
+/// written `af·ep + (1 - af)·sar` so that only one multiply and one add wait on the previous
+/// stop (the chain from bar to bar sets SAR's speed); the two differ in the last bits only.
+#[inline(always)]
+fn toward(sar: f64, af: f64, ep: f64) -> f64 {
+    af * ep + (1.0 - af) * sar
+}
+
 trait Clamp {
     fn max_nan(self, x: f64) -> f64;
     fn min_nan(self, x: f64) -> f64;
