@@ -332,32 +332,38 @@ def test_per_code_batch_from_columns_names_bad_rows():
         hantu.backtest_many(bad, "sma-cross", per_code=True)
 
 
-def test_per_code_batch_over_many_blocks_matches_converted_bars(monkeypatch):
-    # More stocks than one block of the column reader, of different lengths, some with their
-    # rows out of time order: the same reports, in the same order, as from converted bars.
-    market = hantu.sim.market(n=40, days=60, seed=5)
-    codes = sorted(market.code.astype(str).unique())
-    late, gappy, backwards, shuffled = codes[3], codes[17], codes[20], codes[33]
-    keep = ~((market.code == late) & (market.date < market.date.unique()[25]))
-    keep &= ~((market.code == gappy) & market.date.isin(market.date.unique()[10:20]))
-    data = market[keep].reset_index(drop=True)
-    # Those stocks' rows keep their places in the frame but hold their dates backwards/shuffled.
+def _dates_out_of_order(data, backwards, shuffled):
+    """``data`` with the rows of one stock holding its dates backwards and another's shuffled,
+    each row staying in its place in the frame."""
     order = np.arange(len(data))
     rev = np.flatnonzero(data.code == backwards)
     order[rev] = rev[::-1]
     mix = np.flatnonzero(data.code == shuffled)
     order[mix] = np.random.default_rng(1).permutation(mix)
-    data = data.iloc[order].reset_index(drop=True)
+    return data.iloc[order].reset_index(drop=True)
+
+
+def test_per_code_batch_over_many_blocks_matches_converted_bars(monkeypatch):
+    # More stocks than one block of the column reader, some with their rows out of time order,
+    # in a full (date, code) grid and with stocks of different lengths: the same reports, in the
+    # same order, as from converted bars.
+    market = hantu.sim.market(n=40, days=60, seed=5)
+    codes = sorted(market.code.astype(str).unique())
+    late, gappy = codes[3], codes[17]
+    keep = ~((market.code == late) & (market.date < market.date.unique()[25]))
+    keep &= ~((market.code == gappy) & market.date.isin(market.date.unique()[10:20]))
     grid = [{"fast": 5, "slow": 20}, {"fast": 3, "slow": 12}]
-    cols, bars = _per_code_both_ways(monkeypatch, data, grid)
-    assert len(cols) == len(bars) == 80
-    assert [(r.code, r.params) for r in cols] == [(r.code, r.params) for r in bars]
-    for a, b in zip(cols, bars):
-        assert a.stats == b.stats and a.bars == b.bars and a.strategy == b.strategy
-        pd.testing.assert_frame_equal(a.trades, b.trades)
-        pd.testing.assert_series_equal(a.equity, b.equity)
-    assert cols[2 * codes.index(late)].bars == 35
-    pd.testing.assert_frame_equal(cols.stats, bars.stats)
+    for data in (market, market[keep].reset_index(drop=True)):
+        data = _dates_out_of_order(data, codes[20], codes[33])
+        cols, bars = _per_code_both_ways(monkeypatch, data, grid)
+        assert len(cols) == len(bars) == 80
+        assert [(r.code, r.params) for r in cols] == [(r.code, r.params) for r in bars]
+        for a, b in zip(cols, bars):
+            assert a.stats == b.stats and a.bars == b.bars and a.strategy == b.strategy
+            pd.testing.assert_frame_equal(a.trades, b.trades)
+            pd.testing.assert_series_equal(a.equity, b.equity)
+        pd.testing.assert_frame_equal(cols.stats, bars.stats)
+    assert cols[2 * codes.index(late)].bars == 35 and cols[2 * codes.index(gappy)].bars == 50
 
 
 def _stats_table_per_run(batch):
