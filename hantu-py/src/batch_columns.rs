@@ -1,9 +1,9 @@
 //! Batches of built-in backtests, one per stock, read straight from bar columns: each stock's
-//! rows are found once (a counting pass over the code column, which also checks each stock's
-//! time order), and the stocks are converted a block at a time: a long frame holds a date's
-//! rows side by side in code order, so reading neighbouring codes' rows together reads each
-//! cache line of the columns once, not once per stock. Each stock's bars go into a buffer
-//! reused from block to block, and each run reads its stock's buffer.
+//! rows are found once (a counting pass over the code column), and the stocks are converted a
+//! block at a time: a long frame holds a date's rows side by side in code order, so reading
+//! neighbouring codes' rows together reads each cache line of the columns once, not once per
+//! stock. Each stock's bars go into a buffer reused from block to block (and are sorted there
+//! when its rows were not in time order), and each run reads its stock's buffer.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +26,7 @@ const BLOCK: usize = 16;
 /// One run of a batch as Python receives it: the stock's code, the parameter set's index, the report.
 type BatchRun = (Option<String>, usize, PyReport);
 
-/// The rows of each code: `rows[starts[k]..starts[k + 1]]` are code `k`'s rows, in time order.
+/// The rows of each code: `rows[starts[k]..starts[k + 1]]` are code `k`'s rows, in frame order.
 struct Groups {
     starts: Vec<usize>,
     rows: Vec<u32>,
@@ -39,20 +39,12 @@ fn group(cols: &Columns<'_>) -> Option<Groups> {
     u32::try_from(n).ok()?;
     let k = cols.codes().len();
     let mut starts = vec![0_usize; k + 1];
-    // Each stock's time order is checked in the same sequential pass (the last time seen per
-    // code), so a frame whose stocks are in order, as they usually are, is never walked again
-    // one stock at a time.
-    let mut last = vec![i64::MIN; k];
-    let mut unordered = vec![false; k];
     // Whether row `i` is code `i % k` throughout (every date holds every code, in code order,
     // as a market frame usually does): then each code's rows are known without a second pass.
     let (mut regular, mut expect) = (true, 0);
     for i in 0..n {
         let c = cols.code_of(i)?;
         starts[c + 1] += 1;
-        let t = cols.ts_at(i).millis();
-        unordered[c] |= t < last[c];
-        last[c] = t;
         regular &= c == expect;
         expect = if expect + 1 == k { 0 } else { expect + 1 };
     }
@@ -74,11 +66,6 @@ fn group(cols: &Columns<'_>) -> Option<Groups> {
             rows[next[c]] = i as u32;
             next[c] += 1;
         }
-    }
-    // Others are put in order here (a stable sort: rows of one time stay as they came, and the
-    // conversion declines them).
-    for c in (0..k).filter(|&c| unordered[c]) {
-        rows[starts[c]..starts[c + 1]].sort_by_key(|&i| cols.ts_at(i as usize));
     }
     Some(Groups { starts, rows })
 }
@@ -188,8 +175,9 @@ fn run_block(
     }
     let longest = own.iter().map(|r| r.len()).max().unwrap_or(0);
     let codes: Vec<StockCode> = block.iter().map(|&k| cols.codes()[k]).collect();
+    let mut unordered = vec![false; block.len()];
     for t in 0..longest {
-        for ((buf, rows), &code) in bufs.iter_mut().zip(&own).zip(&codes) {
+        for (j, ((buf, rows), &code)) in bufs.iter_mut().zip(&own).zip(&codes).enumerate() {
             let Some(&i) = rows.get(t) else { continue };
             let i = i as usize;
             let ts = match cols.push_plain_of(i, code, buf) {
@@ -200,10 +188,16 @@ fn run_block(
                     bar.ts
                 }
             };
-            // Rows are grouped in time order: a time not after the last one is a duplicate.
-            if t > 0 && ts <= buf[t - 1].ts {
-                return None;
-            }
+            unordered[j] |= t > 0 && ts <= buf[t - 1].ts;
+        }
+    }
+    // Frames usually hold each stock's rows in time order; the few stocks whose rows are not
+    // are put in order here (a stable sort: bars of one time stay as they came, and are then
+    // declined as duplicates, as the checked path rejects them).
+    for (buf, _) in bufs.iter_mut().zip(&unordered).filter(|(_, u)| **u) {
+        buf.sort_by_key(|b| b.ts);
+        if buf.windows(2).any(|w| w[0].ts == w[1].ts) {
+            return None;
         }
     }
     let mut runs = Vec::with_capacity(block.len() * params.len());

@@ -319,12 +319,6 @@ impl<'a> Columns<'a> {
         usize::try_from(self.code_index[i]).ok().filter(|&k| k < self.codes.len())
     }
 
-    /// The time row `i` stamps.
-    #[inline(always)]
-    pub(crate) fn ts_at(&self, i: usize) -> Timestamp {
-        self.freq.ts(self.date[i])
-    }
-
     /// The parsed codes, as indexed by the rows.
     pub(crate) fn codes(&self) -> &'a [StockCode] {
         self.codes
