@@ -12,6 +12,8 @@ use hantu_core::risk::RiskLimits;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+mod deserialize;
+
 /// Where a value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -36,13 +38,15 @@ impl fmt::Display for Source {
     }
 }
 
-/// A configuration error: which key, from where, and what is wrong.
-#[derive(Debug, thiserror::Error)]
+/// A configuration error: which key, from where, and what is wrong (one line; `--json` prints
+/// it as `{"key", "source", "message"}`).
+#[derive(Debug, thiserror::Error, Serialize)]
 #[error("{key} ({source_desc}): {message}")]
 pub struct ConfigError {
     /// Dotted key or variable name.
     pub key: String,
     /// Where the bad value came from.
+    #[serde(rename = "source")]
     pub source_desc: String,
     /// What is wrong.
     pub message: String,
@@ -653,7 +657,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigErrors> {
                 Err(e) => errors.push(ConfigError {
                     key: "(file)".into(),
                     source_desc: path.display().to_string(),
-                    message: e.to_string().trim().to_owned(),
+                    message: syntax_error(&text, &e),
                 }),
             },
             Err(e) if *required => errors.push(ConfigError {
@@ -675,11 +679,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigErrors> {
             continue;
         }
         let Some(spec) = KEYS.iter().find(|k| &k.env() == var) else {
-            errors.push(ConfigError {
-                key: var.clone(),
-                source_desc: src.to_string(),
-                message: "unknown setting; `hantu config check` lists every key and its variable".into(),
-            });
+            errors.push(ConfigError { key: var.clone(), source_desc: src.to_string(), message: unknown_variable(var) });
             continue;
         };
         let Some(parsed) = parse_env(spec.kind, value) else {
@@ -693,58 +693,41 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigErrors> {
         insert_path(&mut table, spec.key, parsed);
         sources.insert(spec.key.to_owned(), src.clone());
     }
-    let config = deserialize_all(table, &sources, located.as_ref().map(|(p, _)| p), &mut errors);
+    let config = deserialize::deserialize_all(table, &sources, located.as_ref().map(|(p, _)| p), &mut errors);
     let loaded = config.map(|config| Loaded { config, sources, secrets, file: located.map(|(p, _)| p) });
     if let Some(l) = &loaded {
         validate(l, &mut errors);
     }
+    // By key, so the same mistakes always print in the same order (a stable sort keeps the
+    // problems of one key in the order they were found).
+    errors.sort_by(|a, b| a.key.cmp(&b.key));
     match loaded {
         Some(l) if errors.is_empty() => Ok(l),
         _ => Err(ConfigErrors(errors)),
     }
 }
 
-/// Deserialises `table`, recording every key that does not fit: a bad key is reported, dropped
-/// (its default applies) and the rest tried again, so one pass finds them all.
-fn deserialize_all(
-    mut table: toml::Table,
-    sources: &BTreeMap<String, Source>,
-    file: Option<&PathBuf>,
-    errors: &mut Vec<ConfigError>,
-) -> Option<Config> {
-    // Each round removes one key, so this ends; the bound is only a backstop.
-    for _ in 0..=KEYS.len() + 64 {
-        match serde_path_to_error::deserialize::<_, Config>(toml::Value::Table(table.clone())) {
-            Ok(c) => return Some(c),
-            Err(e) => {
-                let mut key = e.path().to_string();
-                let message = e.into_inner().to_string();
-                // An unknown key is reported at its section; name the key itself.
-                if let Some(field) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
-                    key = if key.is_empty() || key == "." { field.to_owned() } else { format!("{key}.{field}") };
-                }
-                let src = sources
-                    .get(&key)
-                    .cloned()
-                    .unwrap_or_else(|| file.map_or(Source::Default, |p| Source::File(p.clone())));
-                errors.push(ConfigError { key: key.clone(), source_desc: src.to_string(), message });
-                if !remove_path(&mut table, &key) {
-                    return None;
-                }
-            }
-        }
-    }
-    None
+/// The message for a `HANTU_*` variable that names no setting, with the nearest one that does.
+fn unknown_variable(var: &str) -> String {
+    let name = var.trim_start_matches("HANTU_");
+    let known = KEYS.iter().map(KeySpec::env).chain(SECRETS.iter().map(|(v, _)| (*v).to_owned())).collect::<Vec<_>>();
+    let near = deserialize::closest(name, known.iter().map(|v| v.trim_start_matches("HANTU_")));
+    let hint = near.map_or_else(String::new, |n| format!(" (did you mean HANTU_{n}?)"));
+    format!("unknown setting{hint}; `hantu config check` lists every key and its variable")
 }
 
-/// Removes the dotted `key` from `t`; false when it is not there.
-fn remove_path(t: &mut toml::Table, key: &str) -> bool {
-    match key.split_once('.') {
-        None => t.remove(key).is_some(),
-        Some((head, rest)) => match t.get_mut(head) {
-            Some(toml::Value::Table(inner)) => remove_path(inner, rest),
-            _ => t.remove(head).is_some(),
-        },
+/// A TOML syntax error on one line, located by line and column. The offending line is not
+/// quoted: it may hold a secret written where it does not belong.
+fn syntax_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ");
+    match e.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
     }
 }
 

@@ -8,6 +8,7 @@ mod output;
 mod service;
 mod store;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -20,6 +21,14 @@ fn main() -> ExitCode {
     let loaded = match config::load(cli.global.config.as_deref()) {
         Ok(l) => l,
         Err(e) => {
+            if cli.global.json {
+                // The same list for machines, on stdout where `--json` results go.
+                let report = serde_json::json!({ "valid": false, "problems": e.0 });
+                if let Ok(text) = serde_json::to_string_pretty(&report) {
+                    // A closed pipe must not hide the exit code.
+                    let _ = writeln!(std::io::stdout().lock(), "{text}");
+                }
+            }
             eprintln!("error: configuration: {e}");
             return ExitCode::from(2);
         }

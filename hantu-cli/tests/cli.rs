@@ -220,6 +220,69 @@ fn config_check_lists_every_problem_at_once() {
 }
 
 #[test]
+fn config_check_lists_unknown_keys_with_type_range_and_environment_problems_in_one_report() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hantu.toml"),
+        "[bogus]\nx = 1\n[backtest]\ncash = \"x\"\npartcipation = 0.5\n[risk]\nmax_position_weight = 7\n[kis]\nfoo = 1\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".env"), format!("HANTU_API_PORT=70000\nHANTU_KIS_APP_SECRET={SECRET_SECRET}\n"))
+        .unwrap();
+    let env = [("HANTU_BACKTEST_SLIPPAGE_TICKS", "abc"), ("HANTU_KIS_APP_KEY", SECRET_KEY)];
+    // Sorted by key; each with where the bad value came from.
+    let expected = [
+        ("api.port", "HANTU_API_PORT in .env"),
+        ("backtest.cash", "hantu.toml"),
+        ("backtest.partcipation", "hantu.toml"),
+        ("backtest.slippage_ticks", "environment variable HANTU_BACKTEST_SLIPPAGE_TICKS"),
+        ("bogus", "hantu.toml"),
+        ("kis.foo", "hantu.toml"),
+        ("risk.max_position_weight", "hantu.toml"),
+    ];
+
+    let o = hantu(dir.path(), &["config", "check"], &env);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let report = String::from_utf8_lossy(&o.stderr).into_owned();
+    let mut lines = report.lines();
+    assert_eq!(lines.next(), Some("error: configuration: 7 problems:"), "{report}");
+    // One clean line per problem, naming the key itself (not `bogus.bogus` or a trailing `in ...`).
+    let problems: Vec<_> = lines.collect();
+    assert_eq!(problems.len(), expected.len(), "{report}");
+    for (line, (key, source)) in problems.iter().zip(expected) {
+        assert!(line.starts_with(&format!("  - {key} (")), "{key} expected at: {line}\n{report}");
+        assert!(line.contains(source), "{key} should come from {source}: {line}");
+    }
+    assert!(report.contains("unknown section"), "{report}");
+    assert!(report.contains("did you mean `participation`?"), "{report}");
+    for s in [SECRET_KEY, SECRET_SECRET] {
+        assert!(!text(&o).contains(s), "a secret leaked: {}", text(&o));
+    }
+
+    // Every command reads the configuration through the same loader: the same report.
+    let other = hantu(dir.path(), &["backtest", "--sim-stocks", "1", "--sim-days", "60"], &env);
+    assert_eq!(other.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&other.stderr), report);
+
+    // `--json` carries the same list.
+    let o = hantu(dir.path(), &["config", "check", "--json"], &env);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&o)));
+    assert_eq!(v["valid"], false);
+    let got: Vec<_> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["key"].as_str().unwrap().to_owned(), p["source"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(got.len(), expected.len(), "{v}");
+    for ((key, source), (want_key, want_source)) in got.iter().zip(expected) {
+        assert_eq!(key, want_key, "{v}");
+        assert!(source.ends_with(want_source), "{v}");
+    }
+}
+
+#[test]
 fn config_check_lists_keys_with_sources_and_never_prints_secrets() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("hantu.toml"), "[backtest]\ncash = 5000000\n").unwrap();

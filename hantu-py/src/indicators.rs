@@ -49,7 +49,14 @@ impl From<MaType> for ind::MaType {
 /// cores, half each (`settle` is the history that makes the kernel forget where it started; see
 /// `hantu_core::indicators::split`); `usize::MAX` keeps a kernel that never forgets in one piece.
 macro_rules! batch {
+    // A running total (AD): the second half is summed apart and offset (`split::totals`).
+    ($name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), [$($out:ident),+], total) => {
+        batch!(@fn $name => $core, ($($input),+), ($($p: $t = $d),*), [$($out),+], totals());
+    };
     ($name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), [$($out:ident),+], $settle:expr) => {
+        batch!(@fn $name => $core, ($($input),+), ($($p: $t = $d),*), [$($out),+], halves($settle));
+    };
+    (@fn $name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), [$($out:ident),+], $how:ident($($settle:expr)?)) => {
         #[pyfunction]
         #[pyo3(signature = ($($input,)+ $($p = $d),*))]
         #[allow(clippy::too_many_arguments, reason = "one argument per input and parameter, as in TA-Lib")]
@@ -66,12 +73,11 @@ macro_rules! batch {
             {
                 $(let mut $out = $out.readwrite();)+
                 $(let $out = $out.as_slice_mut()?;)+
-                let settle: usize = $settle;
                 detached(py, || {
                     if !aligned {
                         return $core($($input,)+ $($p.into(),)* $($out),+);
                     }
-                    split::halves(n, settle, [$($out),+], |r, [$($out),+]| {
+                    split::$how(n, $($settle,)? [$($out),+], |r, [$($out),+]| {
                         $core($(&$input[r.clone()],)+ $($p.into(),)* $($out),+)
                     })
                 })
@@ -213,7 +219,7 @@ batch!(ultosc => ind::ultosc_into, (high, low, close), (period1: usize = 7, peri
 stream!(PyUltOsc, "ULTOSC", ind::UltOsc, (period1: usize = 7, period2: usize = 14, period3: usize = 28), (high, low, close) -> f64, |v| v);
 batch!(mfi => ind::mfi_into, (high, low, close, volume), (period: usize = 14), [out], period.saturating_add(1));
 stream!(PyMfi, "MFI", ind::Mfi, (period: usize = 14), (high, low, close, volume) -> f64, |v| v);
-batch!(ad => ind::ad_into, (high, low, close, volume), (), [out], usize::MAX);
+batch!(ad => ind::ad_into, (high, low, close, volume), (), [out], total);
 stream!(PyAd, "AD", ind::Ad, (), (high, low, close, volume) -> f64, |v| v);
 batch!(adosc => ind::adosc_into, (high, low, close, volume), (fast: usize = 3, slow: usize = 10), [out], fading(slow.max(fast), ema_keep(slow.max(fast)), 1));
 stream!(PyAdosc, "ADOSC", ind::Adosc, (fast: usize = 3, slow: usize = 10), (high, low, close, volume) -> f64, |v| v);

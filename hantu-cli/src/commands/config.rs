@@ -13,8 +13,8 @@ pub enum ConfigCommand {
     Check,
 }
 
-/// Runs a config command. (Loading already validated: a bad key never gets here, it exits 2
-/// naming the key and where it came from.)
+/// Runs a config command. (Loading already validated: a bad configuration never gets here, it
+/// exits 2 listing every problem with its key and where it came from, as JSON too with `--json`.)
 pub fn run(cmd: &ConfigCommand, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let ConfigCommand::Check = cmd;
     let value = serde_json::to_value(&ctx.cfg.config)?;

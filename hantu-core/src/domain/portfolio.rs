@@ -99,6 +99,10 @@ impl Portfolio {
     /// Updates the last price of `code` (no-op when nothing is held).
     #[inline]
     pub fn mark(&mut self, code: StockCode, price: Price) {
+        // Called on every bar; most bars find no position of theirs (often none at all).
+        if self.positions.is_empty() {
+            return;
+        }
         if let Some(p) = self.positions.get_mut(&code) {
             self.market_value += (price.won() - p.last_price.won()) * p.qty.get() as i64;
             p.last_price = price;

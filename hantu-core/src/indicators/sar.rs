@@ -170,10 +170,11 @@ impl Trail {
                 self.sar = self.sar.max_nan(prev_high).max_nan(high);
             } else {
                 out = self.sar;
-                if high > self.ep {
-                    self.ep = high;
-                    self.af = (self.af + step).min(max);
-                }
+                // A new extreme comes on a random third of bars: selects, not a branch.
+                let new = high > self.ep;
+                let grown = (self.af + step).min(max);
+                self.ep = if new { high } else { self.ep };
+                self.af = if new { grown } else { self.af };
                 self.sar = toward(self.sar, self.af, self.ep);
                 self.sar = self.sar.min_nan(prev_low).min_nan(low);
             }
@@ -187,10 +188,10 @@ impl Trail {
             self.sar = self.sar.min_nan(prev_low).min_nan(low);
         } else {
             out = self.sar;
-            if low < self.ep {
-                self.ep = low;
-                self.af = (self.af + step).min(max);
-            }
+            let new = low < self.ep;
+            let grown = (self.af + step).min(max);
+            self.ep = if new { low } else { self.ep };
+            self.af = if new { grown } else { self.af };
             self.sar = toward(self.sar, self.af, self.ep);
             self.sar = self.sar.max_nan(prev_high).max_nan(high);
         }

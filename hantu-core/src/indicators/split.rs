@@ -112,18 +112,7 @@ where
         for ((o, first), second) in outs.iter_mut().zip(&mut firsts).zip(&mut seconds) {
             (*first, *second) = o.split_at_mut(m);
         }
-        // A thread of its own for the second half, while the caller computes the first: the
-        // caller is usually not one of rayon's workers, and a join from outside the pool hands
-        // both halves to workers that may be asleep (measured: half the calls then ran on one
-        // core). Spawning costs tens of microseconds, a few percent of a split's smallest job.
-        std::thread::scope(|s| {
-            let spawned = std::thread::Builder::new().name("hantu-split".into()).spawn_scoped(s, || run(m..n, seconds));
-            match spawned {
-                Ok(second) => (run(0..m, firsts), second.join().unwrap_or_else(|_| Err(failed()))),
-                // No thread to be had: both report failure and the whole runs in one piece below.
-                Err(_) => (Err(failed()), Err(failed())),
-            }
-        })
+        both(|| run(0..m, firsts), || run(m..n, seconds))
     };
     // A NaN at the seam means the first half's state may be poisoned (a NaN in a running sum
     // or smoother reaches every later bar): the second half must then see it, so it runs again
@@ -144,6 +133,58 @@ where
         o[m..hi].copy_from_slice(&s[m - lo..]);
     }
     Ok(())
+}
+
+/// [`halves`] for a running total (AD): the second half is summed from zero beside the first,
+/// then the first half's total is added to each of its values, which then differ from one
+/// core's in the last bits of the total. `run` is as in [`halves`].
+///
+/// # Errors
+/// As [`halves`].
+pub fn totals<const K: usize, F>(n: usize, mut outs: [&mut [f64]; K], run: F) -> Result<(), IndicatorError>
+where
+    F: Fn(Range<usize>, [&mut [f64]; K]) -> Result<(), IndicatorError> + Sync,
+{
+    let m = n / 2;
+    if n < MIN_SPLIT || rayon::current_num_threads() < 2 {
+        return run(0..n, outs);
+    }
+    let (a, b) = {
+        let mut firsts: [&mut [f64]; K] = std::array::from_fn(|_| <&mut [f64]>::default());
+        let mut seconds: [&mut [f64]; K] = std::array::from_fn(|_| <&mut [f64]>::default());
+        for ((o, first), second) in outs.iter_mut().zip(&mut firsts).zip(&mut seconds) {
+            (*first, *second) = o.split_at_mut(m);
+        }
+        both(|| run(0..m, firsts), || run(m..n, seconds))
+    };
+    // A failed piece, or a total the first half has poisoned: one piece, as without a split.
+    if a.is_err() || b.is_err() || outs.iter().any(|o| !o[m - 1].is_finite()) {
+        return run(0..n, outs);
+    }
+    for o in &mut outs {
+        let base = o[m - 1];
+        for v in &mut o[m..] {
+            *v += base;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `a` on the calling thread and `b` on a thread of its own, at once.
+///
+/// The caller is usually not one of rayon's workers, and a join from outside the pool hands
+/// both halves to workers that may be asleep (measured: half the calls then ran on one core);
+/// spawning costs tens of microseconds, a few percent of a split's smallest job. When no thread
+/// can be had, both report failure and the caller runs the whole in one piece.
+fn both<A, B>(a: A, b: B) -> (Result<(), IndicatorError>, Result<(), IndicatorError>)
+where
+    A: FnOnce() -> Result<(), IndicatorError>,
+    B: FnOnce() -> Result<(), IndicatorError> + Send,
+{
+    std::thread::scope(|s| match std::thread::Builder::new().name("hantu-split".into()).spawn_scoped(s, b) {
+        Ok(second) => (a(), second.join().unwrap_or_else(|_| Err(failed()))),
+        Err(_) => (Err(failed()), Err(failed())),
+    })
 }
 
 /// What a piece reports when its thread could not run it (the whole is then run in one piece).
@@ -243,6 +284,31 @@ mod tests {
             })
         });
         assert!(matches!(e, Err(IndicatorError::HighBelowLow { index, .. }) if index == 2 * MIN_SPLIT));
+    }
+
+    #[test]
+    fn a_running_total_is_summed_in_two_halves() {
+        let x = walk(3 * MIN_SPLIT);
+        let v: Vec<f64> = x.iter().map(|p| p * 0.01).collect();
+        let (h, l): (Vec<f64>, Vec<f64>) = x.iter().map(|p| (p + 40.0, p - 60.0)).unzip();
+        let ad = |r: Range<usize>, o: &mut [f64]| {
+            crate::indicators::ad_into(&h[r.clone()], &l[r.clone()], &x[r.clone()], &v[r], o)
+        };
+        let mut got = vec![0.0; x.len()];
+        two_threads(|| totals(x.len(), [&mut got], |r, [o]| ad(r, o))).unwrap();
+        let mut want = vec![0.0; x.len()];
+        ad(0..x.len(), &mut want).unwrap();
+        let scale = want.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        // A long sum is off by up to ~n·ε of its size in either order; 1e-10 of the largest total.
+        assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-10 * scale));
+        assert_ne!(got, want, "the halves really were summed apart");
+        let mut poisoned = v.clone();
+        poisoned[10] = f64::NAN;
+        let ad = |r: Range<usize>, o: &mut [f64]| {
+            crate::indicators::ad_into(&h[r.clone()], &l[r.clone()], &x[r.clone()], &poisoned[r], o)
+        };
+        two_threads(|| totals(x.len(), [&mut got], |r, [o]| ad(r, o))).unwrap();
+        assert!(got[10..].iter().all(|v| v.is_nan()));
     }
 
     #[test]
