@@ -255,7 +255,8 @@ mod tests {
 
     #[test]
     fn codes_order_as_their_texts() {
-        let texts = ["005930", "0007C0", "Q52005", "Q520057", "Q520056", "00088K", "000880", "ZZZZZZ", "Q00000", "A00000"];
+        let texts =
+            ["005930", "0007C0", "Q52005", "Q520057", "Q520056", "00088K", "000880", "ZZZZZZ", "Q00000", "A00000"];
         for a in texts {
             for b in texts {
                 let (x, y) = (StockCode::new(a), StockCode::new(b));
