@@ -105,6 +105,9 @@ pub fn ultosc_into(
     // runs two bars at a time). `hb`/`ht` hold the block's values after the `longest` before
     // them, which the windows drop.
     let mut i = longest + 1;
+    if i >= n {
+        return if bad { Err(high_below_low(high, low)) } else { Ok(()) };
+    }
     let mut hb = vec![0.0; longest + BLOCK];
     let mut ht = vec![0.0; longest + BLOCK];
     for s in 0..longest {
@@ -262,6 +265,18 @@ mod tests {
     use super::*;
     use crate::indicators::testing::{assert_same, assert_warmup, bars};
     use proptest::prelude::*;
+
+    #[test]
+    fn series_about_as_long_as_the_longest_period() {
+        // The warm-up ends on the last bar, or one or two before it: the edges of the blocks.
+        let c: Vec<f64> = (0..40).map(|i| 1000.0 + f64::from(i % 7) * 10.0).collect();
+        let (h, l): (Vec<f64>, Vec<f64>) = c.iter().map(|v| (v + 5.0, v - 5.0)).unzip();
+        for n in [28, 29, 30, 40] {
+            let out = ultosc(&h[..n], &l[..n], &c[..n], 7, 14, 28).unwrap();
+            let mut s = UltOsc::new(7, 14, 28).unwrap();
+            assert_same(&out, &(0..n).map(|i| s.next(h[i], l[i], c[i])).collect::<Vec<_>>());
+        }
+    }
 
     proptest! {
         #[test]
