@@ -1,29 +1,32 @@
-//! Two cores for one long series: a batch kernel run on both halves of its input at once.
+//! Two cores for one long series: a batch kernel run on pieces of its input at once.
 //!
 //! Every batch indicator is causal — its output at bar `t` depends on bars `..=t` only — and
 //! all but the cumulative ones (OBV, AD) and SAR forget old bars: a window kernel (SMA, WILLR,
 //! AROON…) sees only its last `lookback` bars, and a recursive smoother (EMA, Wilder's RSI/ATR,
-//! KAMA…) keeps an old bar's influence only in a weight that shrinks geometrically. So the
-//! second half of a long series can be computed from its own start while the first half is
-//! computed on another core, provided the values near the seam are recomputed from enough
-//! history: [`halves`] runs the kernel on `[0, m)` and `[m, n)` in parallel, then reruns it on
-//! `[m - settle, m + settle)` and keeps that run's second half for `[m, m + settle)`.
+//! KAMA…) keeps an old bar's influence only in a weight that shrinks geometrically. So a piece
+//! of a long series can be computed from its own start while the piece before is computed on
+//! another core, provided the values near each seam are recomputed from enough history:
+//! [`halves`] cuts the series in four pieces, which the calling thread and one helper thread
+//! take in turn, then reruns the kernel on `[b - settle, b + settle)` around each seam `b` and
+//! keeps that run's second half for `[b, b + settle)`.
 //!
 //! What this changes in the output:
 //! - window extremes and per-bar formulas (MOM, ROC, TRANGE, WILLR, MIDPRICE, AROON, STOCHF's
 //!   %K): nothing, bit for bit;
-//! - running window sums (SMA, WMA, VAR, ULTOSC…): the last bits, as the second half's sums
-//!   start afresh instead of carrying the first half's rounding;
+//! - running window sums (SMA, WMA, VAR, ULTOSC…): the last bits, as each piece's sums start
+//!   afresh instead of carrying the rounding of the pieces before;
 //! - recursive smoothers: their seed's influence, below `1e-17` of the value once `settle` bars
 //!   have passed (see [`fading`]).
 //!
-//! Both stay within TA-Lib's 1e-9 relative. A NaN that poisons a running sum or smoother in the
-//! first half (every later output NaN, as in TA-Lib) is seen at the seam and the second half is
-//! then computed in the same pass as the first, so NaN spreads exactly as in one run. Series
-//! shorter than [`MIN_SPLIT`], or with one thread in rayon's pool (`RAYON_NUM_THREADS=1`: the
-//! same knob as the rest of hantu's parallel work), run in one piece.
+//! Both stay within TA-Lib's 1e-9 relative. A NaN that poisons a running sum or smoother (every
+//! later output NaN, as in TA-Lib) is seen at the next seam and the whole series is then
+//! computed in one pass, so NaN spreads exactly as in one run. Series shorter than
+//! [`MIN_SPLIT`], or with one thread in rayon's pool (`RAYON_NUM_THREADS=1`: the same knob as
+//! the rest of hantu's parallel work), run in one piece.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use super::{IndicatorError, MaType};
 
@@ -83,6 +86,12 @@ pub fn ma_settle(period: usize, t: MaType) -> usize {
     }
 }
 
+/// Pieces a long series is cut into. More than two, so that when the second core comes late
+/// (on a virtual machine an idle CPU can take milliseconds to be scheduled again) the caller
+/// takes the pieces the helper has not reached: a call is then never slower than on one core by
+/// more than a thread's start and the seams.
+const PIECES: usize = 4;
+
 /// Runs `run(range, outs)` — the kernel on the inputs `range` into `outs`, one slice per output,
 /// each `range.len()` long — over `0..n`, on two cores when the series is long enough.
 ///
@@ -102,42 +111,41 @@ pub fn halves<const K: usize, F>(
 where
     F: Fn(Range<usize>, [&mut [f64]; K]) -> Result<(), IndicatorError> + Sync,
 {
-    let m = n / 2;
-    if n < MIN_SPLIT || settle >= m / 2 || rayon::current_num_threads() < 2 {
+    if n < MIN_SPLIT || settle >= n / PIECES / 2 || rayon::current_num_threads() < 2 {
         return run(0..n, outs);
     }
-    let (a, b) = {
-        let mut firsts: [&mut [f64]; K] = std::array::from_fn(|_| <&mut [f64]>::default());
-        let mut seconds: [&mut [f64]; K] = std::array::from_fn(|_| <&mut [f64]>::default());
-        for ((o, first), second) in outs.iter_mut().zip(&mut firsts).zip(&mut seconds) {
-            (*first, *second) = o.split_at_mut(m);
+    let bounds: [usize; PIECES + 1] = std::array::from_fn(|i| i * n / PIECES);
+    // A NaN at a seam means the piece before may have poisoned its state (a NaN in a running
+    // sum or smoother reaches every later bar): the pieces after must then see it, so the whole
+    // runs again in one piece.
+    if in_pieces(&bounds, &mut outs, &run).is_err() || seams_poisoned(&bounds, &outs) {
+        return run(0..n, outs);
+    }
+    let mut seam: [Vec<f64>; K] = std::array::from_fn(|_| vec![0.0; 2 * settle + 1]);
+    for &b in &bounds[1..PIECES] {
+        // The seam is run one bar past what it replaces, to compare that bar with the piece's.
+        let (lo, hi, end) = (b - settle, b + settle, b + settle + 1);
+        let mut parts = seam.iter_mut().map(|s| &mut s[..end - lo]);
+        let seam_outs: [&mut [f64]; K] = std::array::from_fn(|_| parts.next().unwrap_or_default());
+        if run(lo..end, seam_outs).is_err() {
+            return run(0..n, outs);
         }
-        both(|| run(0..m, firsts), || run(m..n, seconds))
-    };
-    // A NaN at the seam means the first half's state may be poisoned (a NaN in a running sum
-    // or smoother reaches every later bar): the second half must then see it, so it runs again
-    // as part of the whole.
-    let poisoned = outs.iter().any(|o| !o[m - 1].is_finite());
-    if a.is_err() || b.is_err() || poisoned {
-        return run(0..n, outs);
-    }
-    let lo = m - settle;
-    let hi = (m + settle).min(n);
-    let mut seam: Vec<Vec<f64>> = (0..K).map(|_| vec![0.0; hi - lo]).collect();
-    let mut parts = seam.iter_mut().map(Vec::as_mut_slice);
-    let seam_outs: [&mut [f64]; K] = std::array::from_fn(|_| parts.next().unwrap_or_default());
-    if run(lo..hi, seam_outs).is_err() {
-        return run(0..n, outs);
-    }
-    for (o, s) in outs.iter_mut().zip(&seam) {
-        o[m..hi].copy_from_slice(&s[m - lo..]);
+        // Where the seam and the piece disagree on NaN past it, the piece's start hid one (a NaN
+        // on its first bars, inside its warm-up, never reached its running sums): the whole
+        // runs again in one piece.
+        if outs.iter().zip(&seam).any(|(o, s)| o[hi].is_nan() != s[hi - lo].is_nan()) {
+            return run(0..n, outs);
+        }
+        for (o, s) in outs.iter_mut().zip(&seam) {
+            o[b..hi].copy_from_slice(&s[b - lo..hi - lo]);
+        }
     }
     Ok(())
 }
 
-/// [`halves`] for a running total (AD): the second half is summed from zero beside the first,
-/// then the first half's total is added to each of its values, which then differ from one
-/// core's in the last bits of the total. `run` is as in [`halves`].
+/// [`halves`] for a running total (AD): each piece is summed from zero beside the others, then
+/// the total before it is added to each of its values, which then differ from one core's in
+/// the last bits of the total. `run` is as in [`halves`].
 ///
 /// # Errors
 /// As [`halves`].
@@ -145,51 +153,83 @@ pub fn totals<const K: usize, F>(n: usize, mut outs: [&mut [f64]; K], run: F) ->
 where
     F: Fn(Range<usize>, [&mut [f64]; K]) -> Result<(), IndicatorError> + Sync,
 {
-    let m = n / 2;
     if n < MIN_SPLIT || rayon::current_num_threads() < 2 {
         return run(0..n, outs);
     }
-    let (a, b) = {
-        let mut firsts: [&mut [f64]; K] = std::array::from_fn(|_| <&mut [f64]>::default());
-        let mut seconds: [&mut [f64]; K] = std::array::from_fn(|_| <&mut [f64]>::default());
-        for ((o, first), second) in outs.iter_mut().zip(&mut firsts).zip(&mut seconds) {
-            (*first, *second) = o.split_at_mut(m);
-        }
-        both(|| run(0..m, firsts), || run(m..n, seconds))
-    };
-    // A failed piece, or a total the first half has poisoned: one piece, as without a split.
-    if a.is_err() || b.is_err() || outs.iter().any(|o| !o[m - 1].is_finite()) {
+    let bounds: [usize; PIECES + 1] = std::array::from_fn(|i| i * n / PIECES);
+    if in_pieces(&bounds, &mut outs, &run).is_err() {
         return run(0..n, outs);
     }
-    for o in &mut outs {
-        let base = o[m - 1];
-        for v in &mut o[m..] {
-            *v += base;
+    for w in bounds[1..].windows(2) {
+        let (b, end) = (w[0], w[1]);
+        // A total poisoned before this piece: one piece, as without a split.
+        if outs.iter().any(|o| !o[b - 1].is_finite()) {
+            return run(0..n, outs);
+        }
+        for o in &mut outs {
+            let base = o[b - 1];
+            for v in &mut o[b..end] {
+                *v += base;
+            }
         }
     }
     Ok(())
 }
 
-/// Runs `a` on the calling thread and `b` on a thread of its own, at once.
-///
-/// The caller is usually not one of rayon's workers, and a join from outside the pool hands
-/// both halves to workers that may be asleep (measured: half the calls then ran on one core);
-/// spawning costs tens of microseconds, a few percent of a split's smallest job. When no thread
-/// can be had, both report failure and the caller runs the whole in one piece.
-fn both<A, B>(a: A, b: B) -> (Result<(), IndicatorError>, Result<(), IndicatorError>)
-where
-    A: FnOnce() -> Result<(), IndicatorError>,
-    B: FnOnce() -> Result<(), IndicatorError> + Send,
-{
-    std::thread::scope(|s| match std::thread::Builder::new().name("hantu-split".into()).spawn_scoped(s, b) {
-        Ok(second) => (a(), second.join().unwrap_or_else(|_| Err(failed()))),
-        Err(_) => (Err(failed()), Err(failed())),
-    })
+/// Whether a value just before a seam is NaN or infinite.
+fn seams_poisoned<const K: usize>(bounds: &[usize], outs: &[&mut [f64]; K]) -> bool {
+    bounds[1..bounds.len() - 1].iter().any(|&b| outs.iter().any(|o| !o[b - 1].is_finite()))
 }
 
-/// What a piece reports when its thread could not run it (the whole is then run in one piece).
-fn failed() -> IndicatorError {
-    IndicatorError::Param { param: "split", reason: "the second half's thread did not run".into() }
+/// Runs `run` on each piece `bounds[i]..bounds[i + 1]`, into the matching parts of `outs`, on
+/// the calling thread and a helper thread at once: each takes the next piece not yet taken, so
+/// a helper that starts late takes fewer (none, if it starts after the caller has taken all).
+fn in_pieces<const K: usize, F>(bounds: &[usize], outs: &mut [&mut [f64]; K], run: &F) -> Result<(), IndicatorError>
+where
+    F: Fn(Range<usize>, [&mut [f64]; K]) -> Result<(), IndicatorError> + Sync,
+{
+    let count = bounds.len() - 1;
+    let mut parts: Vec<[&mut [f64]; K]> =
+        (0..count).map(|_| std::array::from_fn(|_| <&mut [f64]>::default())).collect();
+    for (k, o) in outs.iter_mut().enumerate() {
+        let mut rest: &mut [f64] = o;
+        for (i, part) in parts.iter_mut().enumerate() {
+            let (piece, after) = std::mem::take(&mut rest).split_at_mut(bounds[i + 1] - bounds[i]);
+            part[k] = piece;
+            rest = after;
+        }
+    }
+    let slots: Vec<Mutex<Option<[&mut [f64]; K]>>> = parts.into_iter().map(|p| Mutex::new(Some(p))).collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = slots.get(i) else { break };
+            let taken = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+            if let Some(piece) = taken {
+                if run(bounds[i]..bounds[i + 1], piece).is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        // No thread to be had: the caller takes every piece.
+        let helper = std::thread::Builder::new().name("hantu-split".into()).spawn_scoped(s, work);
+        work();
+        if let Ok(h) = helper {
+            if h.join().is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+        }
+    });
+    if failed.load(Ordering::Relaxed) { Err(failed_piece()) } else { Ok(()) }
+}
+
+/// What a failed piece reports (the whole is then run in one piece, which gives the error).
+fn failed_piece() -> IndicatorError {
+    IndicatorError::Param { param: "split", reason: "a piece of the series failed".into() }
 }
 
 #[cfg(test)]
@@ -309,6 +349,16 @@ mod tests {
         };
         two_threads(|| totals(x.len(), [&mut got], |r, [o]| ad(r, o))).unwrap();
         assert!(got[10..].iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn a_nan_on_a_pieces_first_bar_spreads_as_in_one_run() {
+        // The NaN sits on the first bar of a piece: the piece's own run keeps it in its warm-up,
+        // the recomputed seam does not.
+        let mut x = walk(4 * MIN_SPLIT);
+        x[2 * MIN_SPLIT] = f64::NAN;
+        let got = split(&x, 30, |x, o| sma_into(x, 30, o));
+        assert!(got[2 * MIN_SPLIT..].iter().all(|v| v.is_nan()));
     }
 
     #[test]
