@@ -88,6 +88,13 @@ macro_rules! batch {
     };
 }
 
+/// The settle of a kernel kept on one core although it could be split: measured on two virtual
+/// cores with fresh 1M-bar arrays, the kernels that move more bytes than they compute (ATR,
+/// NATR and TRANGE read three inputs for a few operations a bar; BBANDS and MACD write three
+/// outputs) ran slower in pieces (up to twice TA-Lib's time instead of 1.2 times), the second
+/// core's copy of the data costing more than its share of the arithmetic.
+const ONE_CORE: usize = usize::MAX;
+
 /// A fresh float64 array of `n` elements, not zeroed: every batch kernel writes each of its
 /// outputs' elements (NaN in the warm-up), which `hantu-core`'s `writes_every_output` test
 /// checks kernel by kernel, so zeroing (a memset of the whole block, as glibc's `calloc` does
@@ -112,16 +119,16 @@ fn outputs<'py>(py: Python<'py>, mut arrays: Vec<Bound<'py, PyArray1<f64>>>) -> 
 batch!(sma => ind::sma_into, (close), (period: usize = 30), [out], period);
 batch!(ema => ind::ema_into, (close), (period: usize = 30), [out], fading(period, ema_keep(period), 1));
 batch!(rsi => ind::rsi_into, (close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
-batch!(atr => ind::atr_into, (high, low, close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
+batch!(atr => ind::atr_into, (high, low, close), (period: usize = 14), [out], ONE_CORE);
 batch!(adx => ind::adx_into, (high, low, close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1).saturating_mul(2));
 batch!(plus_di => ind::plus_di_into, (high, low, close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
 batch!(minus_di => ind::minus_di_into, (high, low, close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
-batch!(trange => ind::trange_into, (high, low, close), (), [out], 1);
+batch!(trange => ind::trange_into, (high, low, close), (), [out], ONE_CORE);
 batch!(obv => ind::obv_into, (close, volume), (), [out], usize::MAX);
 batch!(bbands => ind::bbands_ma_into, (close), (period: usize = 5, nbdev_up: f64 = 2.0, nbdev_dn: f64 = 2.0, matype: MaType = MaType::SMA),
-    [out_upper, out_middle, out_lower], period.saturating_add(ma_settle(period, matype.0)));
+    [out_upper, out_middle, out_lower], ONE_CORE);
 batch!(macd => ind::macd_into, (close), (fast: usize = 12, slow: usize = 26, signal: usize = 9),
-    [out_macd, out_signal, out_hist], fading(slow, ema_keep(slow), 1).saturating_add(fading(signal, ema_keep(signal), 1)));
+    [out_macd, out_signal, out_hist], ONE_CORE);
 batch!(stoch => ind::stoch_ma_into, (high, low, close),
     (fastk: usize = 5, slowk: usize = 3, slowd: usize = 3, slowk_matype: MaType = MaType::SMA, slowd_matype: MaType = MaType::SMA),
     [out_k, out_d], fastk.saturating_add(ma_settle(slowk, slowk_matype.0)).saturating_add(ma_settle(slowd, slowd_matype.0)));
@@ -209,7 +216,7 @@ batch!(stddev => ind::stddev_into, (close), (period: usize = 5, nbdev: f64 = 1.0
 stream!(PyStdDev, "STDDEV", ind::StdDev, (period: usize = 5, nbdev: f64 = 1.0), (x) -> f64, |v| v);
 batch!(jma => ind::jma_into, (close), (length: usize = 7, phase: f64 = 0.0, power: f64 = 2.0), [out], usize::MAX);
 stream!(PyJma, "JMA", ind::Jma, (length: usize = 7, phase: f64 = 0.0, power: f64 = 2.0), (x) -> f64, |v| v);
-batch!(natr => ind::natr_into, (high, low, close), (period: usize = 14), [out], fading(period, wilder_keep(period), 1));
+batch!(natr => ind::natr_into, (high, low, close), (period: usize = 14), [out], ONE_CORE);
 stream!(PyNatr, "NATR", ind::Natr, (period: usize = 14), (high, low, close) -> f64, |v| v);
 batch!(cci => ind::cci_into, (high, low, close), (period: usize = 14), [out], period);
 stream!(PyCci, "CCI", ind::Cci, (period: usize = 14), (high, low, close) -> f64, |v| v);

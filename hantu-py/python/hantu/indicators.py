@@ -3,11 +3,12 @@
 Batch functions take numpy arrays (or anything array-like; float64 contiguous arrays are used
 without a copy) and return float64 arrays of the same length, NaN during the warm-up, like
 TA-Lib. Given pandas Series they return Series with the same index. The GIL is released while
-the core computes, and a series of 65,536 bars or more is computed on two cores, half each:
-the values near the seam are recomputed from enough history that they equal one core's to
-the last bits (bit for bit for window extremes such as WILLR and AROON; OBV, AD, SAR and JMA,
-which never forget their start, always run on one core). ``RAYON_NUM_THREADS=1`` keeps every
-call on one core.
+the core computes, and a series of 65,536 bars or more is computed on two cores, in pieces:
+the values near each seam are recomputed from enough history that they equal one core's to
+the last bits (bit for bit for window extremes such as WILLR and AROON; AD adds each piece's
+total to the next). OBV, SAR and JMA, which never forget their start, and ATR, NATR, TRANGE,
+BBANDS and MACD, which move more bytes than they compute and measured slower in pieces, run
+on one core. ``RAYON_NUM_THREADS=1`` keeps every call on one core.
 
 Streaming classes update one bar at a time in O(1) and reproduce the batch values exactly:
 
