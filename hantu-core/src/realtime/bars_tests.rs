@@ -131,7 +131,8 @@ fn day_of_trades() -> impl Strategy<Value = Vec<Trade>> {
             .zip(secs)
             .map(|(&(c, _, qty, step), s)| {
                 cum[c] += qty;
-                px[c] += step * 100;
+                // A walk of up to 400 steps could reach zero: prices stay at 1,000 won or more.
+                px[c] = (px[c] + step * 100).max(1_000);
                 trade(codes[c], Timestamp::from_millis(start + s * 1000), px[c], qty, cum[c])
             })
             .collect()
