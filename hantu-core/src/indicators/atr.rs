@@ -15,6 +15,9 @@ use super::rsi::wilder_factors;
 use super::trange::true_range;
 use super::util::{check_fits, check_hlc_lengths, check_out, check_period, fill_warmup, high_below_low};
 
+/// Bars whose true ranges are computed together (a multiple of four).
+const BLOCK: usize = 256;
+
 /// Number of leading NaN outputs of [`atr`] for `period`.
 #[must_use]
 pub fn atr_lookback(period: usize) -> usize {
@@ -82,7 +85,6 @@ pub(crate) fn wilder_atr(
         }
         return if bad { Err(high_below_low(high, low)) } else { Ok(()) };
     }
-    let (all_high, all_low) = (high, low);
     bad |= high[0] < low[0];
     let (a, b) = wilder_factors(period);
     let mut sum = 0.0;
@@ -93,36 +95,36 @@ pub(crate) fn wilder_atr(
     let mut atr = sum / period as f64;
     out[period] = map(atr, close[period]);
     let pw = Powers::new(a);
-    let mut pc = close[period];
-    let (high, low, close, out) =
-        (&high[period + 1..n], &low[period + 1..n], &close[period + 1..n], &mut out[period + 1..]);
-    // The previous close is carried in a register, so each input is read once; exact-size
-    // chunks let the compiler drop every bounds check in the hot loop.
-    let (mut hc, mut lc, mut cc) = (high.chunks_exact(4), low.chunks_exact(4), close.chunks_exact(4));
-    let mut oc = out.chunks_exact_mut(4);
-    for (((h, l), c), o) in (&mut hc).zip(&mut lc).zip(&mut cc).zip(&mut oc) {
-        let tr = [
-            true_range(h[0], l[0], pc) * b,
-            true_range(h[1], l[1], c[0]) * b,
-            true_range(h[2], l[2], c[1]) * b,
-            true_range(h[3], l[3], c[2]) * b,
-        ];
-        let y = pw.step4(atr, tr);
-        bad |= (h[0] < l[0]) | (h[1] < l[1]) | (h[2] < l[2]) | (h[3] < l[3]);
-        for j in 0..4 {
-            o[j] = map(y[j], c[j]);
+    // In blocks: first the block's true ranges, in a loop without a carried value (the
+    // compiler vectorises it; `prev` is the close one bar back), then the smoothing four bars
+    // at a time over them. Blocks are a multiple of four long, so the four-bar steps fall on
+    // the same bars as over the whole series.
+    let start = period + 1;
+    let mut trs = [0.0; BLOCK];
+    let mut i = start;
+    while i < n {
+        let len = BLOCK.min(n - i);
+        let (h, l, prev, c, o) =
+            (&high[i..i + len], &low[i..i + len], &close[i - 1..i - 1 + len], &close[i..i + len], &mut out[i..i + len]);
+        for (((t, &h), &l), &p) in trs.iter_mut().zip(h).zip(l).zip(prev) {
+            *t = true_range(h, l, p) * b;
+            bad |= h < l;
         }
-        atr = y[3];
-        pc = c[3];
+        let (mut tc, mut cc, mut oc) = (trs[..len].chunks_exact(4), c.chunks_exact(4), o.chunks_exact_mut(4));
+        for ((t, c), o) in (&mut tc).zip(&mut cc).zip(&mut oc) {
+            let y = pw.step4(atr, [t[0], t[1], t[2], t[3]]);
+            for j in 0..4 {
+                o[j] = map(y[j], c[j]);
+            }
+            atr = y[3];
+        }
+        for ((&t, &c), o) in tc.remainder().iter().zip(cc.remainder()).zip(oc.into_remainder()) {
+            atr = pw.step(atr, t);
+            *o = map(atr, c);
+        }
+        i += len;
     }
-    let rest = hc.remainder().iter().zip(lc.remainder()).zip(cc.remainder());
-    for (((&h, &l), &c), o) in rest.zip(oc.into_remainder()) {
-        bad |= h < l;
-        atr = pw.step(atr, true_range(h, l, pc) * b);
-        *o = map(atr, c);
-        pc = c;
-    }
-    if bad { Err(high_below_low(all_high, all_low)) } else { Ok(()) }
+    if bad { Err(high_below_low(high, low)) } else { Ok(()) }
 }
 
 /// Streaming [`atr`].
