@@ -152,23 +152,29 @@ fn run(
         }
         trader.finish(end).await.map_err(core)?;
         let report = trader.report().map_err(core)?;
-        let engine = trader.engine();
-        let mut orders: Vec<_> = engine.finished_orders().to_vec();
-        orders.extend(engine.open_orders().iter().cloned());
-        let value = serde_json::json!({
-            "end": end,
-            "report": report,
-            "orders": orders,
-            "fills": engine.fills(),
-            "cash": engine.portfolio().cash(),
-            "equity": engine.portfolio().equity(),
-            "positions": engine.portfolio().positions().collect::<Vec<_>>(),
-            "gated": trader.gated(),
-            "control": trader.control().as_str(),
-        });
-        Ok::<_, PyErr>(value)
+        Ok::<_, PyErr>(session_json(&trader, end, &report))
     })?;
     serde_json::to_string(&out).map_err(|e| DataError::new_err(e.to_string()))
+}
+
+/// What a trader session ended with, as both the replay and the live run return it: how it
+/// ended, its report, every order (finished, then open), the fills, cash, equity, positions,
+/// whether new buys were gated and the control state.
+pub(crate) fn session_json(trader: &Trader, end: RunEnd, report: &impl serde::Serialize) -> serde_json::Value {
+    let engine = trader.engine();
+    let mut orders: Vec<_> = engine.finished_orders().to_vec();
+    orders.extend(engine.open_orders().iter().cloned());
+    serde_json::json!({
+        "end": end,
+        "report": report,
+        "orders": orders,
+        "fills": engine.fills(),
+        "cash": engine.portfolio().cash(),
+        "equity": engine.portfolio().equity(),
+        "positions": engine.portfolio().positions().collect::<Vec<_>>(),
+        "gated": trader.gated(),
+        "control": trader.control().as_str(),
+    })
 }
 
 /// Replays `ticks` (`(code, utc_ms, price, qty)` rows) through the trader on paper with the settings

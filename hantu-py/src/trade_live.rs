@@ -38,6 +38,7 @@ use serde::Deserialize;
 use crate::error::{BrokerError, ConfigError, DataError, HantuError, core_err};
 use crate::frames::bars_to_columns;
 use crate::gil::detached;
+use crate::trade::session_json;
 use crate::trade_market::{Counted, ScaledClock, StopReason, TokioSleeper, connect_kis, connect_sandbox};
 use crate::trade_strategy::{ErrorSink, HookError, Recorded, StrategySpec};
 
@@ -343,9 +344,6 @@ async fn run_session(
             () = watch => RunEnd::Shutdown,
         };
         let report = trader.report().map_err(core_err)?;
-        let engine = trader.engine();
-        let mut orders: Vec<_> = engine.finished_orders().to_vec();
-        orders.extend(engine.open_orders().iter().cloned());
         let server_view = server.as_ref().map(|s| {
             let fills = s.fills();
             let holdings: HashMap<String, u64> =
@@ -359,24 +357,18 @@ async fn run_session(
                 "holdings": holdings,
             })
         });
-        let value = serde_json::json!({
-            "venue": mode.as_str(),
-            "end": end,
-            "reason": reason.get(),
-            "report": report,
-            "orders": orders,
-            "fills": engine.fills(),
-            "cash": engine.portfolio().cash(),
-            "equity": engine.portfolio().equity(),
-            "positions": engine.portfolio().positions().collect::<Vec<_>>(),
-            "gated": trader.gated(),
-            "control": trader.control().as_str(),
-            "events": feed.seen,
-            "restore": trader.restore_summary(),
-            "started_at": now,
-            "ended_at": clock.now(),
-            "server": server_view,
-        });
+        let mut value = session_json(&trader, end, &report);
+        if let Some(fields) = value.as_object_mut() {
+            fields.extend([
+                ("venue".to_owned(), serde_json::json!(mode.as_str())),
+                ("reason".to_owned(), serde_json::json!(reason.get())),
+                ("events".to_owned(), serde_json::json!(feed.seen)),
+                ("restore".to_owned(), serde_json::json!(trader.restore_summary())),
+                ("started_at".to_owned(), serde_json::json!(now)),
+                ("ended_at".to_owned(), serde_json::json!(clock.now())),
+                ("server".to_owned(), serde_json::json!(server_view)),
+            ]);
+        }
         serde_json::to_string(&value).map_err(|e| DataError::new_err(e.to_string()))
     }
     .await;
