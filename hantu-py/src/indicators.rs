@@ -46,15 +46,16 @@ impl From<MaType> for ind::MaType {
 /// outputs are allocated as numpy arrays and filled in place with the GIL released: numpy backs
 /// large arrays with huge pages, so a fresh 1M-bar output costs a handful of page faults instead
 /// of two thousand, and nothing is copied or moved afterwards. A long series is computed on two
-/// cores, half each (`settle` is the history that makes the kernel forget where it started; see
-/// `hantu_core::indicators::split`); `usize::MAX` keeps a kernel that never forgets in one piece.
+/// cores, in pieces (`settle` is the history that makes the kernel forget where it started; see
+/// `hantu_core::indicators::split`); `usize::MAX` ([`ONE_CORE`]) keeps a kernel in one piece.
 macro_rules! batch {
-    // A running total (AD): the second half is summed apart and offset (`split::totals`).
+    // A running total (AD): each piece is summed apart and offset by the total before it
+    // (`split::totals`).
     ($name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), [$($out:ident),+], total) => {
         batch!(@fn $name => $core, ($($input),+), ($($p: $t = $d),*), [$($out),+], totals());
     };
     ($name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), [$($out:ident),+], $settle:expr) => {
-        batch!(@fn $name => $core, ($($input),+), ($($p: $t = $d),*), [$($out),+], halves($settle));
+        batch!(@fn $name => $core, ($($input),+), ($($p: $t = $d),*), [$($out),+], pieces($settle));
     };
     (@fn $name:ident => $core:path, ($($input:ident),+), ($($p:ident: $t:ty = $d:expr),*), [$($out:ident),+], $how:ident($($settle:expr)?)) => {
         #[pyfunction]

@@ -21,7 +21,7 @@
 //! output type name is taken by the batch result (`Macd`, `Stoch`, `Aroon`), the streaming type
 //! ends in `Stream`.
 //!
-//! The batch functions run on the calling thread; [`split::halves`] runs any of them on two
+//! The batch functions run on the calling thread; [`split::pieces`] runs any of them on two
 //! cores for a long series (the Python bindings do, from 65,536 bars).
 //!
 //! Streaming reproduces batch bit for bit, except for EMA, RSI, MACD, ATR and NATR, whose batch

@@ -6,7 +6,7 @@
 //! KAMA…) keeps an old bar's influence only in a weight that shrinks geometrically. So a piece
 //! of a long series can be computed from its own start while the piece before is computed on
 //! another core, provided the values near each seam are recomputed from enough history:
-//! [`halves`] cuts the series in four pieces, which the calling thread and one helper thread
+//! [`pieces`] cuts the series in four pieces, which the calling thread and one helper thread
 //! take in turn, then reruns the kernel on `[b - settle, b + settle)` around each seam `b` and
 //! keeps that run's second half for `[b, b + settle)`.
 //!
@@ -102,7 +102,7 @@ const PIECES: usize = 4;
 /// # Errors
 /// The kernel's error for the whole series: when a piece fails, the whole series is run again
 /// in one piece, so an error names the same bar it would have.
-pub fn halves<const K: usize, F>(
+pub fn pieces<const K: usize, F>(
     n: usize,
     settle: usize,
     mut outs: [&mut [f64]; K],
@@ -143,12 +143,12 @@ where
     Ok(())
 }
 
-/// [`halves`] for a running total (AD): each piece is summed from zero beside the others, then
+/// [`pieces`] for a running total (AD): each piece is summed from zero beside the others, then
 /// the total before it is added to each of its values, which then differ from one core's in
-/// the last bits of the total. `run` is as in [`halves`].
+/// the last bits of the total. `run` is as in [`pieces`].
 ///
 /// # Errors
-/// As [`halves`].
+/// As [`pieces`].
 pub fn totals<const K: usize, F>(n: usize, mut outs: [&mut [f64]; K], run: F) -> Result<(), IndicatorError>
 where
     F: Fn(Range<usize>, [&mut [f64]; K]) -> Result<(), IndicatorError> + Sync,
@@ -259,11 +259,11 @@ mod tests {
         f: impl Fn(&[f64], &mut [f64]) -> Result<(), IndicatorError> + Sync,
     ) -> Vec<f64> {
         let mut out = vec![f64::INFINITY; x.len()];
-        two_threads(|| halves(x.len(), settle, [&mut out], |r, [o]| f(&x[r], o))).unwrap();
+        two_threads(|| pieces(x.len(), settle, [&mut out], |r, [o]| f(&x[r], o))).unwrap();
         out
     }
 
-    /// Runs `f` on a pool of two threads, so the halves split on any machine.
+    /// Runs `f` on a pool of two threads, so the series splits on any machine.
     fn two_threads<T: Send>(f: impl FnOnce() -> T + Send) -> T {
         rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(f)
     }
@@ -319,7 +319,7 @@ mod tests {
         h[2 * MIN_SPLIT] -= 1.0;
         let mut out = vec![0.0; x.len()];
         let e = two_threads(|| {
-            halves(x.len(), 14, [&mut out], |r, [o]| {
+            pieces(x.len(), 14, [&mut out], |r, [o]| {
                 crate::indicators::willr_into(&h[r.clone()], &l[r.clone()], &x[r], 14, o)
             })
         });
@@ -327,7 +327,7 @@ mod tests {
     }
 
     #[test]
-    fn a_running_total_is_summed_in_two_halves() {
+    fn a_running_total_is_summed_in_pieces() {
         let x = walk(3 * MIN_SPLIT);
         let v: Vec<f64> = x.iter().map(|p| p * 0.01).collect();
         let (h, l): (Vec<f64>, Vec<f64>) = x.iter().map(|p| (p + 40.0, p - 60.0)).unzip();
@@ -341,7 +341,7 @@ mod tests {
         let scale = want.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
         // A long sum is off by up to ~n·ε of its size in either order; 1e-10 of the largest total.
         assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-10 * scale));
-        assert_ne!(got, want, "the halves really were summed apart");
+        assert_ne!(got, want, "the pieces really were summed apart");
         let mut poisoned = v.clone();
         poisoned[10] = f64::NAN;
         let ad = |r: Range<usize>, o: &mut [f64]| {
