@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
 
-use crate::columns::{ColumnArgs, Columns, Freq, bardata, parse_codes};
+use crate::columns::{CHUNK, ColumnArgs, Columns, Freq, Scratch, bardata, parse_codes};
 use crate::error::{ConfigError, core_err, validation_err};
 use crate::frames::{PyBarData, report_dict, stats_dict};
 use crate::gil::detached;
@@ -121,9 +121,6 @@ pub(crate) fn py_run_builtin(
     Ok(PyReport(report, data.freq))
 }
 
-/// Rows converted at a time when a backtest reads columns: the chunk of bars stays in cache.
-const CHUNK: usize = 2048;
-
 /// Runs a built-in strategy straight from bar columns, without the GIL: when the rows are
 /// ordered by (time, code), as frames usually are, each bar is read from the columns as the
 /// engine reaches it and no array of bars is built (the conversion was most of a run's time);
@@ -154,32 +151,24 @@ pub(crate) fn py_run_builtin_columns(
         let mut unordered = false;
         let mut prev = (Timestamp::from_millis(i64::MIN), 0_u32);
         let mut next = 0;
+        let mut scratch = Scratch::default();
         let fill = |buf: &mut Vec<Bar>| {
-            let end = (next + CHUNK).min(cols.len());
-            while next < end {
-                let ts = match cols.push_plain(next, buf) {
-                    Some(ts) => ts,
-                    None => match cols.full_bar(next) {
-                        Ok(bar) => {
-                            buf.push(bar);
-                            bar.ts
-                        }
-                        Err(e) => {
-                            bad = Some(e);
-                            next = cols.len();
-                            return;
-                        }
-                    },
-                };
-                let key = (ts, rank[cols.code_at(next)]);
-                if next > 0 && key <= prev {
-                    buf.pop();
+            let (start, rows) = (buf.len(), next..(next + CHUNK).min(cols.len()));
+            next = rows.end;
+            if let Err(e) = cols.push_rows(rows.clone(), &mut scratch, buf) {
+                bad = Some(e);
+                next = cols.len();
+                return;
+            }
+            for (k, (bar, i)) in buf[start..].iter().zip(rows).enumerate() {
+                let key = (bar.ts, rank[cols.code_at(i)]);
+                if i > 0 && key <= prev {
+                    buf.truncate(start + k);
                     unordered = true;
                     next = cols.len();
                     return;
                 }
                 prev = key;
-                next += 1;
             }
         };
         let days = cols.days_hint();

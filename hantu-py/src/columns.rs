@@ -5,6 +5,8 @@
 //! converts a column first); codes as `int32` indexes into a short list of code texts (pandas
 //! categories or `factorize`); dates as `int64` nanoseconds of naive KST wall-clock time.
 
+use std::ops::Range;
+
 use hantu_core::domain::{Bar, KST_OFFSET_SECS, Price, StockCode, Timestamp};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
@@ -17,6 +19,30 @@ const NS_PER_MS: i64 = 1_000_000;
 const MS_PER_DAY: i64 = 86_400_000;
 const KST_MS: i64 = KST_OFFSET_SECS * 1000;
 const CLOSE_MS: i64 = (15 * 60 + 30) * 60_000;
+/// 2^52: added to a float below it, leaves the integer part in the mantissa's low bits.
+const MAGIC: f64 = 4_503_599_627_370_496.0;
+const MAX_WON_F64: f64 = Price::MAX_WON as f64;
+
+/// Rows read column by column at a time by [`Columns::push_rows`]: a chunk of each column
+/// stays in cache between the passes.
+pub(crate) const CHUNK: usize = 2048;
+
+/// Work space of [`Columns::push_rows`]: one chunk of each price column in won and of volumes.
+pub(crate) struct Scratch {
+    won: [Vec<i64>; 4],
+    shares: Vec<u64>,
+    ts: Vec<Timestamp>,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            won: std::array::from_fn(|_| vec![0; CHUNK]),
+            shares: vec![0; CHUNK],
+            ts: vec![Timestamp::from_millis(0); CHUNK],
+        }
+    }
+}
 
 /// What the dates of a frame stamp: the caller says, or the clock time decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +82,17 @@ impl Freq {
         })
     }
 
+    /// [`Freq::ts`] of each of `ns`, into `out` (as long): one loop per kind of data, so the
+    /// choice is made once.
+    fn fill_ts(self, ns: &[i64], out: &mut [Timestamp]) {
+        let pairs = out.iter_mut().zip(ns);
+        match self {
+            Self::Intraday => pairs.for_each(|(t, &ns)| *t = Self::Intraday.ts(ns)),
+            Self::Daily => pairs.for_each(|(t, &ns)| *t = Self::Daily.ts(ns)),
+            Self::Auto => pairs.for_each(|(t, &ns)| *t = Self::Auto.ts(ns)),
+        }
+    }
+
     /// A core timestamp as naive KST nanoseconds: daily bars (stamped at the 15:30 close in the
     /// core) cross as midnight of their date unless the data is intraday.
     #[inline]
@@ -68,6 +105,16 @@ impl Freq {
             local * NS_PER_MS
         }
     }
+}
+
+/// Whether `low <= open, close <= high` on every row (what `Bar::validate` checks), without a
+/// call or a branch per row.
+fn in_order(open: &[i64], high: &[i64], low: &[i64], close: &[i64]) -> bool {
+    let mut bad = false;
+    for (((&o, &h), &l), &c) in open.iter().zip(high).zip(low).zip(close) {
+        bad |= !((l <= o) & (o <= h) & (l <= c) & (c <= h));
+    }
+    !bad
 }
 
 /// A numeric column as numpy holds it.
@@ -143,6 +190,54 @@ impl<'a> Num<'a> {
             }
             Self::I64(v) => u64::try_from(v[i]).ok(),
         }
+    }
+
+    /// Rows `from..from + out.len()` in whole won, written to `out`, column at a time: `false`
+    /// if any of them is not a whole number of won in range (the row path then says which).
+    ///
+    /// A float in range is converted by adding 2^52, which puts its integer part in the low bits
+    /// of the mantissa, and is whole exactly when taking 2^52 off again gives it back: additions
+    /// and compares that vectorise, where a float-to-integer conversion and its checks did not.
+    fn whole_won(self, from: usize, out: &mut [i64]) -> bool {
+        let mut bad = false;
+        match self {
+            Self::F64(v) => {
+                for (w, &x) in out.iter_mut().zip(&v[from..]) {
+                    let y = x + MAGIC;
+                    *w = y.to_bits().wrapping_sub(MAGIC.to_bits()) as i64;
+                    bad |= !((y - MAGIC == x) & (1.0..=MAX_WON_F64).contains(&x));
+                }
+            }
+            Self::I64(v) => {
+                for (w, &x) in out.iter_mut().zip(&v[from..]) {
+                    *w = x;
+                    bad |= !(1..=Price::MAX_WON).contains(&x);
+                }
+            }
+        }
+        !bad
+    }
+
+    /// Rows `from..from + out.len()` as share counts, as [`Num::whole_won`] reads prices: `false`
+    /// if any is not a whole, non-negative count below 2^52.
+    fn whole_shares(self, from: usize, out: &mut [u64]) -> bool {
+        let mut bad = false;
+        match self {
+            Self::F64(v) => {
+                for (n, &x) in out.iter_mut().zip(&v[from..]) {
+                    let y = x + MAGIC;
+                    *n = y.to_bits().wrapping_sub(MAGIC.to_bits());
+                    bad |= !((y - MAGIC == x) & (0.0..MAGIC).contains(&x));
+                }
+            }
+            Self::I64(v) => {
+                for (n, &x) in out.iter_mut().zip(&v[from..]) {
+                    *n = x as u64;
+                    bad |= x < 0;
+                }
+            }
+        }
+        !bad
     }
 
     /// Row `i` as a share count (the raw value as the error).
@@ -226,15 +321,53 @@ impl<'a> Columns<'a> {
         }
     }
 
-    /// Appends row `i` to `buf` when [`Columns::plain_bar`] takes it, and returns its time.
-    /// The bar is written straight into the buffer: built on the stack and copied, it was
-    /// read back by wider loads than the stores that wrote it, which stalls the CPU every row.
-    #[inline(always)]
-    pub(crate) fn push_plain(&self, i: usize, buf: &mut Vec<Bar>) -> Option<Timestamp> {
-        let bar = self.plain_bar(i)?;
-        let ts = bar.ts;
-        buf.push(bar);
-        Some(ts)
+    /// Appends rows `range` (at most [`CHUNK`] of them) to `buf` as checked bars, or raises
+    /// `DataError` naming the first bad row (the bars before it are appended).
+    pub(crate) fn push_rows(&self, range: Range<usize>, scratch: &mut Scratch, buf: &mut Vec<Bar>) -> PyResult<()> {
+        if !self.push_plain_rows(range.clone(), scratch, buf) {
+            for i in range {
+                buf.push(self.bar(i)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Columns::push_rows`] when every row of `range` is plain (whole won, in range and in
+    /// order, as [`Columns::plain_bar`] takes a row); `false`, with nothing appended, when one
+    /// is not. Each column is read in a loop of its own (most of them vectorise), then the
+    /// bars are put together from the chunk's values in cache.
+    fn push_plain_rows(&self, range: Range<usize>, scratch: &mut Scratch, buf: &mut Vec<Bar>) -> bool {
+        let (from, n) = (range.start, range.len());
+        let Scratch { won: [open, high, low, close], shares, ts } = scratch;
+        let (open, high, low, close) = (&mut open[..n], &mut high[..n], &mut low[..n], &mut close[..n]);
+        let (shares, ts) = (&mut shares[..n], &mut ts[..n]);
+        let [o, h, l, c] = self.prices;
+        let code_index = &self.code_index[range.clone()];
+        let count = self.codes.len() as u32;
+        let plain = o.whole_won(from, open)
+            & h.whole_won(from, high)
+            & l.whole_won(from, low)
+            & c.whole_won(from, close)
+            & self.volume.whole_shares(from, shares)
+            // A negative index reads as a large one.
+            & !code_index.iter().fold(false, |bad, &k| bad | (k as u32 >= count))
+            && in_order(open, high, low, close);
+        if !plain {
+            return false;
+        }
+        self.freq.fill_ts(&self.date[range], ts);
+        let (open, high, low, close) = (&*open, &*high, &*low, &*close);
+        // In range (checked above): `saturating` only spares building an error.
+        buf.extend((0..n).map(|j| Bar {
+            code: self.codes[code_index[j] as usize],
+            ts: ts[j],
+            open: Price::saturating(open[j]),
+            high: Price::saturating(high[j]),
+            low: Price::saturating(low[j]),
+            close: Price::saturating(close[j]),
+            volume: shares[j],
+        }));
+        true
     }
 
     /// Row `i` as a bar when its prices are whole won and every check passes: the per-row path,
@@ -246,9 +379,8 @@ impl<'a> Columns<'a> {
         self.plain_bar_of(i, code)
     }
 
-    /// [`Columns::push_plain`] for a row whose code the caller knows already (it grouped the
-    /// rows by code): the code column is not read again, and the bar's code comes from a
-    /// register, not from bytes just copied (their store and wider reload stalled every row).
+    /// Appends row `i` of stock `code` to `buf` when [`Columns::plain_bar`] takes it, and returns
+    /// its time: for a caller that grouped the rows by code, so the code column is not read again.
     #[inline(always)]
     pub(crate) fn push_plain_of(&self, i: usize, code: StockCode, buf: &mut Vec<Bar>) -> Option<Timestamp> {
         let bar = self.plain_bar_of(i, code)?;
@@ -390,8 +522,9 @@ pub(crate) fn bardata(py: Python<'_>, args: &ColumnArgs<'_>, freq: Freq) -> PyRe
 /// The rows as checked bars, ordered by (time, code).
 fn build(cols: &Columns<'_>) -> PyResult<Vec<Bar>> {
     let mut rows: Vec<Bar> = Vec::with_capacity(cols.len());
-    for i in 0..cols.len() {
-        rows.push(cols.bar(i)?);
+    let mut scratch = Scratch::default();
+    for from in (0..cols.len()).step_by(CHUNK) {
+        cols.push_rows(from..(from + CHUNK).min(cols.len()), &mut scratch, &mut rows)?;
     }
     // Long frames usually come ordered by (date, code) already; then no sort is needed.
     if !rows.is_sorted_by_key(|b| (b.ts, b.code)) {

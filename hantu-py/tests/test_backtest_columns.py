@@ -88,3 +88,49 @@ def test_many_chunks_read_beside_the_engine_give_the_same_report():
     bad["low"][30_001] = bad["high"][30_001] + 10
     with pytest.raises(hantu.DataError, match="row 30001"):
         hantu.backtest(bad, "sma-cross", {"fast": 10, "slow": 30}, freq="minute")
+
+
+def test_rows_convert_to_the_values_numpy_computes_across_chunks():
+    # Chunks of 2,048 rows are read column by column when every row of them is plain (whole
+    # won in range, whole volumes); a chunk with any other row is read row by row. Odd rows put
+    # here and there, chunk edges included, must convert as numpy says either way: prices
+    # rounded half away from zero, volumes truncated, int64 columns as they are.
+    n = 9_000
+    cols = minute_frame(n=n, seed=11)
+    odd = np.array([0, 2_047, 2_048, 4_100, 8_999])
+    cols["open"] = cols["open"].copy()
+    cols["open"][odd] += 0.5
+    cols["close"] = cols["close"].copy()
+    cols["close"][odd[:2]] -= 0.4
+    cols["volume"] = cols["volume"] + 0.75 * np.isin(np.arange(n), [4_101, 8_998])
+    # Rows 6,144..8,191 (the fourth chunk) hold no odd row: read column by column.
+    got = _frames.to_bardata(cols, freq="minute").columns()
+    for name in ("open", "close"):
+        x = cols[name]
+        np.testing.assert_array_equal(got[name], np.sign(x) * np.floor(np.abs(x) + 0.5))
+    np.testing.assert_array_equal(got["volume"], np.trunc(cols["volume"]))
+    np.testing.assert_array_equal(got["high"], cols["high"])
+    np.testing.assert_array_equal(got["date"], cols["date"])
+    as_int = {k: (v.astype(np.int64) if k in ("open", "high", "low", "close") else v) for k, v in cols.items()}
+    np.testing.assert_array_equal(_frames.to_bardata(as_int, freq="minute").columns()["low"], cols["low"])
+
+
+@pytest.mark.parametrize(
+    "column,value,message",
+    [
+        ("close", np.nan, "close NaN is not a positive price"),
+        ("low", 0.0, "low 0 is not a positive price"),
+        ("high", 2e12, "high 2000000000000 is not a positive price"),
+        ("volume", -1.0, "volume -1 is not a non-negative number"),
+        ("volume", np.inf, "volume inf is not a non-negative number"),
+    ],
+)
+@pytest.mark.parametrize("row", [0, 2_047, 2_048, 5_000])
+def test_a_bad_value_anywhere_is_named_by_its_row(column, value, message, row):
+    cols = minute_frame(n=6_000, seed=12)
+    cols[column] = cols[column].copy()
+    cols[column][row] = value
+    with pytest.raises(hantu.DataError, match=f"row {row}: {message}"):
+        _frames.to_bardata(cols, freq="minute")
+    with pytest.raises(hantu.DataError, match=f"row {row}: {message}"):
+        hantu.backtest(cols, "sma-cross", freq="minute")
