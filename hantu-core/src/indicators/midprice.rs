@@ -48,7 +48,11 @@ pub fn midprice_into(high: &[f64], low: &[f64], period: usize, out: &mut [f64]) 
     check_fits("period", period, n)?;
     check_out("out", out.len(), n)?;
     fill_warmup(out, midprice_lookback(period));
-    let (bad, nan) = sliding_extremes(high, low, period, |i, hh, ll| out[i] = (hh + ll) / 2.0);
+    let (bad, nan) = sliding_extremes(high, low, period, |t, hh, ll| {
+        for ((o, &hh), &ll) in out[t..].iter_mut().zip(hh).zip(ll) {
+            *o = (hh + ll) / 2.0;
+        }
+    });
     if bad {
         return Err(high_below_low(high, low));
     }

@@ -72,7 +72,11 @@ pub(crate) fn raw_k_batch(
     fastk: usize,
     mut sink: impl FnMut(usize, f64),
 ) -> Result<bool, IndicatorError> {
-    let (bad, nan) = sliding_extremes(high, low, fastk, |i, hh, ll| sink(i, raw_k(close[i], hh, ll)));
+    let (bad, nan) = sliding_extremes(high, low, fastk, |t, hh, ll| {
+        for (k, ((&hh, &ll), &c)) in hh.iter().zip(ll).zip(&close[t..]).enumerate() {
+            sink(t + k, raw_k(c, hh, ll));
+        }
+    });
     if bad {
         return Err(high_below_low(high, low));
     }

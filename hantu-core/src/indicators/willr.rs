@@ -55,7 +55,11 @@ pub fn willr_into(
     check_fits("period", period, n)?;
     check_out("out", out.len(), n)?;
     fill_warmup(out, willr_lookback(period));
-    let (bad, nan) = sliding_extremes(high, low, period, |i, hh, ll| out[i] = value(hh, ll, close[i]));
+    let (bad, nan) = sliding_extremes(high, low, period, |t, hh, ll| {
+        for (((o, &c), &hh), &ll) in out[t..].iter_mut().zip(&close[t..]).zip(hh).zip(ll) {
+            *o = value(hh, ll, c);
+        }
+    });
     if bad {
         return Err(high_below_low(high, low));
     }
