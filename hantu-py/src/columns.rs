@@ -19,6 +19,8 @@ const NS_PER_MS: i64 = 1_000_000;
 const MS_PER_DAY: i64 = 86_400_000;
 const KST_MS: i64 = KST_OFFSET_SECS * 1000;
 const CLOSE_MS: i64 = (15 * 60 + 30) * 60_000;
+/// pandas' missing date (NaT) as int64 nanoseconds.
+const NAT: i64 = i64::MIN;
 /// 2^52: added to a float below it, leaves the integer part in the mantissa's low bits.
 const MAGIC: f64 = 4_503_599_627_370_496.0;
 const MAX_WON_F64: f64 = Price::MAX_WON as f64;
@@ -343,6 +345,7 @@ impl<'a> Columns<'a> {
         let (shares, ts) = (&mut shares[..n], &mut ts[..n]);
         let [o, h, l, c] = self.prices;
         let code_index = &self.code_index[range.clone()];
+        let dates = &self.date[range.clone()];
         let count = self.codes.len() as u32;
         let plain = o.whole_won(from, open)
             & h.whole_won(from, high)
@@ -351,11 +354,12 @@ impl<'a> Columns<'a> {
             & self.volume.whole_shares(from, shares)
             // A negative index reads as a large one.
             & !code_index.iter().fold(false, |bad, &k| bad | (k as u32 >= count))
+            & !dates.iter().fold(false, |nat, &ns| nat | (ns == NAT))
             && in_order(open, high, low, close);
         if !plain {
             return false;
         }
-        self.freq.fill_ts(&self.date[range], ts);
+        self.freq.fill_ts(dates, ts);
         let (open, high, low, close) = (&*open, &*high, &*low, &*close);
         // In range (checked above): `saturating` only spares building an error.
         buf.extend((0..n).map(|j| Bar {
@@ -400,7 +404,11 @@ impl<'a> Columns<'a> {
             return None;
         }
         let volume = self.volume.plain_volume(i)?;
-        Some(Bar { code, ts: self.freq.ts(self.date[i]), open, high, low, close, volume })
+        let ns = self.date[i];
+        if ns == NAT {
+            return None;
+        }
+        Some(Bar { code, ts: self.freq.ts(ns), open, high, low, close, volume })
     }
 
     /// Row `i` the long way: rounds fractional prices, and names what is wrong.
@@ -420,6 +428,9 @@ impl<'a> Columns<'a> {
             .ok()
             .and_then(|c| self.codes.get(c))
             .ok_or_else(|| row_err("missing code".into()))?;
+        if self.date[i] == NAT {
+            return Err(row_err("missing date".into()));
+        }
         let bar = Bar {
             code: *code,
             ts: self.freq.ts(self.date[i]),

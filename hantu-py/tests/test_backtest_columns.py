@@ -134,3 +134,19 @@ def test_a_bad_value_anywhere_is_named_by_its_row(column, value, message, row):
         _frames.to_bardata(cols, freq="minute")
     with pytest.raises(hantu.DataError, match=f"row {row}: {message}"):
         hantu.backtest(cols, "sma-cross", freq="minute")
+
+
+@pytest.mark.parametrize("row", [0, 2_048, 5_999])
+def test_a_missing_date_is_named_by_its_row(row):
+    cols = minute_frame(n=6_000, seed=13)
+    cols["date"] = cols["date"].copy()
+    cols["date"][row] = np.iinfo(np.int64).min  # NaT
+    frame = pd.DataFrame({**cols, "date": cols["date"].view("datetime64[ns]")})
+    assert frame["date"].isna().sum() == 1
+    for data in (cols, frame):
+        with pytest.raises(hantu.DataError, match=f"row {row}: missing date"):
+            _frames.to_bardata(data, freq="minute")
+        with pytest.raises(hantu.DataError, match=f"row {row}: missing date"):
+            hantu.backtest(data, "sma-cross", freq="minute")
+        with pytest.raises(hantu.DataError, match=f"row {row}: missing date"):
+            hantu.backtest_many(data, "sma-cross", per_code=True, freq="minute")

@@ -78,11 +78,8 @@ def _date_ns(values: Any) -> np.ndarray:
                 arr = pd.to_datetime(arr).to_numpy(dtype="datetime64[ns]")
             except (ValueError, TypeError) as e:
                 raise DataError(f"column date: {e}") from None
-    ns = np.ascontiguousarray(arr.view(np.int64))
-    nat = ns == np.iinfo(np.int64).min
-    if nat.any():
-        raise DataError(f"column date: missing value at row {int(np.argmax(nat))}")
-    return ns
+    # A missing date (NaT, the smallest int64) is refused by the core, naming its row.
+    return np.ascontiguousarray(arr.view(np.int64))
 
 
 def _code_index(values: Any, n: int) -> Tuple[np.ndarray, List[str]]:
@@ -93,15 +90,17 @@ def _code_index(values: Any, n: int) -> Tuple[np.ndarray, List[str]]:
     if not isinstance(values, (pd.Series, pd.Index)):
         values = pd.Series(np.asarray(values))
     if isinstance(values.dtype, pd.CategoricalDtype):
-        index = np.asarray(values.cat.codes if isinstance(values, pd.Series) else values.codes)
-        uniques = values.cat.categories if isinstance(values, pd.Series) else values.categories
+        # The Categorical itself: `Series.cat.codes` builds a Series around its codes first.
+        cat = values.array if isinstance(values, pd.Series) else values
+        index, uniques = cat.codes, cat.categories
     else:
         dtype = values.dtype
         if isinstance(dtype, pd.StringDtype) and dtype.storage == "python":
             # The object array behind python-backed strings factorizes about twice as fast.
             values = values.to_numpy(dtype=object)
         index, uniques = pd.factorize(values, sort=False)
-    return np.ascontiguousarray(index, dtype=np.int32), list(codes_as_text(pd.Series(uniques)))
+    texts = [f"{int(c):06d}" for c in uniques] if pd.api.types.is_integer_dtype(uniques) else [str(c) for c in uniques]
+    return np.ascontiguousarray(index, dtype=np.int32), texts
 
 
 def _number(col: str, values: Any) -> np.ndarray:
