@@ -91,7 +91,7 @@ def _code_index(values: Any, n: int) -> Tuple[np.ndarray, List[str]]:
         values = pd.Series(np.asarray(values))
     if isinstance(values.dtype, pd.CategoricalDtype):
         # The Categorical itself: `Series.cat.codes` builds a Series around its codes first.
-        cat = values.array if isinstance(values, pd.Series) else values
+        cat: Any = values.array if isinstance(values, pd.Series) else values
         index, uniques = cat.codes, cat.categories
     else:
         dtype = values.dtype
