@@ -69,6 +69,7 @@ fn _hantu(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<backtest::PyReport>()?;
     m.add_class::<store::PyStore>()?;
     m.add_function(wrap_pyfunction!(columns::py_bars_from_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::py_factorize_text, m)?)?;
     m.add_function(wrap_pyfunction!(data::py_read_csv_dir, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::py_run_python, m)?)?;
     m.add_function(wrap_pyfunction!(backtest::py_run_builtin, m)?)?;

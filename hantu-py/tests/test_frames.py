@@ -108,3 +108,27 @@ def test_intraday_times_survive_a_backtest():
     # Fills happen at bar times inside the session, none moved to midnight.
     assert (r.fills.date != r.fills.date.dt.normalize()).all()
     assert set(r.fills.date) <= set(df.date)
+
+
+def test_text_codes_factorize_as_pandas_does():
+    from hantu import _frames, _hantu
+
+    rng = np.random.default_rng(4)
+    pool = ["005930", "000660", "Q520057", "035420"]
+    # Runs of one string object, equal texts in distinct objects, and first appearances late.
+    rows = np.array([pool[k] for k in rng.integers(0, 3, 5_000)] + ["".join(["0354", "20"])] * 3 + ["035420"], dtype=object)
+    index, texts = _hantu.factorize_text(rows)
+    want_index, want_uniques = pd.factorize(rows, sort=False)
+    np.testing.assert_array_equal(index, want_index)
+    assert texts == list(want_uniques)
+    # A missing code or a number is pandas' to handle: the missing one is then named.
+    assert _hantu.factorize_text(np.array(["005930", None], dtype=object)) is None
+    assert _hantu.factorize_text(np.array(["005930", 5930], dtype=object)) is None
+    frame = pd.DataFrame({"code": rows})
+    for column in (frame["code"], frame["code"].astype(object), rows, list(rows)):
+        got_index, got_texts = _frames._code_index(column, len(rows))
+        np.testing.assert_array_equal(got_index, want_index)
+        assert got_texts == list(want_uniques)
+    # An empty first code is a code like any other here (the core then refuses it by name).
+    index, texts = _hantu.factorize_text(np.array(["", "005930", ""], dtype=object))
+    assert list(index) == [0, 1, 0] and texts == ["", "005930"]

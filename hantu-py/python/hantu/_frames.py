@@ -95,9 +95,11 @@ def _code_index(values: Any, n: int) -> Tuple[np.ndarray, List[str]]:
         index, uniques = cat.codes, cat.categories
     else:
         dtype = values.dtype
-        if isinstance(dtype, pd.StringDtype) and dtype.storage == "python":
-            # The object array behind python-backed strings factorizes about twice as fast.
-            values = values.to_numpy(dtype=object)
+        if dtype == object or (isinstance(dtype, pd.StringDtype) and dtype.storage == "python"):
+            # One Python string per row: the core factorizes them, comparing the objects first.
+            found = _hantu.factorize_text(np.asarray(values.to_numpy(dtype=object), dtype=object))
+            if found is not None:
+                return found
         index, uniques = pd.factorize(values, sort=False)
     texts = [f"{int(c):06d}" for c in uniques] if pd.api.types.is_integer_dtype(uniques) else [str(c) for c in uniques]
     return np.ascontiguousarray(index, dtype=np.int32), texts
