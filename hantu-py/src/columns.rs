@@ -5,11 +5,10 @@
 //! converts a column first); codes as `int32` indexes into a short list of code texts (pandas
 //! categories or `factorize`); dates as `int64` nanoseconds of naive KST wall-clock time.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use hantu_core::domain::{Bar, KST_OFFSET_SECS, Price, StockCode, Timestamp};
-use std::collections::HashMap;
-
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -343,6 +342,9 @@ impl<'a> Columns<'a> {
     /// bars are put together from the chunk's values in cache.
     fn push_plain_rows(&self, range: Range<usize>, scratch: &mut Scratch, buf: &mut Vec<Bar>) -> bool {
         let (from, n) = (range.start, range.len());
+        if n > CHUNK {
+            return false;
+        }
         let Scratch { won: [open, high, low, close], shares, ts } = scratch;
         let (open, high, low, close) = (&mut open[..n], &mut high[..n], &mut low[..n], &mut close[..n]);
         let (shares, ts) = (&mut shares[..n], &mut ts[..n]);

@@ -83,8 +83,9 @@ def _date_ns(values: Any) -> np.ndarray:
 
 
 def _code_index(values: Any, n: int) -> Tuple[np.ndarray, List[str]]:
-    """Codes as int32 indexes into their distinct texts: a categorical's own codes, else one
-    ``factorize`` (no text made per row; integer codes are padded to six digits)."""
+    """Codes as int32 indexes into their distinct texts: a categorical's own codes, Python
+    strings factorized by the core, anything else by ``pandas.factorize`` (no text made per
+    row; integer codes are padded to six digits)."""
     if isinstance(values, (str, np.str_)):
         return np.zeros(n, dtype=np.int32), [str(values)]
     if not isinstance(values, (pd.Series, pd.Index)):
