@@ -47,6 +47,7 @@ const BLOCK: usize = 64;
 /// # Errors
 /// As [`ad`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
 #[doc(alias = "AD")]
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
 pub fn ad_into(
     high: &[f64],
     low: &[f64],

@@ -51,6 +51,7 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
 /// # Errors
 /// As [`atr`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
 #[doc(alias = "ATR")]
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
 pub fn atr_into(
     high: &[f64],
     low: &[f64],

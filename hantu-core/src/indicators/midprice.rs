@@ -41,6 +41,7 @@ pub fn midprice(high: &[f64], low: &[f64], period: usize) -> Result<Vec<f64>, In
 /// # Errors
 /// As [`midprice`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
 #[doc(alias = "MIDPRICE")]
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
 pub fn midprice_into(high: &[f64], low: &[f64], period: usize, out: &mut [f64]) -> Result<(), IndicatorError> {
     MidPrice::new(period)?;
     let n = high.len();

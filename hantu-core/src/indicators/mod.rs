@@ -24,6 +24,11 @@
 //! The batch functions run on the calling thread; [`split::pieces`] runs any of them on two
 //! cores for a long series (the Python bindings do, from 65,536 bars).
 //!
+//! The kernels whose speed is the width of their vector loops (ATR, NATR, TRANGE, AD, WILLR,
+//! MIDPRICE) are also compiled for AVX2 and AVX and pick the widest the CPU has when called
+//! (`multiversion`); the default build targets plain x86-64 (SSE2), two values per instruction.
+//! Rust never fuses a multiply and an add on its own, so every version gives the same bits.
+//!
 //! Streaming reproduces batch bit for bit, except for EMA, RSI, MACD, ATR and NATR, whose batch
 //! kernels evaluate the recurrence four bars at a time for speed (see `recurrence.rs`) and agree
 //! with streaming to 1e-12 relative. A property test per indicator checks this on random data.

@@ -38,6 +38,7 @@ pub fn natr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<V
 /// # Errors
 /// As [`natr`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
 #[doc(alias = "NATR")]
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
 pub fn natr_into(
     high: &[f64],
     low: &[f64],

@@ -41,6 +41,7 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, Indi
 /// # Errors
 /// As [`trange`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
 #[doc(alias = "TRANGE")]
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
 pub fn trange_into(high: &[f64], low: &[f64], close: &[f64], out: &mut [f64]) -> Result<(), IndicatorError> {
     check_hlc_lengths(high, low, close)?;
     check_out("out", out.len(), close.len())?;

@@ -42,6 +42,7 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
 /// # Errors
 /// As [`willr`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
 #[doc(alias = "WILLR")]
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
 pub fn willr_into(
     high: &[f64],
     low: &[f64],

@@ -265,6 +265,7 @@ const DOUBLING_MAX: usize = 32;
 /// the window of `w` is then two such windows that overlap. Each pass is one loop of
 /// independent compares over values in cache, which vectorises; the scan's compares in van
 /// Herk's scheme depend on each other.
+#[inline(always)]
 fn doubled_extremes(high: &[f64], low: &[f64], w: usize, mut f: impl FnMut(usize, &[f64], &[f64])) -> (bool, bool) {
     let n = high.len();
     let (mut bad, mut nan) = (false, false);
@@ -292,6 +293,7 @@ fn doubled_extremes(high: &[f64], low: &[f64], w: usize, mut f: impl FnMut(usize
 /// The max (`MAX`) or min of each window of `w` values of `x`, in order (`x.len() - w + 1` of
 /// them), in `a` or `b` (scratch of `x.len()` values at least). With NaN the values are
 /// unspecified.
+#[inline(always)]
 fn doubled<'a, const MAX: bool>(x: &'a [f64], w: usize, a: &'a mut [f64], b: &'a mut [f64]) -> &'a [f64] {
     let pick = |p: f64, q: f64| if (p > q) == MAX { p } else { q };
     let n = x.len();
