@@ -53,6 +53,13 @@ impl Price {
 
     /// The valid price nearest to `won` (1 below, [`Price::MAX_WON`] above): for values checked
     /// to be in range already, many at a time, where it is two compares and no error to build.
+    ///
+    /// ```
+    /// use hantu_core::domain::Price;
+    /// assert_eq!(Price::saturating(71_500).won(), 71_500);
+    /// assert_eq!(Price::saturating(0).won(), 1);
+    /// assert_eq!(Price::saturating(i64::MAX), Price::new(Price::MAX_WON));
+    /// ```
     #[must_use]
     #[inline]
     pub const fn saturating(won: i64) -> Self {
