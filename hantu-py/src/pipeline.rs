@@ -62,8 +62,9 @@ where
         let mut refill = move |out: &mut Vec<Bar>| {
             let next = match full_rx.try_recv() {
                 Ok(next) => Some(next),
-                Err(mpsc::TryRecvError::Disconnected) => None,
-                Err(mpsc::TryRecvError::Empty) => match shared.try_lock() {
+                // No chunk waiting, or no reader at all (it could not be started, or it has
+                // ended): the caller reads the next chunk itself, unless the reader is at work.
+                Err(mpsc::TryRecvError::Empty | mpsc::TryRecvError::Disconnected) => match shared.try_lock() {
                     Ok(mut produce) => read_here(&full_rx, &mut *produce, done, out),
                     Err(TryLockError::Poisoned(p)) => read_here(&full_rx, &mut *p.into_inner(), done, out),
                     // The reader is at work: its chunk comes next.
