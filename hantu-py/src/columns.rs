@@ -121,6 +121,16 @@ fn in_order(open: &[i64], high: &[i64], low: &[i64], close: &[i64]) -> bool {
     !bad
 }
 
+/// `x` as an integer, and whether it was one, for `0 <= x < 2^52` (the caller checks the range):
+/// adding 2^52 puts the integer part in the low bits of the mantissa, and `x` was whole exactly
+/// when taking 2^52 off again gives it back. Additions and compares that vectorise, where a
+/// float-to-integer conversion and its checks did not.
+#[inline(always)]
+fn whole(x: f64) -> (u64, bool) {
+    let y = x + MAGIC;
+    (y.to_bits().wrapping_sub(MAGIC.to_bits()), y - MAGIC == x)
+}
+
 /// A numeric column as numpy holds it.
 #[derive(FromPyObject)]
 pub(crate) enum NumColumn<'py> {
@@ -198,18 +208,14 @@ impl<'a> Num<'a> {
 
     /// Rows `from..from + out.len()` in whole won, written to `out`, column at a time: `false`
     /// if any of them is not a whole number of won in range (the row path then says which).
-    ///
-    /// A float in range is converted by adding 2^52, which puts its integer part in the low bits
-    /// of the mantissa, and is whole exactly when taking 2^52 off again gives it back: additions
-    /// and compares that vectorise, where a float-to-integer conversion and its checks did not.
     fn whole_won(self, from: usize, out: &mut [i64]) -> bool {
         let mut bad = false;
         match self {
             Self::F64(v) => {
                 for (w, &x) in out.iter_mut().zip(&v[from..]) {
-                    let y = x + MAGIC;
-                    *w = y.to_bits().wrapping_sub(MAGIC.to_bits()) as i64;
-                    bad |= !((y - MAGIC == x) & (1.0..=MAX_WON_F64).contains(&x));
+                    let (n, exact) = whole(x);
+                    *w = n as i64;
+                    bad |= !(exact & (1.0..=MAX_WON_F64).contains(&x));
                 }
             }
             Self::I64(v) => {
@@ -229,9 +235,9 @@ impl<'a> Num<'a> {
         match self {
             Self::F64(v) => {
                 for (n, &x) in out.iter_mut().zip(&v[from..]) {
-                    let y = x + MAGIC;
-                    *n = y.to_bits().wrapping_sub(MAGIC.to_bits());
-                    bad |= !((y - MAGIC == x) & (0.0..MAGIC).contains(&x));
+                    let exact;
+                    (*n, exact) = whole(x);
+                    bad |= !(exact & (0.0..MAGIC).contains(&x));
                 }
             }
             Self::I64(v) => {

@@ -256,8 +256,8 @@ pub(crate) fn sliding_extremes(
 }
 
 /// Longest window [`sliding_extremes`] finds by doubling: up to 32 bars that is at most six
-/// passes of two-wide vector compares, fewer instructions than van Herk's three dependent
-/// compares per bar; beyond, van Herk's fixed cost wins.
+/// passes of vector compares (two to four values each), fewer instructions than van Herk's
+/// three dependent compares per bar; beyond, van Herk's fixed cost wins.
 const DOUBLING_MAX: usize = 32;
 
 /// [`sliding_extremes`] by doubling, a segment at a time: the max of every pair of neighbours,
