@@ -13,7 +13,11 @@ What is measured:
 1. **Indicators** on fresh 1,000,000-bar arrays (minute bars of KRX sessions, a random walk):
    every indicator TA-Lib also has, ``hantu.indicators.<name>`` against ``talib.<NAME>`` with the
    same parameters. Each round copies the inputs anew (so neither side finds them hot in cache
-   from the other's call) and alternates which side goes first; the table shows medians.
+   from the other's call) and alternates which side goes first; the table shows medians. Each
+   output is dropped after its call, as in a loop that computes, uses and moves on: hantu then
+   takes the dropped output's block for the next call (``hantu-py/src/buffers.rs``). TA-Lib's
+   numpy arrays come from glibc, which gives blocks this large back to the kernel when they are
+   freed, so its outputs are mostly fresh pages.
 2. **One backtest**, SMA 10/30 crossover on the same 1M minute bars, end to end from what the
    user holds: a long DataFrame (as ``hantu.sim.market`` returns) and plain numpy columns,
    against vectorbt's pipeline (two moving averages, the crossings, ``Portfolio.from_signals``

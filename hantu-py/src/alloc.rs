@@ -53,7 +53,7 @@ unsafe impl GlobalAlloc for HugePageAlloc {
 /// Advises huge pages for the whole pages inside `[p, p + len)` when the block is large.
 #[cfg(target_os = "linux")]
 #[inline]
-fn advise(p: *mut u8, len: usize) {
+pub(crate) fn advise(p: *mut u8, len: usize) {
     const PAGE: usize = 4096;
     if p.is_null() || len < HUGE_BLOCK {
         return;
@@ -72,4 +72,4 @@ fn advise(p: *mut u8, len: usize) {
 /// Elsewhere there is nothing to advise.
 #[cfg(not(target_os = "linux"))]
 #[inline]
-fn advise(_p: *mut u8, _len: usize) {}
+pub(crate) fn advise(_p: *mut u8, _len: usize) {}

@@ -15,6 +15,7 @@
 //! | `batch_columns` | per-stock batches read straight from bar columns |
 //! | `batch_stats` | a batch's statistics as columns |
 //! | `indicators` | every indicator on numpy arrays, and the streaming types |
+//! | `buffers` | the indicators' output blocks, used again once Python drops an output |
 //! | `sim` | the simulated KRX market |
 //! | `screen` | screening and selection |
 //! | `kis` | a blocking KIS client and the local KIS server |
@@ -32,6 +33,7 @@ mod alloc;
 mod backtest;
 mod batch_columns;
 mod batch_stats;
+mod buffers;
 mod columns;
 mod data;
 mod error;
