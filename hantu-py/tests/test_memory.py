@@ -108,3 +108,23 @@ def test_the_output_pool_stays_bounded():
     del keep
     gc.collect()
     assert rss_kb() - before < 72 * 1024
+
+
+def test_outputs_from_threads_never_share_a_block():
+    # Calls release the GIL while they compute, so several threads hold pooled blocks at once;
+    # each must get a block of its own (a shared one would mix two results).
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(4)
+    series = [rng.normal(100, 1, 150_000) for _ in range(4)]
+    expected = [(ta.sma(x, 9), ta.ema(x, 21)) for x in series]
+
+    def work(k):
+        for _ in range(40):
+            got = (ta.sma(series[k], 9), ta.ema(series[k], 21))
+            if not all(np.array_equal(a, b, equal_nan=True) for a, b in zip(got, expected[k])):
+                return False
+        return True
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(work, range(4)))
