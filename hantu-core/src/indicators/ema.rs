@@ -122,6 +122,12 @@ impl Ema {
         self.value
     }
 
+    /// The current value (NaN before the seed).
+    #[inline]
+    pub(crate) fn value(&self) -> f64 {
+        self.value
+    }
+
     /// Whether the warm-up is over.
     #[must_use]
     pub fn is_ready(&self) -> bool {

@@ -8,7 +8,8 @@
 //!   `TA_<NAME>_Lookback` with the unstable period at its default of 0);
 //! - `<name>_into(inputs…, out)`: the same computation into caller-provided slices. The
 //!   kernels with speed targets (SMA, EMA, RSI, MACD, BBANDS, ATR, NATR, TRANGE, ADX, OBV) and
-//!   the batch kernels of MOM, ROC, VAR, STDDEV, WMA, LINEARREG and AROON allocate nothing;
+//!   the batch kernels of MOM, ROC, VAR, STDDEV, WMA, LINEARREG, AROON, DEMA, TEMA and TRIX
+//!   allocate nothing;
 //!   STOCH/STOCHF, WILLR and MIDPRICE allocate one O(period) scratch for the window extremes;
 //!   the others run their streaming type over the input and allocate its O(period) state once.
 //!   Nothing allocates per bar. MACDEXT, MACDFIX and BBANDS/STOCH with a moving-average type
@@ -61,6 +62,7 @@ mod adx;
 mod aroon;
 mod atr;
 mod bbands;
+mod cascade;
 mod cci;
 mod cmo;
 mod dema;

@@ -4,7 +4,9 @@
 //!
 //! - **Parameters**: `period` p ≥ 1.
 //! - **Warm-up**: `3(p - 1) + 1` bars of NaN.
-//! - **Complexity**: O(1) per bar and O(1) memory.
+//! - **Complexity**: O(1) per bar and O(1) memory. Batch runs the EMA levels a block at a time
+//!   once they are seeded (`cascade.rs`), so it agrees with the streaming type to 1e-12 relative,
+//!   not bit for bit.
 //! - **TA-Lib quirk kept**: SMA-seeded EMAs; the rate of change is TA-Lib's `ROC` formula.
 //!
 //! ```
@@ -17,8 +19,9 @@
 //! ```
 
 use super::IndicatorError;
+use super::cascade;
 use super::ema::Ema;
-use super::util::batch_from_stream;
+use super::util::{check_fits, check_out};
 
 /// Number of leading NaN outputs of [`trix`] for `period`.
 #[must_use]
@@ -26,7 +29,47 @@ pub fn trix_lookback(period: usize) -> usize {
     3 * period.saturating_sub(1) + 1
 }
 
-batch_from_stream!("TRIX", trix, trix_into, Trix, inputs: [input], params: [period: usize], fits: period);
+/// TA-Lib `TRIX` over a whole series: one output per bar, NaN in the warm-up (see the module
+/// docs and [`Trix`]).
+///
+/// # Errors
+/// [`IndicatorError::PeriodTooSmall`] for `period == 0`, [`IndicatorError::PeriodTooLong`] when
+/// `period` exceeds the input.
+#[doc(alias = "TRIX")]
+pub fn trix(input: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
+    let mut out = vec![0.0; input.len()];
+    trix_into(input, period, &mut out)?;
+    Ok(out)
+}
+
+/// [`trix`] into `out` (one slot per bar), without allocating: the warm-up through the streaming
+/// type, then the EMA levels a block at a time (`cascade.rs`).
+///
+/// # Errors
+/// As [`trix`], plus [`IndicatorError::OutputLength`] when `out` has the wrong length.
+#[doc(alias = "TRIX")]
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx"))]
+pub fn trix_into(input: &[f64], period: usize, out: &mut [f64]) -> Result<(), IndicatorError> {
+    let mut s = Trix::new(period)?;
+    check_fits("period", period, input.len())?;
+    check_out("out", out.len(), input.len())?;
+    // After the warm-up every level is seeded and `prev` holds the last triple EMA.
+    let done = cascade::warm_up(input, out, 3 * (period - 1) + 1, |x| s.next(x));
+    let mut prev = s.prev.unwrap_or(f64::NAN);
+    let out = &mut out[done..];
+    cascade::blocks(&input[done..], period, [s.e1.value(), s.e2.value(), s.e3.value()], |at, [_, _, e3]| {
+        // Each bar against the one before, in a loop without a carried value (it vectorises,
+        // divisions included); the block's first bar against the last one of the block before.
+        let (Some(&first), Some(&last)) = (e3.first(), e3.last()) else { return };
+        let out = &mut out[at..at + e3.len()];
+        out[0] = roc_percent(first, prev);
+        for ((o, &x), &before) in out[1..].iter_mut().zip(&e3[1..]).zip(e3) {
+            *o = roc_percent(x, before);
+        }
+        prev = last;
+    });
+    Ok(())
+}
 
 /// Streaming [`trix`].
 #[doc(alias = "TRIX")]
@@ -88,7 +131,7 @@ pub(crate) fn roc_percent(x: f64, prev: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::testing::{assert_same, assert_warmup, closes};
+    use crate::indicators::testing::{assert_close, assert_warmup, closes};
     use proptest::prelude::*;
 
     proptest! {
@@ -100,7 +143,7 @@ mod tests {
             let mut s = Trix::new(p).unwrap();
             s.next(3.0);
             s.reset();
-            assert_same(&batch, &x.iter().map(|&v| s.next(v)).collect::<Vec<_>>());
+            assert_close(&batch, &x.iter().map(|&v| s.next(v)).collect::<Vec<_>>());
         }
     }
 }
