@@ -10,7 +10,14 @@ total to the next). OBV, SAR and JMA, which never forget their start, and ATR, N
 BBANDS and MACD, which move more bytes than they compute and measured slower in pieces, run
 on one core. ``RAYON_NUM_THREADS=1`` keeps every call on one core.
 
-Streaming classes update one bar at a time in O(1) and reproduce the batch values exactly:
+An output of 16,384 bars or more lives in a block of its own; once Python frees the array and
+every view of it, the block is kept (64 MB at most) for the next output of about its size, so a
+loop that computes and drops indicators does not pay for fresh memory on every call. Outputs
+that are kept are never reused.
+
+Streaming classes update one bar at a time in O(1) and reproduce the batch values (bit for bit,
+or to the last bits where the batch form runs a smoother several bars at a time: EMA, DEMA,
+TEMA, TRIX, RSI, MACD, ATR and NATR):
 
 >>> import hantu.indicators as ta
 >>> rsi = ta.RSI(14)
