@@ -53,7 +53,8 @@ pub fn tema_into(input: &[f64], period: usize, out: &mut [f64]) -> Result<(), In
     let mut s = Tema::new(period)?;
     check_fits("period", period, input.len())?;
     check_out("out", out.len(), input.len())?;
-    let done = cascade::warm_up(input, out, 3 * (period - 1) + 1, |x| s.next(x));
+    // Through the first value: by then every level is seeded.
+    let done = cascade::warm_up(input, out, tema_lookback(period) + 1, |x| s.next(x));
     let out = &mut out[done..];
     cascade::blocks(&input[done..], period, [s.e1.value(), s.e2.value(), s.e3.value()], |at, [e1, e2, e3]| {
         for (((o, &e1), &e2), &e3) in out[at..].iter_mut().zip(e1).zip(e2).zip(e3) {

@@ -54,7 +54,7 @@ pub fn trix_into(input: &[f64], period: usize, out: &mut [f64]) -> Result<(), In
     check_fits("period", period, input.len())?;
     check_out("out", out.len(), input.len())?;
     // After the warm-up every level is seeded and `prev` holds the last triple EMA.
-    let done = cascade::warm_up(input, out, 3 * (period - 1) + 1, |x| s.next(x));
+    let done = cascade::warm_up(input, out, trix_lookback(period), |x| s.next(x));
     let mut prev = s.prev.unwrap_or(f64::NAN);
     let out = &mut out[done..];
     cascade::blocks(&input[done..], period, [s.e1.value(), s.e2.value(), s.e3.value()], |at, [_, _, e3]| {
