@@ -243,10 +243,23 @@ fn sockets_the_server_drops_are_store_events_that_metrics_count() {
     };
     let reconnects =
         |rig: &Rig| rig.events().iter().filter(|e| e.source == "ws" && e.detail["event"] == "reconnect").count();
+    let trades_sent = |rig: &Rig| rig.server.stats().ws_trade_records;
+    let code_gap = |rig: &Rig| {
+        rig.events().iter().any(|e| e.source == "ws" && e.detail["event"] == "gap" && e.detail["code"] == "005930")
+    };
+    // A gap of the stock can only be measured from a trade the trader had before the drop, and
+    // the server drops a socket at its next send, prints or not: so each drop waits for a trade
+    // sent on the current socket (the old one is gone, so a trade sent since the last reconnect
+    // went to the new one).
+    let mut sent = 0;
     for n in 1..=3 {
+        wait_until(&format!("a trade sent before drop {n}"), Duration::from_secs(30), || trades_sent(&rig) > sent);
         rig.server.inject_ws(WsFault::Drop);
         wait_until(&format!("reconnect {n} recorded"), Duration::from_secs(30), || reconnects(&rig) >= n);
+        sent = trades_sent(&rig);
     }
+    // The first trade after a reconnect shows what was missed; its gap-fill is recorded when done.
+    wait_until("a gap of 005930 recorded", Duration::from_secs(30), || code_gap(&rig));
     stop.store(true, Ordering::SeqCst);
     rig.rt.block_on(printer).unwrap();
     trader.terminate();
